@@ -1,0 +1,32 @@
+"""The environment side of gato-agent: task registry, Atari and MuJoCo builders, reference scores.
+
+Never imports ``gato_agent`` or ``rollouts``.
+"""
+
+from envs.registry import (
+    SUITES,
+    TaskSpec,
+    UnknownTaskError,
+    known_task_ids,
+    make,
+    make_vector,
+    spec,
+    suite,
+)
+from envs.scores import REFERENCE_SCORES, ReferenceScore, human_normalize, normalize, reference_for
+
+__all__ = [
+    "SUITES",
+    "TaskSpec",
+    "UnknownTaskError",
+    "known_task_ids",
+    "make",
+    "make_vector",
+    "spec",
+    "suite",
+    "REFERENCE_SCORES",
+    "ReferenceScore",
+    "human_normalize",
+    "normalize",
+    "reference_for",
+]
