@@ -1,0 +1,108 @@
+"""The task registry: every family builds, seeds reproduce, unknown ids get suggestions."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.vector import AutoresetMode
+from gymnasium.wrappers import RecordEpisodeStatistics
+
+import envs
+from envs.mujoco import mujoco_ids
+
+REGISTRY = list(dict.fromkeys([*envs.SUITES["default"], *mujoco_ids(), "ALE/SpaceInvaders-v5", "CartPole-v1"]))
+
+
+def _rollout(env, seed, steps=20):
+    obs, _ = env.reset(seed=seed)
+    env.action_space.seed(seed)
+    trace = [np.asarray(obs, dtype=np.float64).ravel()[:64]]
+    for _ in range(steps):
+        obs, reward, terminated, truncated, _ = env.step(env.action_space.sample())
+        trace.append(np.append(np.asarray(obs, dtype=np.float64).ravel()[:64], reward))
+        if terminated or truncated:
+            break
+    return np.concatenate(trace)
+
+
+@pytest.mark.parametrize("task_id", REGISTRY)
+def test_every_task_builds_steps_and_reproduces(task_id):
+    env = envs.make(task_id)
+    try:
+        assert isinstance(env, RecordEpisodeStatistics)
+        assert env.spec_info.task_id == task_id
+        first, second = _rollout(env, seed=7), _rollout(env, seed=7)
+        np.testing.assert_array_equal(first, second)
+    finally:
+        env.close()
+
+
+def test_families():
+    assert envs.spec("ALE/Breakout-v5") == "atari"
+    assert envs.spec("Hopper-v5") == "mujoco"
+    assert envs.spec("CartPole-v1") == "gymnasium"
+    assert envs.spec("Hopper-v4") == "gymnasium"  # registered, but not one of the 11 v5 tasks
+    assert envs.spec("Breakout-v4") == "gymnasium"  # other ALE protocols go through gym.make as is
+    ids = envs.known_task_ids()
+    assert "ALE/Pong-v5" in ids and "Walker2d-v5" in ids and "CartPole-v1" in ids
+
+
+@pytest.mark.parametrize(
+    ("bad", "suggestion"),
+    [("HalfCheta-v5", "HalfCheetah-v5"), ("Breakout", "ALE/Breakout-v5"), ("ALE/Pongg-v5", "ALE/Pong-v5")],
+)
+def test_unknown_id_suggests_closest(bad, suggestion):
+    with pytest.raises(envs.UnknownTaskError, match="closest known ids") as err:
+        envs.make(bad)
+    assert suggestion in str(err.value)
+    assert isinstance(err.value, ValueError)
+
+
+def test_suites():
+    assert envs.suite("default") == (
+        "ALE/Breakout-v5", "ALE/Pong-v5", "InvertedPendulum-v5", "InvertedDoublePendulum-v5",
+        "Reacher-v5", "HalfCheetah-v5", "Hopper-v5",
+    )
+    with pytest.raises(ValueError, match="known suites: default"):
+        envs.suite("atari57")
+
+
+def test_make_seed_and_kwargs_are_recorded():
+    env = envs.make("Hopper-v5", seed=3, max_episode_steps=5, reset_noise_scale=0.01)
+    assert env.spec_info.make_kwargs == {"reset_noise_scale": 0.01, "max_episode_steps": 5}
+    steps = 0
+    truncated = terminated = False
+    while not (terminated or truncated):
+        _, _, terminated, truncated, info = env.step(np.zeros(env.action_space.shape))
+        steps += 1
+    assert truncated and steps == 5 and info["episode"]["l"] == 5
+    env.close()
+
+
+def test_vector_env_does_not_autoreset():
+    vec, task = envs.make_vector("CartPole-v1", 2, max_episode_steps=3)
+    assert task.family == "gymnasium"
+    assert vec.metadata["autoreset_mode"] == AutoresetMode.DISABLED
+    vec.reset(seed=[0, 1])
+    for _ in range(3):
+        _, _, terminated, truncated, info = vec.step(np.zeros(2, dtype=np.int64))
+    assert truncated.all() and not terminated.any()
+    assert info["_episode"].all() and list(info["episode"]["l"]) == [3, 3]
+    # Nothing was reset behind our back: a finished sub-env must be reset explicitly.
+    with pytest.raises(AssertionError):
+        vec.step(np.zeros(2, dtype=np.int64))
+    vec.reset(seed=[5, None], options={"reset_mask": np.array([True, True])})
+    vec.step(np.zeros(2, dtype=np.int64))
+    vec.close()
+    with pytest.raises(ValueError, match="num_envs"):
+        envs.make_vector("CartPole-v1", 0)
+    with pytest.raises(envs.UnknownTaskError):
+        envs.make_vector("NoSuchEnv-v0", 2)
+
+
+def test_envs_never_imports_the_agent_side():
+    import subprocess
+    import sys
+
+    code = "import sys, envs; bad = [m for m in sys.modules if m.split('.')[0] in ('gato_agent', 'rollouts')]; print(bad); sys.exit(bool(bad))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+    assert gym.registry  # the ids above came from the real registry
