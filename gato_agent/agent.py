@@ -1,0 +1,280 @@
+"""GatoAgent: a Gato model acting in Gymnasium envs, one or many at once.
+
+The road from an observation to an action, per env step:
+
+    obs -> ObservationCodec -> [last action, observation tokens, separator] -> prefill (KV cache)
+        -> logits of action dim 0 at the separator -> decode one token per further action dim
+        -> ActionCodec -> action
+
+The last action token of a step is fed at the start of the next step's prefill, so a one-dimensional
+action costs one model call per step. Each env is its own row of the KV cache with its own positions;
+resetting one env empties its row and leaves the others untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from os import PathLike
+from typing import Any
+
+import numpy as np
+import torch
+from gymnasium import spaces
+from torch import Tensor
+
+from gato_agent.model import Gato
+from gato_agent.spaces import ActionCodec, ObservationCodec
+from gato_agent.tokenizer import TokenBatch
+
+__all__ = ["GatoAgent"]
+
+
+class GatoAgent:
+    """Acts with a Gato model in envs with the given observation and action spaces.
+
+    Args:
+        model: the Gato network (put in eval mode; shared, not copied).
+        observation_space: the space of one env's observations (a VectorEnv's `single_observation_space`).
+        action_space: the space of one env's actions.
+        num_envs: how many envs act in lock-step; `act` then takes and returns batches of that size.
+        use_cache: keep a KV cache (True) or recompute the whole context at every model call (False,
+            the baseline the cache is measured against).
+        temperature: 0 picks the most likely action token; above 0 samples with that temperature.
+        prompt: an optional demonstration that conditions every episode [2.4]: a dict with
+            "observations" (leading time dim T or T+1) and "actions" (leading dim T), or a
+            TokenBatch of one row. Only its last whole timesteps that fit in `max_prompt_tokens` are kept.
+        max_prompt_tokens: token budget of the prompt; default half the context.
+        seed: seeds the sampling generator (temperature > 0).
+    """
+
+    def __init__(
+        self,
+        model: Gato,
+        observation_space: spaces.Space,
+        action_space: spaces.Space,
+        num_envs: int = 1,
+        use_cache: bool = True,
+        temperature: float = 0.0,
+        prompt: dict[str, Any] | TokenBatch | None = None,
+        max_prompt_tokens: int | None = None,
+        seed: int | None = None,
+    ):
+        if num_envs < 1:
+            raise ValueError(f"num_envs must be >= 1, got {num_envs}")
+        if temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {temperature}")
+        self.model = model.eval()
+        self.config = model.config
+        self.observation_space = observation_space
+        self.action_space = action_space
+        self.obs_codec = ObservationCodec(observation_space, self.config)
+        self.act_codec = ActionCodec(action_space, self.config)
+        self.num_envs = num_envs
+        self.use_cache = use_cache
+        self.temperature = temperature
+        self.step_tokens = self.obs_codec.num_tokens + 1 + self.act_codec.num_tokens
+        if self.step_tokens > self.config.context_length:
+            raise ValueError(
+                f"one timestep is {self.step_tokens} tokens ({self.obs_codec.num_tokens} observation, 1 separator, "
+                f"{self.act_codec.num_tokens} action), more than the context of {self.config.context_length}"
+            )
+        self.device = next(model.parameters()).device
+        self.generator = torch.Generator(device=self.device)
+        if seed is not None:
+            self.generator.manual_seed(seed)
+        budget = self.config.context_length // 2 if max_prompt_tokens is None else max_prompt_tokens
+        self.prompt = self._prompt_tokens(prompt, budget) if prompt is not None else None
+        # the longest model call: last action + observation + separator
+        chunk = self.obs_codec.num_tokens + 2
+        self.cache = model.new_cache(num_envs, chunk) if use_cache else None
+        self._prompt_cache = None
+        self._history: list[TokenBatch | None] = [None] * num_envs  # recompute mode: the last tokens of each env
+        self._next_pos = torch.zeros(num_envs, dtype=torch.long)  # recompute mode: next position of each env
+        self._pending = torch.zeros(num_envs, dtype=torch.long, device=self.device)  # last action token
+        self._has_pending = torch.zeros(num_envs, dtype=torch.bool, device=self.device)
+        self.last_logits: list[Tensor] = []  # per action dim, the logits (B, n_d) of the last `act` call
+        self.reset()
+
+    # ----- episodes -----
+
+    def reset(self, env_ids: Iterable[int] | None = None) -> None:
+        """Start new episodes in some envs (all if None); the other envs' episodes go on untouched."""
+        rows = list(range(self.num_envs)) if env_ids is None else [int(i) for i in env_ids]
+        bad = [i for i in rows if not 0 <= i < self.num_envs]
+        if bad:
+            raise ValueError(f"env ids {bad} out of range for num_envs={self.num_envs}")
+        if not rows:
+            return
+        self._has_pending[rows] = False
+        if self.cache is not None:
+            if self.prompt is None:
+                self.cache.reset(rows)
+            else:
+                self.cache.copy_row(self._prefilled_prompt(), 0, rows)
+        for i in rows:
+            self._history[i] = self.prompt
+            self._next_pos[i] = 0 if self.prompt is None else self.prompt.shape[1]
+
+    # ----- acting -----
+
+    @torch.inference_mode()
+    def act(self, obs: Any) -> Any:
+        """One action per env for the current observation(s).
+
+        With num_envs == 1, `obs` may be a single observation (returns a single action) or a batch of
+        one; with num_envs > 1 it must be a batch with that leading size (as from a VectorEnv).
+        """
+        batched = self.obs_codec.is_batched(obs)
+        if self.num_envs > 1 and not batched:
+            raise ValueError(f"this agent acts for num_envs={self.num_envs} envs: pass a batch of observations")
+        if not batched:
+            obs = _add_batch_dim(obs)
+        step = self._step_input(self.obs_codec.encode(obs, self.num_envs).to(self.device))
+        hidden = self._run(step, torch.cat([self._has_pending[:, None], torch.ones_like(step.ids[:, 1:], dtype=torch.bool)], 1))
+        chosen, self.last_logits = [], []
+        for d, (lo, hi) in enumerate(self.act_codec.ranges):
+            if d:
+                hidden = self._run(self._action_input(chosen[-1]), None)
+            self.last_logits.append(self.model.logits(hidden, lo, hi))  # (B, hi - lo)
+            chosen.append(self._choose(self.last_logits[-1]) + lo)  # (B,)
+        self._pending = chosen[-1]
+        self._has_pending[:] = True
+        actions = self.act_codec.decode(torch.stack(chosen, 1).cpu())  # (B, *action_shape)
+        return actions if batched else actions[0]
+
+    def _choose(self, logits: Tensor) -> Tensor:
+        """logits (B, n) over the legal ids of one action dim -> index (B,) into that range."""
+        if self.temperature == 0:
+            return logits.argmax(-1)
+        probs = torch.softmax(logits.float() / self.temperature, -1)
+        return torch.multinomial(probs, 1, generator=self.generator)[:, 0]
+
+    def _step_input(self, obs: TokenBatch) -> TokenBatch:
+        """[last action, observation tokens, separator] for every env: (B, n_obs + 2)."""
+        b = self.num_envs
+        sep = torch.full((b, 1), self.config.separator_id, dtype=torch.long, device=self.device)
+        zeros = torch.zeros((b, 1), dtype=torch.long, device=self.device)
+        no = torch.zeros((b, 1), dtype=torch.bool, device=self.device)
+        return TokenBatch(
+            torch.cat([self._pending[:, None], obs.ids, sep], 1),
+            torch.cat([zeros, obs.local_pos, zeros], 1),
+            torch.cat([no, obs.patch_mask, no], 1),
+            obs.patches,
+            obs.patch_idx,
+        )
+
+    def _action_input(self, ids: Tensor) -> TokenBatch:
+        """One action token per env: (B, 1)."""
+        b = self.num_envs
+        empty = self.obs_codec.patch_idx[:0].to(self.device)
+        c, p = self.config.image_channels, self.config.patch_size
+        return TokenBatch(
+            ids[:, None],
+            torch.zeros((b, 1), dtype=torch.long, device=self.device),
+            torch.zeros((b, 1), dtype=torch.bool, device=self.device),
+            torch.zeros((0, c, p, p), device=self.device),
+            empty,
+        )
+
+    def _run(self, new: TokenBatch, valid: Tensor | None) -> Tensor:
+        """Append new tokens (B, T) to every env's context; -> hidden state at the last token (B, D)."""
+        if self.cache is not None:
+            return self.model.forward_cached(new, self.cache, valid)[:, -1]
+        out = []
+        for i in range(self.num_envs):
+            row = new.row(i)
+            if valid is not None and not bool(valid[i, 0]):
+                row = row.slice(1, row.shape[1])
+            context = row if self._history[i] is None else TokenBatch.cat([self._history[i], row])
+            length = context.shape[1]
+            context = context.slice(max(0, length - self.config.context_length), length)
+            end = int(self._next_pos[i]) + row.shape[1]
+            positions = torch.arange(end - context.shape[1], end, device=self.device)[None]
+            out.append(self.model(context, positions)[:, -1])
+            self._history[i] = context
+            self._next_pos[i] = end
+        return torch.cat(out, 0)
+
+    # ----- prompting [2.3, 2.4] -----
+
+    def _prompt_tokens(self, prompt: dict[str, Any] | TokenBatch, budget: int) -> TokenBatch:
+        if isinstance(prompt, TokenBatch):
+            tokens = prompt.to(self.device)
+        else:
+            actions = np.asarray(prompt["actions"])
+            steps = len(actions)
+            observations = _slice_time(prompt["observations"], steps)
+            obs = self.obs_codec.encode(observations, steps)  # (T, n_obs)
+            act = self.act_codec.encode(actions, steps)  # (T, n_act)
+            sep = torch.full((steps, 1), self.config.separator_id, dtype=torch.long)
+            zeros = torch.zeros((steps, 1 + act.shape[1]), dtype=torch.long)
+            tokens = TokenBatch(
+                torch.cat([obs.ids, sep, act], 1).reshape(1, -1),
+                torch.cat([obs.local_pos, zeros], 1).reshape(1, -1),
+                torch.cat([obs.patch_mask, zeros.bool()], 1).reshape(1, -1),
+                obs.patches,
+                obs.patch_idx,
+            ).to(self.device)
+        length = tokens.shape[1]
+        if length % self.step_tokens:
+            raise ValueError(f"a prompt of {length} tokens is not a whole number of {self.step_tokens}-token timesteps")
+        keep = min(length, budget // self.step_tokens * self.step_tokens)
+        if keep == 0:
+            raise ValueError(f"a prompt budget of {budget} tokens holds no whole {self.step_tokens}-token timestep")
+        return tokens.slice(length - keep, length)  # the demonstration's end [2.4]
+
+    def _prefilled_prompt(self):
+        """The prompt's keys and values, computed once and copied into every new episode."""
+        if self._prompt_cache is None:
+            cache = self.model.new_cache(1, self.cache.chunk)
+            with torch.inference_mode():
+                self.model.forward_cached(self.prompt, cache)
+            self._prompt_cache = cache
+        return self._prompt_cache
+
+    # ----- checkpoints -----
+
+    def save_pretrained(self, path: str | PathLike) -> None:
+        """Write the model (safetensors), its config and the spaces (JSON), and the prompt, to a folder."""
+        from gato_agent.checkpoint import save_checkpoint
+
+        save_checkpoint(path, self.model, self.observation_space, self.action_space, self.prompt)
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        path: str | PathLike | None = None,
+        observation_space: spaces.Space | None = None,
+        action_space: spaces.Space | None = None,
+        **kwargs: Any,
+    ) -> GatoAgent:
+        """Load an agent saved by `save_pretrained` (None: the checkpoint embedded in the package).
+
+        Spaces given here must equal the checkpoint's; a checkpoint saved without spaces needs them.
+        Other keyword arguments (num_envs, use_cache, temperature, ...) go to `GatoAgent`.
+        """
+        from gato_agent.checkpoint import load_checkpoint
+
+        ckpt = load_checkpoint(path, observation_space, action_space)
+        kwargs.setdefault("prompt", ckpt.prompt)
+        return cls(ckpt.model, ckpt.observation_space, ckpt.action_space, **kwargs)
+
+
+def _add_batch_dim(obs: Any) -> Any:
+    if isinstance(obs, dict):
+        return {k: _add_batch_dim(v) for k, v in obs.items()}
+    if isinstance(obs, tuple):
+        return tuple(_add_batch_dim(v) for v in obs)
+    return np.asarray(obs)[None]
+
+
+def _slice_time(obs: Any, steps: int) -> Any:
+    """The first `steps` entries along time of a (possibly nested) observation sequence."""
+    if isinstance(obs, dict):
+        return {k: _slice_time(v, steps) for k, v in obs.items()}
+    if isinstance(obs, tuple):
+        return tuple(_slice_time(v, steps) for v in obs)
+    value = np.asarray(obs)
+    if len(value) < steps:
+        raise ValueError(f"a prompt with {steps} actions needs at least {steps} observations, got {len(value)}")
+    return value[:steps]

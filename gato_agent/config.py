@@ -1,0 +1,155 @@
+"""Model configuration: one dataclass, the paper's presets, strict loading.
+
+Paper section numbers refer to Reed et al. 2022, "A Generalist Agent" (arXiv 2205.06175).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass, fields
+from typing import Any
+
+__all__ = ["GatoConfig", "PRESETS"]
+
+
+@dataclass(frozen=True)
+class GatoConfig:
+    """Every hyper-parameter of a Gato model. Unknown keys are an error (see `from_dict`)."""
+
+    num_layers: int = 8  # transformer blocks [C.1]
+    embed_dim: int = 768  # width of the residual stream [C.1]
+    num_heads: int = 24  # attention heads; embed_dim must divide evenly [C.1]
+    ff_dim: int = 3072  # hidden width of each block's feed-forward layer [C.1]
+    context_length: int = 1024  # tokens the model attends over; the KV cache's window [C.1]
+    text_vocab_size: int = 32000  # ids [0, text_vocab_size) are text and discrete values [2.1]
+    discrete_values: int = 1024  # discrete values are ids [0, discrete_values), shared with text [2.1]
+    continuous_bins: int = 1024  # uniform bins for continuous values, ids after the text range [2.1]
+    mu_law_mu: float = 100.0  # mu of the mu-law companding of continuous observations [App. B]
+    mu_law_m: float = 256.0  # M of the mu-law companding [App. B]
+    image_height: int = 80  # every image is resized to this height before patching [2.1]
+    image_width: int = 64  # ... and this width (80x64 = 5x4 = 20 patches per frame)
+    image_channels: int = 3  # RGB; grayscale frames are repeated into three channels
+    patch_size: int = 16  # non-overlapping square patches [2.1]
+    patch_hidden_channels: int = 32  # inner width of the pre-activation ResNet v2 patch block [2.2]
+    patch_norm_groups: int = 8  # GroupNorm groups inside the patch block [2.2]
+    patch_position_bins: int = 128  # patch row/column positions are quantized to this many intervals [2.2]
+    max_observation_tokens: int = 512  # size of the local observation position table [2.2]
+    rope_base: float = 10000.0  # rotary position base; global token order (not in the paper, see model.py)
+    dropout: float = 0.0  # dropout on attention output and feed-forward output while training
+    layer_norm_eps: float = 1e-5  # epsilon of every LayerNorm
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.embed_dim % self.num_heads:
+            problems.append(f"embed_dim={self.embed_dim} is not divisible by num_heads={self.num_heads}")
+        elif (self.embed_dim // self.num_heads) % 2:
+            problems.append(f"head size embed_dim/num_heads={self.embed_dim // self.num_heads} must be even (rotary positions)")
+        if self.text_vocab_size < self.discrete_values:
+            problems.append(
+                f"text_vocab_size={self.text_vocab_size} must be >= discrete_values={self.discrete_values}: "
+                "discrete values share ids with text [2.1]"
+            )
+        if self.image_height % self.patch_size or self.image_width % self.patch_size:
+            problems.append(
+                f"image size {self.image_height}x{self.image_width} is not a multiple of patch_size={self.patch_size}"
+            )
+        if self.patch_hidden_channels % self.patch_norm_groups:
+            problems.append(
+                f"patch_hidden_channels={self.patch_hidden_channels} is not divisible by patch_norm_groups={self.patch_norm_groups}"
+            )
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, (int, float)) and f.name != "dropout" and value <= 0:
+                problems.append(f"{f.name}={value} must be positive")
+        if not 0.0 <= self.dropout < 1.0:
+            problems.append(f"dropout={self.dropout} must be in [0, 1)")
+        if problems:
+            raise ValueError("invalid GatoConfig: " + "; ".join(problems))
+
+    # ----- token layout [2.1] -----
+
+    @property
+    def continuous_offset(self) -> int:
+        """First id of the continuous bins: they sit right after the text vocabulary."""
+        return self.text_vocab_size
+
+    @property
+    def separator_id(self) -> int:
+        """The separator between a timestep's observation and its action [2.1]."""
+        return self.text_vocab_size + self.continuous_bins
+
+    @property
+    def vocab_size(self) -> int:
+        """Rows of the one token embedding table: text, continuous bins, separator."""
+        return self.separator_id + 1
+
+    @property
+    def head_dim(self) -> int:
+        return self.embed_dim // self.num_heads
+
+    @property
+    def patches_per_image(self) -> int:
+        return (self.image_height // self.patch_size) * (self.image_width // self.patch_size)
+
+    # ----- presets and loading -----
+
+    @classmethod
+    def tiny(cls) -> GatoConfig:
+        """4 layers, width 256: a control-only model (text ids limited to the 1024 discrete values)."""
+        return cls(num_layers=4, embed_dim=256, num_heads=4, ff_dim=1024, text_vocab_size=1024)
+
+    @classmethod
+    def small(cls) -> GatoConfig:
+        """Gato 79M [C.1]: 8 layers, width 768, 24 heads, feed-forward 3072."""
+        return cls(num_layers=8, embed_dim=768, num_heads=24, ff_dim=3072)
+
+    @classmethod
+    def baseline(cls) -> GatoConfig:
+        """Gato 364M [C.1]: 12 layers, width 1536, 12 heads, feed-forward 6144."""
+        return cls(num_layers=12, embed_dim=1536, num_heads=12, ff_dim=6144)
+
+    @classmethod
+    def large(cls) -> GatoConfig:
+        """Gato 1.18B [C.1]: 24 layers, width 2048, 16 heads, feed-forward 8192."""
+        return cls(num_layers=24, embed_dim=2048, num_heads=16, ff_dim=8192)
+
+    @classmethod
+    def from_name(cls, name: str, **overrides: Any) -> GatoConfig:
+        """A preset by name (`tiny`, `small`, `baseline`, `large`), with optional field overrides."""
+        if name not in PRESETS:
+            raise ValueError(f"unknown GatoConfig preset {name!r}; known presets: {', '.join(PRESETS)}")
+        return dataclasses.replace(getattr(cls, name)(), **cls._checked(overrides))
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> GatoConfig:
+        """Build from a plain dict (e.g. a checkpoint's config.json); unknown keys are an error."""
+        return cls(**cls._checked(values))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def _checked(cls, values: dict[str, Any]) -> dict[str, Any]:
+        known = [f.name for f in fields(cls)]
+        unknown = [k for k in values if k not in known]
+        if unknown:
+            hints = []
+            for key in unknown:
+                close = difflib.get_close_matches(key, known, n=1)
+                hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            raise ValueError(f"unknown GatoConfig field(s) {', '.join(hints)}; known fields: {', '.join(known)}")
+        return values
+
+    def num_parameters(self) -> int:
+        """Exact parameter count of `Gato(self)`, counted on the meta device (nothing is allocated)."""
+        import torch
+
+        from gato_agent.model import Gato
+
+        with torch.device("meta"):
+            model = Gato(self)
+        return sum(p.numel() for p in model.parameters())
+
+
+PRESETS = ("tiny", "small", "baseline", "large")

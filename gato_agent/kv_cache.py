@@ -1,0 +1,95 @@
+"""A rolling-buffer KV cache: preallocated per-layer buffers written at explicit slots.
+
+Each of B rows (one per env) is an independent stream with its own absolute positions, which only
+ever grow. Token at position p lives in slot p % (window + chunk); a query at position q attends to
+the cached tokens at positions (q - window, q]. With rotary positions (keys are rotated once, at
+their absolute position, when written) this is exact sliding-window attention: memory is bounded
+by the buffer, and no two cached tokens ever share a position, however long the episode runs.
+
+The `chunk` extra slots let a call write up to `chunk + 1` tokens at once without overwriting a
+token that an earlier query of the same call still sees. The last slot is a trash slot for padding
+tokens (rows with nothing to write at some index of a batched call); no query but padding sees it.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+__all__ = ["KVCache"]
+
+
+class KVCache(nn.Module):
+    """Keys and values of `num_layers` layers for `batch` independent token streams."""
+
+    def __init__(
+        self,
+        num_layers: int,
+        batch: int,
+        num_heads: int,
+        head_dim: int,
+        window: int,
+        chunk: int,
+        dtype: torch.dtype = torch.float32,
+        device: torch.device | str | None = None,
+    ):
+        super().__init__()
+        self.window = window  # tokens a query attends over, itself included
+        self.chunk = chunk  # most tokens one call may write into a non-empty row, minus one
+        self.ring = window + chunk  # slots that hold real tokens; slot `ring` is the trash slot
+        size = self.ring + 1
+        shape = (num_layers, batch, num_heads, size, head_dim)
+        self.register_buffer("k", torch.zeros(shape, dtype=dtype, device=device), persistent=False)
+        self.register_buffer("v", torch.zeros(shape, dtype=dtype, device=device), persistent=False)
+        # absolute position held by each slot, -1 where empty
+        self.register_buffer("slot_pos", torch.full((batch, size), -1, dtype=torch.long, device=device), persistent=False)
+        # the next absolute position of each row
+        self.register_buffer("next_pos", torch.zeros(batch, dtype=torch.long, device=device), persistent=False)
+
+    @property
+    def batch(self) -> int:
+        return self.k.shape[1]
+
+    def reset(self, rows: Tensor | list[int] | None = None) -> None:
+        """Empty some rows (all if None): their streams start again at position 0."""
+        index = slice(None) if rows is None else torch.as_tensor(rows, dtype=torch.long, device=self.slot_pos.device)
+        self.slot_pos[index] = -1
+        self.next_pos[index] = 0
+
+    def max_tokens_per_call(self, rows_empty: bool) -> int:
+        """How many tokens one call may write: a whole buffer into empty rows, chunk + 1 otherwise."""
+        return self.ring if rows_empty else self.chunk + 1
+
+    def plan(self, valid: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """Reserve slots for a call's tokens and advance the rows' positions.
+
+        valid: (B, T) bool; False marks padding, which takes no position.
+        Returns positions (B, T) long, slots (B, T) long, and the attention mask (B, 1, T, size) bool.
+        """
+        positions = self.next_pos[:, None] + valid.long().cumsum(1) - 1  # (B, T)
+        slots = torch.where(valid, positions % self.ring, self.ring)  # (B, T)
+        positions = torch.where(valid, positions, 0)
+        self.slot_pos.scatter_(1, slots, torch.where(valid, positions, -1))
+        self.next_pos += valid.long().sum(1)
+        key_pos = self.slot_pos[:, None, :]  # (B, 1, S)
+        query_pos = positions[:, :, None]  # (B, T, 1)
+        seen = (key_pos >= 0) & (key_pos <= query_pos) & (key_pos > query_pos - self.window)  # (B, T, S)
+        trash = torch.zeros_like(seen)
+        trash[..., self.ring] = True
+        mask = torch.where(valid[:, :, None], seen, trash)
+        return positions, slots, mask[:, None]
+
+    def write(self, layer: int, k: Tensor, v: Tensor, slots: Tensor) -> tuple[Tensor, Tensor]:
+        """Write k, v (B, H, T, Dh) into `slots` (B, T) of one layer; returns that layer's buffers (B, H, S, Dh)."""
+        index = slots[:, None, :, None].expand_as(k)
+        self.k[layer].scatter_(2, index, k)
+        self.v[layer].scatter_(2, index, v)
+        return self.k[layer], self.v[layer]
+
+    def copy_row(self, src: KVCache, src_row: int, rows: Tensor | list[int]) -> None:
+        """Copy row `src_row` of another cache of the same geometry into `rows` (e.g. a cached prompt)."""
+        rows = torch.as_tensor(rows, dtype=torch.long, device=self.k.device)
+        self.k[:, rows] = src.k[:, src_row : src_row + 1]
+        self.v[:, rows] = src.v[:, src_row : src_row + 1]
+        self.slot_pos[rows] = src.slot_pos[src_row]
+        self.next_pos[rows] = src.next_pos[src_row]

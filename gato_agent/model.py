@@ -1,0 +1,200 @@
+"""The Gato network: embeddings [2.2] and a decoder-only transformer [C.1].
+
+Global token order uses rotary positions (RoPE). The paper does not say how Gato encodes global
+order; rotary positions depend only on the distance between tokens, which is what lets the KV cache
+slide over an episode longer than the context without two tokens ever sharing a position.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from gato_agent.config import GatoConfig
+from gato_agent.kv_cache import KVCache
+from gato_agent.tokenizer import TokenBatch
+
+__all__ = ["Gato"]
+
+
+class PatchEmbedding(nn.Module):
+    """A 16x16 patch -> one embedding: a pre-activation ResNet v2 block (GroupNorm, GELU) [2.2],
+    a linear projection, and learned row/column positions quantized to 128 intervals [2.2]."""
+
+    def __init__(self, config: GatoConfig):
+        super().__init__()
+        c, h, p = config.image_channels, config.patch_hidden_channels, config.patch_size
+        self.norm1 = nn.GroupNorm(1, c)
+        self.conv1 = nn.Conv2d(c, h, 3, padding=1)
+        self.norm2 = nn.GroupNorm(config.patch_norm_groups, h)
+        self.conv2 = nn.Conv2d(h, c, 3, padding=1)
+        self.proj = nn.Linear(c * p * p, config.embed_dim)
+        self.row_pos = nn.Embedding(config.patch_position_bins, config.embed_dim)
+        self.col_pos = nn.Embedding(config.patch_position_bins, config.embed_dim)
+        rows, cols = config.image_height // p, config.image_width // p
+        grid = torch.arange(rows * cols)
+        bins = config.patch_position_bins
+        # each patch covers the normalized interval [i / n, (i + 1) / n) of rows (columns),
+        # quantized to [lo, hi) out of `bins` intervals [2.2]
+        for name, index, n in (("row", grid // cols, rows), ("col", grid % cols, cols)):
+            self.register_buffer(f"{name}_lo", index * bins // n, persistent=False)
+            self.register_buffer(f"{name}_hi", (index + 1) * bins // n, persistent=False)
+
+    def _position(self, lo: Tensor, hi: Tensor) -> Tensor:
+        if self.training:  # a uniform sample from the interval
+            return lo + (torch.rand(lo.shape, device=lo.device) * (hi - lo)).long()
+        return (lo + hi - 1) // 2  # the interval's (rounded) mean
+
+    def forward(self, patches: Tensor, patch_idx: Tensor) -> Tensor:
+        """patches (N, C, p, p), patch_idx (N,) -> (N, D)."""
+        x = patches
+        h = self.conv1(F.gelu(self.norm1(x)))  # (N, hidden, p, p)
+        x = x + self.conv2(F.gelu(self.norm2(h)))  # (N, C, p, p)
+        e = self.proj(x.flatten(1))  # (N, D)
+        rows = self._position(self.row_lo[patch_idx], self.row_hi[patch_idx])
+        cols = self._position(self.col_lo[patch_idx], self.col_hi[patch_idx])
+        return e + self.row_pos(rows) + self.col_pos(cols)
+
+
+def rotary(positions: Tensor, head_dim: int, base: float) -> tuple[Tensor, Tensor]:
+    """cos, sin (B, 1, T, head_dim / 2) for absolute positions (B, T); angles in float64 so that
+    positions in the millions keep their precision."""
+    inv_freq = base ** (-torch.arange(0, head_dim, 2, dtype=torch.float64, device=positions.device) / head_dim)
+    angles = positions.to(torch.float64)[:, None, :, None] * inv_freq  # (B, 1, T, Dh/2)
+    return angles.cos().float(), angles.sin().float()
+
+
+def apply_rotary(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
+    """Rotate (B, H, T, Dh) by position; halves-split convention."""
+    x1, x2 = x.chunk(2, dim=-1)
+    return torch.cat((x1 * cos - x2 * sin, x1 * sin + x2 * cos), dim=-1).type_as(x)
+
+
+class Attention(nn.Module):
+    def __init__(self, config: GatoConfig):
+        super().__init__()
+        self.num_heads = config.num_heads
+        self.head_dim = config.head_dim
+        self.qkv = nn.Linear(config.embed_dim, 3 * config.embed_dim, bias=False)
+        self.out = nn.Linear(config.embed_dim, config.embed_dim, bias=False)
+        self.dropout = config.dropout
+
+    def forward(
+        self,
+        x: Tensor,
+        rope: tuple[Tensor, Tensor],
+        mask: Tensor | None,
+        cache: KVCache | None = None,
+        layer: int = 0,
+        slots: Tensor | None = None,
+    ) -> Tensor:
+        """x (B, T, D) -> (B, T, D). Without cache: causal over x (mask None) or under `mask`;
+        with cache: writes k, v at `slots` and attends over the cache under `mask` (B, 1, T, S)."""
+        b, t, d = x.shape
+        q, k, v = self.qkv(x).view(b, t, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)  # 3 x (B, H, T, Dh)
+        q, k = apply_rotary(q, *rope), apply_rotary(k, *rope)
+        if cache is not None:
+            k, v = cache.write(layer, k, v, slots)  # (B, H, S, Dh)
+        dropout = self.dropout if self.training else 0.0
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout, is_causal=mask is None)
+        return self.out(y.transpose(1, 2).reshape(b, t, d))
+
+
+class Block(nn.Module):
+    """Pre-LayerNorm transformer block: attention, then a GELU feed-forward layer."""
+
+    def __init__(self, config: GatoConfig):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(config.embed_dim, eps=config.layer_norm_eps)
+        self.attn = Attention(config)
+        self.ln2 = nn.LayerNorm(config.embed_dim, eps=config.layer_norm_eps)
+        self.ff_in = nn.Linear(config.embed_dim, config.ff_dim, bias=False)
+        self.ff_out = nn.Linear(config.ff_dim, config.embed_dim, bias=False)
+        self.drop = nn.Dropout(config.dropout)
+
+    def forward(self, x: Tensor, rope, mask, cache=None, layer=0, slots=None) -> Tensor:
+        x = x + self.drop(self.attn(self.ln1(x), rope, mask, cache, layer, slots))
+        return x + self.drop(self.ff_out(F.gelu(self.ff_in(self.ln2(x)))))
+
+
+class Gato(nn.Module):
+    """Gato: one token table, a patch block, local observation positions, a causal decoder.
+
+    The output head is tied to the token table; `logits` computes scores only for the positions
+    and the id range asked for (e.g. the 1024 continuous bins of one action dimension).
+    """
+
+    def __init__(self, config: GatoConfig):
+        super().__init__()
+        self.config = config
+        self.tokens = nn.Embedding(config.vocab_size, config.embed_dim)  # the one lookup table [2.2]
+        self.patches = PatchEmbedding(config)
+        # local observation positions [2.2]; index 0 (not an observation token) stays zero
+        self.local_pos = nn.Embedding(config.max_observation_tokens + 1, config.embed_dim, padding_idx=0)
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.num_layers))
+        self.ln_f = nn.LayerNorm(config.embed_dim, eps=config.layer_norm_eps)
+        self.apply(self._init_weights)
+
+    @staticmethod
+    def _init_weights(module: nn.Module) -> None:
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(module.weight, std=0.02)
+            if isinstance(module, nn.Embedding) and module.padding_idx is not None:
+                with torch.no_grad():
+                    module.weight[module.padding_idx].zero_()
+        if isinstance(module, nn.Linear) and module.bias is not None:
+            nn.init.zeros_(module.bias)
+
+    def embed(self, tokens: TokenBatch) -> Tensor:
+        """TokenBatch (B, T) -> embeddings (B, T, D)."""
+        x = self.tokens(tokens.ids)  # (B, T, D)
+        if tokens.patches.shape[0]:
+            x = x.index_put((tokens.patch_mask,), self.patches(tokens.patches, tokens.patch_idx))
+        return x + self.local_pos(tokens.local_pos)
+
+    def forward(self, tokens: TokenBatch, positions: Tensor | None = None, window: int | None = None) -> Tensor:
+        """Full causal pass (training, or recomputing a context) -> final hidden states (B, T, D).
+
+        positions: (B, T) absolute positions, default 0..T-1; window: attend only to the last
+        `window` tokens (sliding-window attention), default the whole sequence.
+        """
+        b, t = tokens.shape
+        if positions is None:
+            positions = torch.arange(t, device=tokens.ids.device).expand(b, t)
+        mask = None
+        if window is not None and window < t:
+            i = torch.arange(t, device=tokens.ids.device)
+            mask = (i[None, :] <= i[:, None]) & (i[None, :] > i[:, None] - window)  # (T, T)
+        rope = rotary(positions, self.config.head_dim, self.config.rope_base)
+        x = self.embed(tokens)
+        for block in self.blocks:
+            x = block(x, rope, mask)
+        return self.ln_f(x)
+
+    def forward_cached(self, tokens: TokenBatch, cache: KVCache, valid: Tensor | None = None) -> Tensor:
+        """Run new tokens (B, T) through the model, appending them to `cache`; -> hidden (B, T, D).
+
+        Prefill and decode are the same call (decode is T = 1). `valid` (B, T) marks padding (False)
+        in rows that have fewer new tokens than others.
+        """
+        if valid is None:
+            valid = torch.ones(tokens.shape, dtype=torch.bool, device=tokens.ids.device)
+        positions, slots, mask = cache.plan(valid)
+        rope = rotary(positions, self.config.head_dim, self.config.rope_base)
+        x = self.embed(tokens)
+        for i, block in enumerate(self.blocks):
+            x = block(x, rope, mask, cache, i, slots)
+        return self.ln_f(x)
+
+    def logits(self, hidden: Tensor, lo: int = 0, hi: int | None = None) -> Tensor:
+        """Scores of ids [lo, hi) only: hidden (..., D) -> (..., hi - lo), via the tied token table."""
+        return hidden @ self.tokens.weight[lo:hi].T
+
+    def new_cache(self, batch: int, chunk: int, window: int | None = None) -> KVCache:
+        """A KV cache for `batch` streams, sliding over `window` tokens (default: the context length)."""
+        p = next(self.parameters())
+        return KVCache(
+            self.config.num_layers, batch, self.config.num_heads, self.config.head_dim,
+            window or self.config.context_length, chunk, dtype=p.dtype, device=p.device,
+        )

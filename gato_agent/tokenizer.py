@@ -1,0 +1,216 @@
+"""Gato's tokenization as pure functions with their inverses [2.1, App. B].
+
+Token id layout (`GatoConfig` holds the sizes):
+
+    [0, text_vocab_size)                              text; discrete values use [0, 1024) unshifted
+    [text_vocab_size, text_vocab_size + bins)         continuous values, mu-law companded and binned
+    text_vocab_size + bins                            the separator between observation and action
+
+Images do not become ids: they become 16x16 patches that the model embeds with a ResNet block.
+Every function here works on a batch (any leading dims) and never mutates its input.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+__all__ = [
+    "TokenBatch",
+    "mu_law_encode",
+    "mu_law_decode",
+    "continuous_to_bins",
+    "bins_to_continuous",
+    "continuous_to_tokens",
+    "tokens_to_continuous",
+    "discrete_to_tokens",
+    "tokens_to_discrete",
+    "resize_images",
+    "images_to_patches",
+    "patches_to_images",
+]
+
+
+# ----- continuous values [2.1, App. B] -----
+
+
+def mu_law_encode(x: Tensor, mu: float = 100.0, m: float = 256.0) -> Tensor:
+    """F(x) = sgn(x) * log(|x| mu + 1) / log(M mu + 1) [App. B]; maps [-M, M] onto [-1, 1]."""
+    x = x.to(torch.float64)
+    return torch.sign(x) * torch.log1p(x.abs() * mu) / math.log1p(m * mu)
+
+
+def mu_law_decode(y: Tensor, mu: float = 100.0, m: float = 256.0) -> Tensor:
+    """Inverse of `mu_law_encode` on [-1, 1]."""
+    y = y.to(torch.float64)
+    return torch.sign(y) * torch.expm1(y.abs() * math.log1p(m * mu)) / mu
+
+
+def continuous_to_bins(x: Tensor, bins: int = 1024) -> Tensor:
+    """Clip to [-1, 1], then cut [-1, 1] into `bins` uniform bins; returns bin indices in [0, bins).
+
+    Clipping comes first, so huge values land in the edge bins; +1 falls into the last bin.
+    """
+    x = x.to(torch.float64).clamp(-1.0, 1.0)
+    return torch.floor((x + 1.0) * (bins / 2.0)).long().clamp(0, bins - 1)
+
+
+def bins_to_continuous(b: Tensor, bins: int = 1024) -> Tensor:
+    """The centre of each bin: within half a bin (1 / bins) of every value that maps to it."""
+    return (b.to(torch.float64) + 0.5) * (2.0 / bins) - 1.0
+
+
+def continuous_to_tokens(
+    x: Tensor, offset: int, bins: int = 1024, mu_law: bool = True, mu: float = 100.0, m: float = 256.0
+) -> Tensor:
+    """Continuous values to token ids in [offset, offset + bins).
+
+    Observations are mu-law companded first; values already in [-1, 1] (actions rescaled from their
+    Box bounds) are binned as they are (`mu_law=False`) [2.1].
+    """
+    if mu_law:
+        x = mu_law_encode(x, mu, m)
+    return continuous_to_bins(x, bins) + offset
+
+
+def tokens_to_continuous(
+    ids: Tensor, offset: int, bins: int = 1024, mu_law: bool = True, mu: float = 100.0, m: float = 256.0
+) -> Tensor:
+    """Inverse of `continuous_to_tokens` (up to the bin width); ids outside the range are an error."""
+    b = ids.long() - offset
+    if b.numel() and (b.min() < 0 or b.max() >= bins):
+        raise ValueError(f"continuous token ids must lie in [{offset}, {offset + bins}), got [{ids.min()}, {ids.max()}]")
+    y = bins_to_continuous(b, bins)
+    return mu_law_decode(y, mu, m) if mu_law else y
+
+
+# ----- discrete values [2.1] -----
+
+
+def discrete_to_tokens(x: Tensor, num_values: int = 1024) -> Tensor:
+    """Integers in [0, num_values) are their own token ids (not shifted: they share ids with text)."""
+    ids = torch.as_tensor(x).long()
+    if ids.numel() and (ids.min() < 0 or ids.max() >= num_values):
+        raise ValueError(f"discrete values must lie in [0, {num_values}), got [{ids.min()}, {ids.max()}]")
+    return ids
+
+
+def tokens_to_discrete(ids: Tensor, num_values: int = 1024) -> Tensor:
+    """Inverse of `discrete_to_tokens`."""
+    return discrete_to_tokens(ids, num_values)
+
+
+# ----- images [2.1] -----
+
+
+def resize_images(images: Tensor, height: int, width: int, channels: int = 3) -> Tensor:
+    """uint8 images (N, H, W) or (N, H, W, C) with C in {1, 3} -> float (N, channels, height, width) in [0, 255].
+
+    Grayscale is repeated into `channels`; resizing is bilinear with antialiasing.
+    """
+    x = images if images.dim() == 4 else images.unsqueeze(-1)  # (N, H, W, C)
+    if x.shape[-1] not in (1, channels):
+        raise ValueError(f"images must have 1 or {channels} channels (HxW or HxWxC), got shape {tuple(images.shape[1:])}")
+    x = x.permute(0, 3, 1, 2).float()  # (N, C, H, W)
+    if x.shape[1] != channels:
+        x = x.expand(-1, channels, -1, -1)
+    if x.shape[-2:] != (height, width):
+        x = F.interpolate(x, size=(height, width), mode="bilinear", antialias=True, align_corners=False)
+    return x
+
+
+def images_to_patches(images: Tensor, height: int, width: int, patch: int = 16, channels: int = 3) -> Tensor:
+    """uint8 images (N, H, W[, C]) -> patches (N, P, C, patch, patch) in raster order, P = (height/patch)*(width/patch).
+
+    Images are resized to height x width, pixels scaled to [-1, 1] and divided by sqrt(patch) [2.1].
+    """
+    x = resize_images(images, height, width, channels)  # (N, C, h, w)
+    x = (x / 127.5 - 1.0).clamp(-1.0, 1.0) / math.sqrt(patch)
+    n, c = x.shape[:2]
+    x = x.reshape(n, c, height // patch, patch, width // patch, patch)
+    return x.permute(0, 2, 4, 1, 3, 5).reshape(n, -1, c, patch, patch)  # (N, P, C, p, p)
+
+
+def patches_to_images(patches: Tensor, height: int, width: int) -> Tensor:
+    """Inverse of `images_to_patches` up to the resize: patches -> float (N, height, width, C) in [0, 255]."""
+    n, _, c, p, _ = patches.shape
+    x = patches.reshape(n, height // p, width // p, c, p, p).permute(0, 3, 1, 4, 2, 5)
+    x = x.reshape(n, c, height, width) * math.sqrt(p)
+    return ((x + 1.0) * 127.5).permute(0, 2, 3, 1)
+
+
+# ----- a batch of tokens, as the model takes it -----
+
+
+@dataclass
+class TokenBatch:
+    """B sequences of T tokens: ids for the lookup table, image patches for the ResNet block.
+
+    Patches are stored compactly (only where `patch_mask` is set), in (b, t) raster order.
+    """
+
+    ids: Tensor  # (B, T) long; ignored where patch_mask is set
+    local_pos: Tensor  # (B, T) long; i + 1 for the i-th token of an observation, 0 elsewhere [2.2]
+    patch_mask: Tensor  # (B, T) bool; True where the token is an image patch
+    patches: Tensor  # (N, C, p, p) float, N = patch_mask.sum()
+    patch_idx: Tensor  # (N,) long; raster index of each patch inside its image's grid
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return tuple(self.ids.shape)  # type: ignore[return-value]
+
+    def to(self, device: torch.device | str) -> TokenBatch:
+        return TokenBatch(*(t.to(device) for t in (self.ids, self.local_pos, self.patch_mask, self.patches, self.patch_idx)))
+
+    def row(self, b: int) -> TokenBatch:
+        """Sequence b alone, as a batch of one."""
+        counts = self.patch_mask.sum(1)
+        start = int(counts[:b].sum())
+        end = start + int(counts[b])
+        return TokenBatch(
+            self.ids[b : b + 1],
+            self.local_pos[b : b + 1],
+            self.patch_mask[b : b + 1],
+            self.patches[start:end],
+            self.patch_idx[start:end],
+        )
+
+    def slice(self, start: int, end: int) -> TokenBatch:
+        """Tokens [start, end) of a single-sequence batch."""
+        assert self.ids.shape[0] == 1, "slice takes a batch of one sequence"
+        before = int(self.patch_mask[0, :start].sum())
+        inside = int(self.patch_mask[0, start:end].sum())
+        return TokenBatch(
+            self.ids[:, start:end],
+            self.local_pos[:, start:end],
+            self.patch_mask[:, start:end],
+            self.patches[before : before + inside],
+            self.patch_idx[before : before + inside],
+        )
+
+    @staticmethod
+    def cat(parts: list[TokenBatch]) -> TokenBatch:
+        """Concatenate along time (every part has the same B)."""
+        if len(parts) == 1:
+            return parts[0]
+        b = parts[0].ids.shape[0]
+        if b == 1:
+            return TokenBatch(
+                torch.cat([p.ids for p in parts], 1),
+                torch.cat([p.local_pos for p in parts], 1),
+                torch.cat([p.patch_mask for p in parts], 1),
+                torch.cat([p.patches for p in parts], 0),
+                torch.cat([p.patch_idx for p in parts], 0),
+            )
+        rows = [TokenBatch.cat([p.row(i) for p in parts]) for i in range(b)]
+        return TokenBatch(
+            torch.cat([r.ids for r in rows], 0),
+            torch.cat([r.local_pos for r in rows], 0),
+            torch.cat([r.patch_mask for r in rows], 0),
+            torch.cat([r.patches for r in rows], 0),
+            torch.cat([r.patch_idx for r in rows], 0),
+        )
