@@ -1,0 +1,202 @@
+"""rollouts.evaluate on real envs: episode accounting, seeding, faults, aggregates."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import envs
+from rollouts.evaluate import RandomPolicy, aggregate, bootstrap_ci, evaluate, iqm
+
+
+class Balancer:
+    """A hand-written CartPole policy: push towards the side the pole leans to (episodes of varied length)."""
+
+    def __init__(self):
+        self.resets = []
+
+    def act(self, obs):
+        obs = np.asarray(obs)
+        return (obs[..., 2] > 0).astype(np.int64)
+
+    def reset(self, env_ids=None):
+        self.resets.append(None if env_ids is None else list(env_ids))
+
+
+class ZeroTorque:
+    """Continuous actions: all zeros, batched."""
+
+    def act(self, obs):
+        return np.zeros((len(obs), 3), dtype=np.float32)
+
+
+def _single_env_episode(task_id, policy, seed, max_episode_steps):
+    env = envs.make(task_id, max_episode_steps=max_episode_steps)
+    obs, _ = env.reset(seed=seed)
+    total, steps, done = 0.0, 0, False
+    while not done:
+        obs, reward, terminated, truncated, _ = env.step(policy.act(obs[None])[0])
+        total, steps, done = total + reward, steps + 1, terminated or truncated
+    env.close()
+    return total, steps
+
+
+@pytest.mark.parametrize(("task_id", "policy", "cap"), [("CartPole-v1", Balancer(), 200), ("Hopper-v5", ZeroTorque(), 40)])
+def test_batched_episodes_match_single_env_episodes(task_id, policy, cap):
+    results = evaluate(policy, [task_id], episodes=5, seed=11, num_envs=2, max_episode_steps=cap, progress=False)
+    task = results.tasks[0]
+    assert task.status == "ok" and task.num_envs == 2
+    assert task.seeds == [11, 12, 13, 14, 15]
+    expected = [_single_env_episode(task_id, policy, s, cap) for s in task.seeds]
+    assert task.returns == pytest.approx([r for r, _ in expected], abs=1e-9)
+    assert task.lengths == [n for _, n in expected]
+    assert task.steps == sum(task.lengths) and task.steps_per_second > 0
+    assert task.mean == pytest.approx(np.mean(task.returns))
+    assert task.median == pytest.approx(np.median(task.returns))
+
+
+def test_episode_accounting_and_policy_resets():
+    policy = Balancer()
+    results = evaluate(policy, ["CartPole-v1"], episodes=4, seed=0, num_envs=3, progress=False)
+    task = results.tasks[0]
+    assert len(task.returns) == len(task.lengths) == len(task.seeds) == 4
+    assert task.num_envs == 3
+    assert len(set(task.lengths)) > 1  # episodes of different lengths ended out of step
+    assert policy.resets[0] is None  # all envs at the start
+    flat = [i for ids in policy.resets[1:] for i in ids]
+    assert set(flat) <= {0, 1, 2} and len(flat) >= 4  # each finished episode reset its sub-env
+    assert results.tasks[0].normalized is None and results.aggregate.tasks == []
+
+
+def test_more_envs_than_episodes_uses_fewer_envs():
+    results = evaluate(RandomPolicy.factory(0), ["CartPole-v1"], episodes=2, num_envs=8, progress=False)
+    assert results.tasks[0].num_envs == 2 and len(results.tasks[0].returns) == 2
+
+
+def test_same_seed_same_returns_and_normalized_scores():
+    run = lambda: evaluate(  # noqa: E731
+        RandomPolicy.factory(3), ["ALE/Breakout-v5", "Hopper-v5"], episodes=3, seed=5, num_envs=2,
+        max_episode_steps=60, progress=False,
+    )
+    first, second = run(), run()
+    for a, b in zip(first.tasks, second.tasks):
+        assert a.status == b.status == "ok"
+        assert a.returns == b.returns and a.lengths == b.lengths and a.seeds == b.seeds
+    assert first.aggregate == second.aggregate
+    hopper = first.tasks[1]
+    assert hopper.normalized == pytest.approx((hopper.mean - 18.4) / (1858.7 - 18.4))
+    assert first.tasks[0].human_normalized == pytest.approx((first.tasks[0].mean - 1.7) / (30.5 - 1.7))
+
+
+class Crashes:
+    """Raises after a few steps, like a policy bug mid-rollout."""
+
+    def __init__(self, after, exc):
+        self.calls, self.after, self.exc = 0, after, exc
+
+    def act(self, obs):
+        self.calls += 1
+        if self.calls > self.after:
+            raise self.exc
+        return np.zeros(len(obs), dtype=np.int64)
+
+
+def _broken_env(**kwargs):
+    raise OSError("simulator binary not found")
+
+
+def test_faulty_tasks_are_recorded_and_the_others_complete():
+    gym.register("GatoTest/Broken-v0", entry_point=_broken_env)
+    try:
+        def factory(obs_space, act_space, n):
+            return Crashes(25, RuntimeError("policy blew up")) if obs_space.shape == (210, 160, 3) else Balancer()
+
+        results = evaluate(
+            factory, ["GatoTest/Broken-v0", "ALE/Pong-v5", "CartPole-v1"], episodes=2, num_envs=1,
+            max_episode_steps=20, progress=False,
+        )
+    finally:
+        del gym.registry["GatoTest/Broken-v0"]
+    broken, pong, cartpole = results.tasks
+    assert broken.status == "error" and broken.error == "OSError: simulator binary not found"
+    assert "Traceback" in broken.traceback
+    assert pong.status == "error" and "policy blew up" in pong.error
+    assert pong.returns and len(pong.returns) == 1  # the episode finished before the crash is kept
+    assert cartpole.status == "ok" and len(cartpole.returns) == 2
+    assert [t.env_id for t in results.failed] == ["GatoTest/Broken-v0", "ALE/Pong-v5"]
+    assert results.aggregate.tasks == []  # errored tasks never enter the aggregate
+
+
+def test_ctrl_c_returns_what_was_gathered():
+    results = evaluate(
+        lambda o, a, n: Crashes(25, KeyboardInterrupt()),
+        ["CartPole-v1", "CartPole-v1", "ALE/Pong-v5"], episodes=3, max_episode_steps=10, progress=False,
+    )
+    assert results.interrupted
+    assert [t.status for t in results.tasks] == ["interrupted", "not_run", "not_run"]
+    assert len(results.tasks[0].returns) == 2  # the 2 episodes (20 steps) before Ctrl-C are kept
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="episodes must be >= 1"):
+        evaluate(Balancer(), ["CartPole-v1"], episodes=0)
+    with pytest.raises(ValueError, match="num_envs must be >= 1"):
+        evaluate(Balancer(), ["CartPole-v1"], num_envs=0)
+    with pytest.raises(TypeError, match="act"):
+        evaluate(object(), ["CartPole-v1"])
+
+
+def test_iqm_known_inputs():
+    assert iqm([1, 2, 3, 4, 5, 6, 7, 8]) == pytest.approx(4.5)  # mean of 3, 4, 5, 6
+    assert iqm([0, 0, 0, 100]) == pytest.approx(0.0)  # the outlier is trimmed
+    assert iqm([7.0]) == pytest.approx(7.0)
+    assert iqm([5, 1, 3]) == pytest.approx(3.0)  # n < 4 trims nothing
+    assert iqm([10, 0, 1, 2, 3, -10, 100, 4]) == pytest.approx(np.mean([1, 2, 3, 4]))
+    np.testing.assert_allclose(iqm(np.array([[1, 2, 3, 4], [4, 3, 2, 100]]), axis=1), [2.5, 3.5])
+    with pytest.raises(ValueError):
+        iqm([])
+
+
+def test_bootstrap_ci_known_inputs():
+    constant = [[0.5, 0.5, 0.5], [0.5]]
+    assert bootstrap_ci(constant, lambda m: m.mean(axis=1)) == pytest.approx((0.5, 0.5))
+    per_task = [[0.0, 1.0], [2.0, 2.0]]
+    lo, hi = bootstrap_ci(per_task, lambda m: m.mean(axis=1), resamples=4000, seed=1)
+    # task 1's resampled mean is 0, 0.5 or 1 (prob 1/4, 1/2, 1/4); the across-task mean is 1, 1.25 or 1.5
+    assert (lo, hi) == (1.0, 1.5)
+    assert bootstrap_ci(per_task, lambda m: m.mean(axis=1), seed=1) == bootstrap_ci(per_task, lambda m: m.mean(axis=1), seed=1)
+    rng = np.random.default_rng(0)
+    noisy = [rng.normal(mu, 1.0, size=50) for mu in (0.0, 1.0, 2.0, 3.0, 10.0)]
+    lo, hi = bootstrap_ci(noisy, lambda m: iqm(m, axis=1), seed=0)
+    assert lo < iqm([np.mean(s) for s in noisy]) < hi and hi - lo < 1.0
+
+
+def test_aggregate_over_tasks():
+    from rollouts.evaluate import TaskResult
+
+    tasks = [
+        TaskResult("ALE/Breakout-v5", "ok", normalized_episodes=[0.1, 0.3]),
+        TaskResult("Hopper-v5", "ok", normalized_episodes=[1.0]),
+        TaskResult("Reacher-v5", "ok", normalized_episodes=[0.5]),
+        TaskResult("Pusher-v5", "ok", normalized_episodes=[0.7]),
+        TaskResult("Ant-v5", "error"),
+        TaskResult("CartPole-v1", "ok"),
+    ]
+    agg = aggregate(tasks, resamples=500, seed=0)
+    assert agg.tasks == ["ALE/Breakout-v5", "Hopper-v5", "Reacher-v5", "Pusher-v5"]
+    assert agg.mean == pytest.approx((0.2 + 1.0 + 0.5 + 0.7) / 4)
+    assert agg.iqm == pytest.approx((0.5 + 0.7) / 2)  # per-task means 0.2, 0.5, 0.7, 1.0
+    assert agg.iqm_ci95[0] <= agg.iqm <= agg.iqm_ci95[1]
+
+
+def test_a_gato_agent_is_deterministic_when_greedy():
+    gato_agent = pytest.importorskip("gato_agent")
+    import torch
+
+    torch.manual_seed(0)
+    env = envs.make("Hopper-v5")
+    model = gato_agent.Gato(gato_agent.GatoConfig.from_name("tiny"))
+    agent = gato_agent.GatoAgent(model, env.observation_space, env.action_space, num_envs=2, temperature=0.0)
+    runs = [evaluate(agent, ["Hopper-v5"], episodes=2, seed=4, num_envs=2, max_episode_steps=12, progress=False) for _ in range(2)]
+    assert runs[0].tasks[0].status == "ok", runs[0].tasks[0].traceback
+    assert runs[0].tasks[0].returns == runs[1].tasks[0].returns
+    assert runs[0].tasks[0].lengths == runs[1].tasks[0].lengths and max(runs[0].tasks[0].lengths) <= 12
