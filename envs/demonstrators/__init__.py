@@ -1,0 +1,72 @@
+"""Demonstrators for the tasks of the ``default`` suite, by task id.
+
+====================================  =============================================================
+task                                  demonstrator
+====================================  =============================================================
+``ALE/Breakout-v5``                   RAM-scripted: paddle to the ball's predicted landing point
+``ALE/Pong-v5``                       RAM-scripted: paddle to the ball's predicted crossing point
+``InvertedPendulum-v5``               LQR from the model's finite-difference linearization
+``InvertedDoublePendulum-v5``         LQR from the model's finite-difference linearization
+``Reacher-v5``                        Jacobian-transpose spring-damper on the fingertip
+``HalfCheetah-v5``, ``Hopper-v5``     linear policies trained by ARS (``envs.demonstrators.ars``)
+====================================  =============================================================
+
+Every demonstrator acts on what ``envs.make(task_id)`` returns: ``demo.reset(env)`` after each
+``env.reset``, then ``demo.act(obs, env)`` per step (see :mod:`envs.demonstrators.base`). Scores
+are measured by ``python -m envs.demonstrators.score``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from envs.demonstrators.atari import BreakoutDemonstrator, PongDemonstrator
+from envs.demonstrators.base import BoundDemonstrator, Demonstrator
+from envs.demonstrators.control import LQRDemonstrator, ReacherDemonstrator
+from envs.demonstrators.linear import LinearDemonstrator, LinearPolicy
+
+__all__ = [
+    "ASSETS",
+    "BoundDemonstrator",
+    "Demonstrator",
+    "LinearPolicy",
+    "demonstrator_ids",
+    "get_demonstrator",
+]
+
+# Committed weights of the learned demonstrators, one ``<task>.npz`` (and its ``.csv`` curve) each.
+ASSETS = Path(__file__).resolve().parent.parent / "assets" / "demonstrators"
+
+_FACTORIES: dict[str, Callable[[], Demonstrator]] = {
+    "ALE/Breakout-v5": BreakoutDemonstrator,
+    "ALE/Pong-v5": PongDemonstrator,
+    # State costs on [qpos, qvel]; the control cost keeps the force inside its range.
+    "InvertedPendulum-v5": lambda: LQRDemonstrator(
+        "InvertedPendulum-v5", q_diag=(1.0, 1.0, 0.1, 0.1), r=1.0
+    ),
+    "InvertedDoublePendulum-v5": lambda: LQRDemonstrator(
+        "InvertedDoublePendulum-v5", q_diag=(1.0, 10.0, 10.0, 0.1, 0.1, 0.1), r=1.0
+    ),
+    # Gains tuned on 60 episodes with seeds 1000..1059 (scores are measured on seeds 0..49).
+    "Reacher-v5": lambda: ReacherDemonstrator(kp=25.0, kd=2.0),
+    "HalfCheetah-v5": lambda: LinearDemonstrator("HalfCheetah-v5", ASSETS / "HalfCheetah-v5.npz"),
+    "Hopper-v5": lambda: LinearDemonstrator("Hopper-v5", ASSETS / "Hopper-v5.npz"),
+}
+
+
+def demonstrator_ids() -> list[str]:
+    """The task ids that have a demonstrator."""
+    return list(_FACTORIES)
+
+
+def get_demonstrator(task_id: str) -> Demonstrator:
+    """A fresh demonstrator for ``task_id``; ValueError naming the supported ids otherwise."""
+    try:
+        factory = _FACTORIES[task_id]
+    except KeyError:
+        raise ValueError(
+            f"no demonstrator for {task_id!r}; demonstrators exist for: "
+            f"{', '.join(demonstrator_ids())}"
+        ) from None
+    return factory()
