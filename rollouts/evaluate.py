@@ -261,6 +261,11 @@ def _run_task(
         agent = policy if isinstance(policy, Policy) else policy(
             vec.single_observation_space, vec.single_action_space, n
         )
+        if getattr(agent, "num_envs", n) != n:
+            raise ValueError(
+                f"the policy acts for num_envs={agent.num_envs} but this task runs {n} envs "
+                f"(min(num_envs={num_envs}, episodes={episodes})); pass a factory to size it per task"
+            )
         queues = [list(range(i, episodes, n)) for i in range(n)]  # fixed up front
         running: list[int | None] = [q.pop(0) for q in queues]  # episode index per sub-env
         fps = vec.metadata.get("render_fps") or 30

@@ -200,3 +200,9 @@ def test_a_gato_agent_is_deterministic_when_greedy():
     assert runs[0].tasks[0].status == "ok", runs[0].tasks[0].traceback
     assert runs[0].tasks[0].returns == runs[1].tasks[0].returns
     assert runs[0].tasks[0].lengths == runs[1].tasks[0].lengths and max(runs[0].tasks[0].lengths) <= 12
+
+
+def test_a_policy_sized_for_other_batch_is_an_error():
+    policy = RandomPolicy(gym.spaces.Discrete(2), num_envs=4)
+    results = evaluate(policy, ["CartPole-v1"], episodes=2, num_envs=4, progress=False)
+    assert results.tasks[0].status == "error" and "num_envs=4 but this task runs 2 envs" in results.tasks[0].error

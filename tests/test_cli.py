@@ -1,0 +1,172 @@
+"""gato-eval end to end on real envs: outputs, errors, exit codes, determinism, Ctrl-C."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import gymnasium as gym
+import pytest
+
+from rollouts.cli import main
+from rollouts.video import count_frames
+
+FLAGS = ["--env", "--suite", "--checkpoint", "--policy", "--episodes", "--num-envs", "--seed", "--out",
+         "--video", "--no-video", "--video-episodes", "--max-episode-steps", "--temperature", "--progress"]
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # default outputs and MUJOCO_LOG.TXT stay out of the repo
+
+
+def test_help_documents_every_flag(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    for flag in FLAGS:
+        assert flag in text, flag
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory):
+    """A random-init tiny Gato saved without spaces, so it loads for any task."""
+    gato_agent = pytest.importorskip("gato_agent")
+    from gato_agent.checkpoint import save_checkpoint
+
+    import torch
+
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("ckpt") / "tiny"
+    save_checkpoint(path, gato_agent.Gato(gato_agent.GatoConfig.from_name("tiny")))
+    return path
+
+
+def test_breakout_and_mujoco_with_a_tiny_checkpoint(tiny_checkpoint, tmp_path):
+    out = tmp_path / "run"
+    code = main(["--env", "ALE/Breakout-v5", "--env", "Hopper-v5", "--checkpoint", str(tiny_checkpoint),
+                 "--episodes", "1", "--max-episode-steps", "8", "--out", str(out), "--no-progress"])
+    data = json.loads((out / "results.json").read_text())
+    assert code == 0, [t["traceback"] for t in data["tasks"]]
+    assert data["policy"] == "gato" and data["checkpoint"] == str(tiny_checkpoint)
+    assert data["episodes"] == 1 and data["seed"] == 0 and data["max_episode_steps"] == 8
+    assert {"command", "args", "versions", "tasks", "aggregate", "interrupted"} <= data.keys()
+    for task, family in zip(data["tasks"], ["atari", "mujoco"]):
+        assert task["status"] == "ok" and task["family"] == family
+        assert {"env_id", "make_kwargs", "seeds", "returns", "lengths", "mean", "std", "median",
+                "normalized", "steps_per_second", "videos", "error"} <= task.keys()
+        assert task["seeds"] == [0] and len(task["returns"]) == 1 and task["normalized"] is not None
+        (video,) = task["videos"]
+        assert count_frames(video) == task["lengths"][0] + 1  # the reset frame, then one per step
+    assert data["tasks"][0]["make_kwargs"]["repeat_action_probability"] == 0.25
+    assert data["aggregate"]["tasks"] == ["ALE/Breakout-v5", "Hopper-v5"]
+    assert len(data["aggregate"]["iqm_ci95"]) == 2
+    assert (out / "scores.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "| ALE/Breakout-v5 | ok |" in (out / "summary.md").read_text()
+
+
+def _returns(out):
+    return [t["returns"] for t in json.loads((Path(out) / "results.json").read_text())["tasks"]]
+
+
+def test_same_seed_gives_identical_returns(tmp_path):
+    args = ["--env", "ALE/Breakout-v5", "--env", "Reacher-v5", "--policy", "random", "--episodes", "3",
+            "--num-envs", "2", "--seed", "9", "--max-episode-steps", "40", "--no-video", "--no-progress"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    assert main([*args, "--out", str(tmp_path / "b")]) == 0
+    assert _returns(tmp_path / "a") == _returns(tmp_path / "b")
+    assert not (tmp_path / "a" / "videos").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--env", "HalfCheta-v5"], "closest known ids: HalfCheetah-v5"),
+        (["--env", "Hopper-v5", "--checkpoint", "no/such/ckpt"], "--checkpoint no/such/ckpt: no such folder"),
+        (["--env", "Hopper-v5", "--policy", "random", "--episodes", "0"], "--episodes must be >= 1, got 0"),
+        (["--env", "Hopper-v5", "--policy", "random", "--num-envs", "-1"], "--num-envs must be >= 1"),
+        (["--env", "Hopper-v5", "--temperature", "-1"], "--temperature must be >= 0"),
+        (["--suite", "everything"], "unknown suite 'everything'; known suites: default"),
+        ([], "no task given"),
+    ],
+)
+def test_usage_errors_are_clear(argv, message, capsys):
+    assert main([*argv, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gato-eval: error: ") and message in err
+
+
+def test_a_bad_flag_value_is_rejected_by_the_parser(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--env", "Hopper-v5", "--policy", "greedy"])
+    assert done.value.code == 2
+    assert "greedy" in capsys.readouterr().err
+
+
+def test_no_embedded_checkpoint_says_how_to_pass_one(capsys):
+    from gato_agent.checkpoint import embedded_checkpoint_path
+
+    if embedded_checkpoint_path().is_dir():
+        pytest.skip("a checkpoint is embedded in this version")
+    assert main(["--env", "Hopper-v5", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "no checkpoint is embedded" in err and "--checkpoint PATH" in err
+
+
+def test_out_is_never_overwritten(tmp_path, capsys):
+    out = tmp_path / "taken"
+    out.mkdir()
+    (out / "results.json").write_text("{}")
+    assert main(["--env", "CartPole-v1", "--policy", "random", "--out", str(out), "--no-progress"]) == 2
+    assert "already exists and is not empty" in capsys.readouterr().err
+    assert (out / "results.json").read_text() == "{}"
+
+
+def test_default_out_folders_are_fresh():
+    args = ["--env", "CartPole-v1", "--policy", "random", "--episodes", "1", "--no-video", "--no-progress"]
+    assert main(args) == 0 and main(args) == 0
+    runs = sorted(Path("runs").iterdir())
+    assert len(runs) == 2 and all((r / "results.json").exists() for r in runs)
+
+
+def _fails_to_build(**kwargs):
+    raise RuntimeError("emulator crashed at start")
+
+
+def test_a_failing_task_is_recorded_and_exit_is_non_zero(tmp_path, capsys):
+    gym.register("GatoTest/Fails-v0", entry_point=_fails_to_build)
+    try:
+        code = main(["--env", "GatoTest/Fails-v0", "--env", "CartPole-v1", "--policy", "random",
+                     "--episodes", "2", "--out", str(tmp_path / "o"), "--no-progress"])
+    finally:
+        del gym.registry["GatoTest/Fails-v0"]
+    assert code == 1
+    failed, ok = json.loads((tmp_path / "o" / "results.json").read_text())["tasks"]
+    assert failed["status"] == "error" and failed["error"] == "RuntimeError: emulator crashed at start"
+    assert ok["status"] == "ok" and len(ok["returns"]) == 2
+    assert "1 task(s) failed: GatoTest/Fails-v0" in capsys.readouterr().err
+
+
+def test_ctrl_c_writes_the_results_gathered_so_far(tmp_path):
+    out = tmp_path / "interrupted"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rollouts.cli", "--env", "CartPole-v1", "--env", "ALE/Breakout-v5",
+         "--policy", "random", "--episodes", "100000", "--no-video", "--no-progress", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not out.exists() and time.monotonic() < deadline:  # the folder appears once set up
+        time.sleep(0.2)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-2000:]
+    data = json.loads((out / "results.json").read_text())
+    assert data["interrupted"] is True
+    first, second = data["tasks"]
+    assert first["status"] == "interrupted" and len(first["returns"]) > 0
+    assert second["status"] == "not_run"
+    assert "Interrupted" in (out / "summary.md").read_text()
