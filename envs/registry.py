@@ -138,10 +138,10 @@ def make(
         max_episode_steps: optional cap in steps (a truncation), for tests and quick looks.
         **kwargs: passed to the family's builder (overrides of the protocol are recorded).
 
-    The returned env's ``spec_info`` attribute holds its :class:`TaskSpec`.
+    The returned env's ``task_spec`` attribute holds its :class:`TaskSpec`.
     """
     env, task = _build(task_id, render, max_episode_steps, **kwargs)
-    env.spec_info = task
+    env.task_spec = task
     if seed is not None:
         env.reset(seed=seed)
         env.action_space.seed(seed)
@@ -171,4 +171,4 @@ def make_vector(
         return make(task_id, render=render, max_episode_steps=max_episode_steps, **kwargs)
 
     vec = SyncVectorEnv([factory] * num_envs, autoreset_mode=AutoresetMode.DISABLED)
-    return vec, vec.envs[0].spec_info
+    return vec, vec.envs[0].task_spec

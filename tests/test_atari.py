@@ -9,8 +9,8 @@ from envs import atari
 def test_protocol_constants_reach_the_emulator():
     env = envs.make("ALE/Breakout-v5")
     ale = env.unwrapped.ale
-    assert env.spec_info.family == "atari"
-    assert env.spec_info.make_kwargs == atari.PROTOCOL_KWARGS
+    assert env.task_spec.family == "atari"
+    assert env.task_spec.make_kwargs == atari.PROTOCOL_KWARGS
     assert env.unwrapped._frameskip == atari.FRAMESKIP == 4
     assert ale.getFloat("repeat_action_probability") == atari.REPEAT_ACTION_PROBABILITY == 0.25
     assert ale.getInt("max_num_frames_per_episode") == atari.MAX_NUM_FRAMES_PER_EPISODE == 108_000

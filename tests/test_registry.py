@@ -29,7 +29,7 @@ def test_every_task_builds_steps_and_reproduces(task_id):
     env = envs.make(task_id)
     try:
         assert isinstance(env, RecordEpisodeStatistics)
-        assert env.spec_info.task_id == task_id
+        assert env.task_spec.task_id == task_id
         first, second = _rollout(env, seed=7), _rollout(env, seed=7)
         np.testing.assert_array_equal(first, second)
     finally:
@@ -68,7 +68,7 @@ def test_suites():
 
 def test_make_seed_and_kwargs_are_recorded():
     env = envs.make("Hopper-v5", seed=3, max_episode_steps=5, reset_noise_scale=0.01)
-    assert env.spec_info.make_kwargs == {"reset_noise_scale": 0.01, "max_episode_steps": 5}
+    assert env.task_spec.make_kwargs == {"reset_noise_scale": 0.01, "max_episode_steps": 5}
     steps = 0
     truncated = terminated = False
     while not (terminated or truncated):
