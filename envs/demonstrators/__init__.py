@@ -28,6 +28,7 @@ from envs.demonstrators.linear import LinearDemonstrator, LinearPolicy
 
 __all__ = [
     "ASSETS",
+    "DEMONSTRATOR_SCORES",
     "BoundDemonstrator",
     "Demonstrator",
     "LinearPolicy",
@@ -52,6 +53,20 @@ _FACTORIES: dict[str, Callable[[], Demonstrator]] = {
     "Reacher-v5": lambda: ReacherDemonstrator(kp=25.0, kd=2.0),
     "HalfCheetah-v5": lambda: LinearDemonstrator("HalfCheetah-v5", ASSETS / "HalfCheetah-v5.npz"),
     "Hopper-v5": lambda: LinearDemonstrator("Hopper-v5", ASSETS / "Hopper-v5.npz"),
+}
+
+
+# Mean return of each demonstrator over 50 episodes (seeds 0..49) of ``envs.make``, measured with
+# ``python -m envs.demonstrators.score --env <task> --episodes 50``; gato-collect's
+# ``--min-return-fraction`` is relative to these.
+DEMONSTRATOR_SCORES: dict[str, float] = {
+    "ALE/Breakout-v5": 407.7,
+    "ALE/Pong-v5": 15.7,
+    "InvertedPendulum-v5": 1000.0,
+    "InvertedDoublePendulum-v5": 9359.9,
+    "Reacher-v5": -5.5,
+    "HalfCheetah-v5": 4000.0,
+    "Hopper-v5": 3250.0,
 }
 
 
