@@ -122,25 +122,38 @@ def _pick_space(kind: str, saved: spaces.Space | None, given: spaces.Space | Non
     return space
 
 
+def _shape_of(state: dict[str, tuple[int, ...]]) -> dict[str, int]:
+    """The architecture fields that a set of weight shapes reveals."""
+    found = {"num_layers": len({k.split(".")[1] for k in state if k.startswith("blocks.")})}
+    if "tokens.weight" in state:
+        found["vocab_size"], found["embed_dim"] = state["tokens.weight"]
+    if "blocks.0.ff_in.weight" in state:
+        found["ff_dim"] = state["blocks.0.ff_in.weight"][0]
+    if "local_pos.weight" in state:
+        found["max_observation_tokens"] = state["local_pos.weight"][0] - 1
+    return found
+
+
 def _check_state(model: Gato, state: dict[str, torch.Tensor], folder: Path) -> None:
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     got = {k: tuple(v.shape) for k, v in state.items()}
-    problems = []
+    if expected == got:
+        return
+    config_says, weights_have = _shape_of(expected), _shape_of(got)
+    problems = [
+        f"config.json says {key}={value}, the weights have {key}={weights_have[key]}"
+        for key, value in config_says.items()
+        if key in weights_have and weights_have[key] != value
+    ]
     missing = sorted(set(expected) - set(got))
     extra = sorted(set(got) - set(expected))
     if missing:
         problems.append(f"missing from the weights: {', '.join(missing[:5])}" + (" ..." if len(missing) > 5 else ""))
     if extra:
         problems.append(f"not in a model of this config: {', '.join(extra[:5])}" + (" ..." if len(extra) > 5 else ""))
-    for key in sorted(set(expected) & set(got)):
-        if expected[key] != got[key]:
-            problems.append(f"{key} has shape {got[key]} in the weights but {expected[key]} from the config")
-    if problems:
-        c = model.config
-        raise ValueError(
-            f"{folder / WEIGHTS_FILE} does not match {folder / CONFIG_FILE} (num_layers={c.num_layers}, "
-            f"embed_dim={c.embed_dim}, vocab_size={c.vocab_size}): " + "; ".join(problems[:8])
-        )
+    shapes = [k for k in sorted(set(expected) & set(got)) if expected[k] != got[k]]
+    problems += [f"{k} has shape {got[k]} in the weights but {expected[k]} from the config" for k in shapes[:3]]
+    raise ValueError(f"{folder / WEIGHTS_FILE} does not match {folder / CONFIG_FILE}: " + "; ".join(problems))
 
 
 def _atomic(target: Path, write) -> None:

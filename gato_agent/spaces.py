@@ -128,7 +128,7 @@ class ObservationCodec:
                     self.config.mu_law_mu, self.config.mu_law_m,
                 )
             else:
-                low = _discrete_start(leaf.space).reshape(1, -1)
+                low = torch.from_numpy(_discrete_start(leaf.space).reshape(1, -1))
                 tokens = discrete_to_tokens(flat.long() - low, self.config.discrete_values)
             ids[:, start : start + leaf.num_tokens] = tokens
             start += leaf.num_tokens
@@ -173,7 +173,7 @@ class ActionCodec:
             x = torch.from_numpy(a.astype(np.float64))
             x = 2.0 * (x - self._low) / (self._high - self._low) - 1.0  # bounds -> [-1, 1]
             return continuous_to_tokens(x, self.config.continuous_offset, self.config.continuous_bins, mu_law=False)
-        start = _discrete_start(self.space).reshape(1, -1)
+        start = torch.from_numpy(_discrete_start(self.space).reshape(1, -1))
         return discrete_to_tokens(torch.from_numpy(a.astype(np.int64)) - start, self.config.discrete_values)
 
     def decode(self, ids: Tensor) -> np.ndarray:

@@ -1,0 +1,200 @@
+"""GatoAgent: the cache equals recomputation, batched envs are independent, long episodes stay
+bounded, and every supported space acts inside its action space, on real and fake envs."""
+
+import dataclasses
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from gymnasium import spaces
+
+from gato_agent import Gato, GatoAgent
+
+
+def sharp_model(config, seed=0):
+    """A random model with larger weights, so that greedy actions vary from step to step."""
+    torch.manual_seed(seed)
+    model = Gato(config)
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() > 1:
+                p.mul_(15.0)
+    return model.eval()
+
+
+def run_episode(agent, env, seed, steps=None):
+    obs, _ = env.reset(seed=seed)
+    agent.reset()
+    actions, logits = [], []
+    while True:
+        action = agent.act(obs)
+        actions.append(action)
+        logits.append([l.clone() for l in agent.last_logits])
+        obs, _, terminated, truncated, _ = env.step(action)
+        if terminated or truncated or (steps and len(actions) == steps):
+            return np.array(actions), logits
+
+
+def test_cache_and_recompute_agree_over_a_300_step_episode(micro_config):
+    """Pendulum-v1: 3 observation + 1 separator + 1 action tokens per step, 1500 tokens in all,
+    inside a 2048-token context (beyond it, see test_model's sliding-window test)."""
+    model = sharp_model(dataclasses.replace(micro_config, context_length=2048))
+    env = gym.make("Pendulum-v1", max_episode_steps=300)
+    cached, cached_logits = run_episode(GatoAgent(model, env.observation_space, env.action_space), env, seed=3)
+    plain, plain_logits = run_episode(GatoAgent(model, env.observation_space, env.action_space, use_cache=False), env, seed=3)
+    assert len(cached) == 300
+    assert len(np.unique(cached)) > 5  # the check below is not trivially true
+    assert np.array_equal(cached, plain)
+    for a, b in zip(cached_logits, plain_logits):
+        assert torch.allclose(a[0], b[0], atol=1e-4, rtol=0)
+
+
+def test_multi_dim_actions_and_a_prompt_agree_with_recompute(micro_config):
+    model = sharp_model(micro_config, seed=1)
+    env = gym.make("Reacher-v5", max_episode_steps=15)  # 13 tokens a step: prompt + episode fit in 256
+    demo_obs = np.stack([env.observation_space.sample() for _ in range(4)])
+    demo_act = np.stack([env.action_space.sample() for _ in range(3)])
+    prompt = {"observations": demo_obs, "actions": demo_act}
+    make = lambda cache: GatoAgent(model, env.observation_space, env.action_space, use_cache=cache, prompt=prompt)
+    cached, cached_logits = run_episode(make(True), env, seed=0)
+    plain, plain_logits = run_episode(make(False), env, seed=0)
+    assert np.array_equal(cached, plain)
+    for a, b in zip(cached_logits, plain_logits):
+        for la, lb in zip(a, b):
+            assert torch.allclose(la, lb, atol=1e-4, rtol=0)
+    unprompted, _ = run_episode(GatoAgent(model, env.observation_space, env.action_space), env, seed=0)
+    assert not np.array_equal(unprompted, cached)  # the prompt conditions the episode
+
+
+def test_resetting_one_env_leaves_the_others_untouched(micro_config):
+    model = sharp_model(micro_config, seed=2)
+    obs_space, act_space = spaces.Box(-5, 5, (3,), np.float32), spaces.Discrete(6)
+    rng = np.random.default_rng(0)
+    observations = rng.uniform(-5, 5, (12, 4, 3)).astype(np.float32)
+    runs = []
+    for reset_at in (None, 6):
+        agent = GatoAgent(model, obs_space, act_space, num_envs=4)
+        actions, logits = [], []
+        for t in range(12):
+            if t == reset_at:
+                agent.reset([1])
+            actions.append(agent.act(observations[t]))
+            logits.append(agent.last_logits[0])
+        runs.append((np.array(actions), torch.stack(logits)))
+    (a, la), (b, lb) = runs
+    others = [0, 2, 3]
+    assert np.array_equal(a[:, others], b[:, others])
+    assert torch.allclose(la[:, others], lb[:, others], atol=1e-5)
+    assert not torch.allclose(la[6:, 1], lb[6:, 1], atol=1e-3)  # env 1 did start over
+    # and env 1 after its reset acts as a fresh single-env agent on the same observations
+    fresh = GatoAgent(model, obs_space, act_space)
+    assert [int(fresh.act(o)) for o in observations[6:, 1]] == b[6:, 1].tolist()
+
+
+def test_a_5000_step_episode_keeps_memory_flat_and_positions_distinct(micro_config):
+    model = Gato(dataclasses.replace(micro_config, context_length=64)).eval()
+    agent = GatoAgent(model, spaces.Box(-1, 1, (2,), np.float32), spaces.Discrete(3))
+    cache = agent.cache
+    pointers = [cache.k.data_ptr(), cache.v.data_ptr(), cache.slot_pos.data_ptr()]
+    shape = tuple(cache.k.shape)
+    obs = np.zeros(2, np.float32)
+    for t in range(5000):
+        assert agent.action_space.contains(agent.act(obs))
+        if t % 500 == 0:
+            held = cache.slot_pos[0][cache.slot_pos[0] >= 0]
+            assert held.unique().numel() == held.numel()
+    assert [cache.k.data_ptr(), cache.v.data_ptr(), cache.slot_pos.data_ptr()] == pointers
+    assert tuple(cache.k.shape) == shape
+    # 4 tokens per step; the last action token waits for the next step's prefill
+    assert cache.next_pos.item() == 5000 * agent.step_tokens - 1
+    held = cache.slot_pos[0][cache.slot_pos[0] >= 0]
+    assert held.unique().numel() == held.numel() <= cache.ring
+
+
+def test_recompute_mode_keeps_a_bounded_history(micro_config):
+    model = Gato(dataclasses.replace(micro_config, context_length=32)).eval()
+    agent = GatoAgent(model, spaces.Box(-1, 1, (2,), np.float32), spaces.Discrete(3), use_cache=False)
+    for _ in range(100):
+        agent.act(np.zeros(2, np.float32))
+    assert agent._history[0].shape[1] <= 32
+
+
+def test_acts_on_real_atari_frames(micro_config):
+    import ale_py
+
+    gym.register_envs(ale_py)
+    env = gym.make("ALE/Breakout-v5")
+    assert env.observation_space.shape == (210, 160, 3)
+    agent = GatoAgent(Gato(micro_config), env.observation_space, env.action_space)
+    actions, _ = run_episode(agent, env, seed=0, steps=10)
+    assert all(env.action_space.contains(a) for a in actions)
+
+
+def test_acts_on_a_real_mujoco_env_batched(micro_config):
+    envs = gym.make_vec("HalfCheetah-v5", num_envs=2, vectorization_mode="sync")
+    agent = GatoAgent(Gato(micro_config), envs.single_observation_space, envs.single_action_space, num_envs=2)
+    obs, _ = envs.reset(seed=0)
+    for _ in range(5):
+        actions = agent.act(obs)
+        assert actions.shape == (2, 6) and all(envs.single_action_space.contains(a) for a in actions)
+        obs, *_ = envs.step(actions)
+
+
+OBSERVATION_SPACES = {
+    "image_rgb": spaces.Box(0, 255, (50, 40, 3), np.uint8),
+    "image_gray": spaces.Box(0, 255, (50, 40), np.uint8),
+    "box_infinite": spaces.Box(-np.inf, np.inf, (2, 3), np.float64),
+    "box_int": spaces.Box(-10, 10, (4,), np.int32),
+    "discrete": spaces.Discrete(7, start=-3),
+    "multidiscrete": spaces.MultiDiscrete([2, 5, 3]),
+    "multibinary": spaces.MultiBinary([2, 2]),
+    "dict_tuple": spaces.Dict({
+        "pos": spaces.Box(-1, 1, (2,)), "flags": spaces.MultiBinary(3),
+        "nested": spaces.Tuple((spaces.Discrete(4), spaces.Box(0, 255, (16, 16, 1), np.uint8))),
+    }),
+}
+ACTION_SPACES = {
+    "discrete": spaces.Discrete(5, start=2),
+    "multidiscrete": spaces.MultiDiscrete([3, 4]),
+    "box": spaces.Box(np.array([-1, 0, 5], np.float32), np.array([1, 2, 6], np.float32)),
+}
+
+
+@pytest.mark.parametrize("obs_name", OBSERVATION_SPACES)
+@pytest.mark.parametrize("act_name", ACTION_SPACES)
+def test_every_supported_space_acts_inside_the_action_space(obs_name, act_name, micro_config):
+    obs_space, act_space = OBSERVATION_SPACES[obs_name], ACTION_SPACES[act_name]
+    obs_space.seed(0)
+    single = GatoAgent(sharp_model(micro_config), obs_space, act_space, temperature=1.0, seed=0)
+    for _ in range(3):
+        assert act_space.contains(single.act(obs_space.sample()))
+    batch = GatoAgent(single.model, obs_space, act_space, num_envs=3)
+    stacked = gym.vector.utils.batch_space(obs_space, 3)
+    stacked.seed(1)
+    actions = batch.act(stacked.sample())
+    assert len(actions) == 3 and all(act_space.contains(a) for a in actions)
+
+
+def test_sampling_is_seeded_and_greedy_is_default(micro_config):
+    model = sharp_model(micro_config)
+    obs_space, act_space = spaces.Box(-1, 1, (2,), np.float32), spaces.Discrete(10)
+    obs = np.array([0.3, -0.2], np.float32)
+    sample = lambda seed: [int(GatoAgent(model, obs_space, act_space, temperature=5.0, seed=seed).act(obs)) for _ in range(20)]
+    assert sample(1) == sample(1)
+    many = [int(GatoAgent(model, obs_space, act_space, temperature=50.0, seed=s).act(obs)) for s in range(30)]
+    assert len(set(many)) > 1
+    greedy = GatoAgent(model, obs_space, act_space)
+    assert int(greedy.act(obs)) == int(greedy.last_logits[0].argmax())
+
+
+def test_bad_arguments_are_explained(micro_config):
+    model = Gato(micro_config)
+    box = spaces.Box(-1, 1, (2,), np.float32)
+    agent = GatoAgent(model, box, spaces.Discrete(2), num_envs=2)
+    with pytest.raises(ValueError, match="num_envs=2 envs: pass a batch"):
+        agent.act(np.zeros(2, np.float32))
+    with pytest.raises(ValueError, match=r"env ids \[5\] out of range"):
+        agent.reset([5])
+    with pytest.raises(ValueError, match="more than the context"):
+        GatoAgent(Gato(dataclasses.replace(micro_config, context_length=8)), spaces.Box(-1, 1, (10,)), spaces.Discrete(2))

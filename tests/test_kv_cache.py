@@ -1,0 +1,56 @@
+"""The rolling KV cache: explicit slots, distinct positions, bounded memory, independent rows."""
+
+import torch
+
+from gato_agent.kv_cache import KVCache
+
+
+def make(batch=2, window=8, chunk=3):
+    return KVCache(num_layers=1, batch=batch, num_heads=1, head_dim=2, window=window, chunk=chunk)
+
+
+def test_positions_and_slots_advance_per_row():
+    cache = make()
+    valid = torch.tensor([[True, True, True], [False, True, True]])
+    positions, slots, mask = cache.plan(valid)
+    assert positions.tolist() == [[0, 1, 2], [0, 0, 1]]
+    assert slots.tolist() == [[0, 1, 2], [cache.ring, 0, 1]]  # padding goes to the trash slot
+    assert cache.next_pos.tolist() == [3, 2]
+    assert mask.shape == (2, 1, 3, cache.ring + 1)
+    # causal inside the call; padding sees only the trash slot
+    assert mask[0, 0, 1, :3].tolist() == [True, True, False]
+    assert mask[1, 0, 0].nonzero().flatten().tolist() == [cache.ring]
+
+
+def test_long_streams_keep_memory_bounded_and_positions_distinct():
+    cache = make(batch=1, window=8, chunk=3)
+    k_ptr, shape = cache.k.data_ptr(), tuple(cache.k.shape)
+    for step in range(1000):
+        positions, slots, mask = cache.plan(torch.ones(1, 1 + step % 4, dtype=torch.bool))
+        held = cache.slot_pos[0][cache.slot_pos[0] >= 0]
+        assert held.unique().numel() == held.numel()  # no two cached tokens share a position
+        seen = mask[0, 0, -1].nonzero().flatten()
+        # the newest query sees exactly the last `window` positions
+        newest = int(positions[0, -1])
+        assert sorted(cache.slot_pos[0, seen].tolist()) == list(range(max(0, newest - 7), newest + 1))
+    assert cache.next_pos.item() > 2000
+    assert cache.k.data_ptr() == k_ptr and tuple(cache.k.shape) == shape
+
+
+def test_reset_touches_only_the_given_rows():
+    cache = make(batch=3)
+    cache.plan(torch.ones(3, 2, dtype=torch.bool))
+    before = cache.slot_pos.clone()
+    cache.reset([1])
+    assert cache.next_pos.tolist() == [2, 0, 2]
+    assert (cache.slot_pos[1] == -1).all()
+    assert torch.equal(cache.slot_pos[[0, 2]], before[[0, 2]])
+
+
+def test_write_puts_keys_at_their_slots():
+    cache = make(batch=1)
+    _, slots, _ = cache.plan(torch.ones(1, 2, dtype=torch.bool))
+    k = torch.arange(4.0).view(1, 1, 2, 2)
+    keys, _ = cache.write(0, k, -k, slots)
+    assert torch.equal(keys[0, 0, :2], k[0, 0])
+    assert torch.equal(cache.v[0, 0, 0, :2], -k[0, 0])

@@ -1,0 +1,90 @@
+"""The Gato network: embeddings, causal decoder, cached decoding equal to full attention."""
+
+import random
+
+import pytest
+import torch
+
+from gato_agent import Gato
+from gato_agent.tokenizer import TokenBatch
+
+
+def random_tokens(config, length, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    patch_mask = torch.zeros(1, length, dtype=torch.bool)
+    patch_mask[0, ::5] = True
+    n = int(patch_mask.sum())
+    return TokenBatch(
+        torch.randint(0, config.vocab_size, (1, length), generator=g),
+        torch.randint(0, 6, (1, length), generator=g),
+        patch_mask,
+        torch.randn(n, 3, 16, 16, generator=g) / 4,
+        torch.randint(0, config.patches_per_image, (n,), generator=g),
+    )
+
+
+@pytest.fixture
+def model(micro_config):
+    torch.manual_seed(0)
+    return Gato(micro_config).eval()
+
+
+def test_cached_chunks_equal_full_sliding_window_attention(model):
+    """Prefill and decode in random chunks, past the window: same hidden states as one full pass."""
+    config = model.config
+    tokens = random_tokens(config, 3 * config.context_length)
+    with torch.no_grad():
+        full = model(tokens, window=config.context_length)
+        cache = model.new_cache(1, chunk=12)
+        rng, t, outs = random.Random(0), 0, []
+        while t < tokens.shape[1]:
+            n = min(rng.randint(1, 13), tokens.shape[1] - t)
+            outs.append(model.forward_cached(tokens.slice(t, t + n), cache))
+            t += n
+    assert torch.allclose(torch.cat(outs, 1), full, atol=1e-4)
+
+
+def test_decoder_is_causal(model):
+    a = random_tokens(model.config, 40, seed=1)
+    b = random_tokens(model.config, 40, seed=2)
+    mixed = TokenBatch.cat([a.slice(0, 20), b.slice(20, 40)])
+    with torch.no_grad():
+        assert torch.allclose(model(a)[:, :20], model(mixed)[:, :20], atol=1e-6)
+        assert not torch.allclose(model(a)[:, 20:], model(mixed)[:, 20:], atol=1e-3)
+
+
+def test_logits_cover_only_the_asked_range(model):
+    hidden = torch.randn(3, model.config.embed_dim)
+    full = hidden @ model.tokens.weight.T
+    lo, hi = model.config.continuous_offset, model.config.separator_id
+    assert model.logits(hidden, lo, hi).shape == (3, hi - lo)
+    assert torch.allclose(model.logits(hidden, lo, hi), full[:, lo:hi])
+
+
+def test_patch_positions_midpoint_in_eval_sampled_in_training(model):
+    patches = model.patches
+    lo, hi = patches.row_lo, patches.row_hi
+    assert lo[0] == 0 and hi[-1] == model.config.patch_position_bins  # intervals tile [0, 128)
+    assert torch.equal(patches._position(lo, hi), (lo + hi - 1) // 2)
+    patches.train()
+    samples = torch.stack([patches._position(lo, hi) for _ in range(200)])
+    assert (samples >= lo).all() and (samples < hi).all()
+    assert samples.unique().numel() > lo.unique().numel()  # varies inside the intervals
+    patches.eval()
+
+
+def test_non_observation_tokens_get_no_local_position(model):
+    assert torch.count_nonzero(model.local_pos.weight[0]) == 0
+    tokens = random_tokens(model.config, 4)
+    tokens.local_pos.zero_()
+    tokens.patch_mask.zero_()
+    tokens.patches, tokens.patch_idx = tokens.patches[:0], tokens.patch_idx[:0]
+    assert torch.equal(model.embed(tokens), model.tokens(tokens.ids))
+
+
+def test_rotary_positions_make_attention_shift_invariant(model):
+    tokens = random_tokens(model.config, 30)
+    with torch.no_grad():
+        at_zero = model(tokens)
+        far = model(tokens, positions=torch.arange(10**6, 10**6 + 30)[None])
+    assert torch.allclose(at_zero, far, atol=1e-4)
