@@ -6,6 +6,8 @@ the first time it is imported, so the backend must be chosen before any renderin
 and cannot be switched in-process afterwards: when ``MUJOCO_GL`` is unset, :func:`select_gl_backend`
 tries EGL in a short subprocess, falls back to OSMesa, and sets ``MUJOCO_GL`` (and
 ``PYOPENGL_PLATFORM``) for this process. An explicit ``MUJOCO_GL`` is always respected.
+Importing ``mujoco`` or building envs without rendering does not import PyOpenGL, so the choice can
+wait until the first env built with ``render=True``.
 """
 
 from __future__ import annotations
@@ -87,6 +89,10 @@ def select_gl_backend() -> str:
     chosen = os.environ.get("MUJOCO_GL")
     if chosen:
         return chosen
+    platform = os.environ.get("PYOPENGL_PLATFORM")
+    if "OpenGL" in sys.modules and platform in GL_BACKENDS:  # PyOpenGL's platform is fixed now
+        os.environ["MUJOCO_GL"] = platform
+        return platform
     for backend in GL_BACKENDS:
         if _probe(backend):
             os.environ["MUJOCO_GL"] = backend

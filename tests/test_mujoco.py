@@ -19,15 +19,24 @@ def test_the_eleven_tasks():
         mj.make_mujoco("Hopper-v4")
 
 
+@pytest.fixture
+def no_gl_choice(monkeypatch):
+    """MUJOCO_GL and PYOPENGL_PLATFORM unset, and restored whatever select_gl_backend writes."""
+    for name in ("MUJOCO_GL", "PYOPENGL_PLATFORM"):
+        monkeypatch.setenv(name, "")  # registers the original value (or absence) for restoring
+        monkeypatch.delenv(name)
+    monkeypatch.delitem(sys.modules, "OpenGL", raising=False)
+    return monkeypatch
+
+
 def test_explicit_mujoco_gl_is_respected(monkeypatch):
     monkeypatch.setenv("MUJOCO_GL", "osmesa")
     monkeypatch.setattr(mj, "_probe", lambda backend: pytest.fail("must not probe"))
     assert mj.select_gl_backend() == "osmesa"
 
 
-def test_falls_back_to_osmesa_when_egl_fails(monkeypatch):
-    monkeypatch.delenv("MUJOCO_GL", raising=False)
-    monkeypatch.delenv("PYOPENGL_PLATFORM", raising=False)
+def test_falls_back_to_osmesa_when_egl_fails(no_gl_choice):
+    monkeypatch = no_gl_choice
     tried = []
     monkeypatch.setattr(mj, "_probe", lambda backend: tried.append(backend) or backend == "osmesa")
     assert mj.select_gl_backend() == "osmesa"
@@ -35,8 +44,16 @@ def test_falls_back_to_osmesa_when_egl_fails(monkeypatch):
     assert os.environ["MUJOCO_GL"] == "osmesa" and os.environ["PYOPENGL_PLATFORM"] == "osmesa"
 
 
-def test_no_backend_is_a_clear_error(monkeypatch):
-    monkeypatch.delenv("MUJOCO_GL", raising=False)
+def test_an_imported_pyopengl_keeps_its_platform(no_gl_choice):
+    monkeypatch = no_gl_choice
+    monkeypatch.setenv("PYOPENGL_PLATFORM", "osmesa")
+    monkeypatch.setitem(sys.modules, "OpenGL", sys.modules.get("OpenGL", object()))
+    monkeypatch.setattr(mj, "_probe", lambda backend: pytest.fail("must not probe"))
+    assert mj.select_gl_backend() == "osmesa"
+
+
+def test_no_backend_is_a_clear_error(no_gl_choice):
+    monkeypatch = no_gl_choice
     monkeypatch.setattr(mj, "_probe", lambda backend: False)
     with pytest.raises(RuntimeError, match="libosmesa6.*--no-video"):
         mj.select_gl_backend()
@@ -44,7 +61,9 @@ def test_no_backend_is_a_clear_error(monkeypatch):
 
 _RENDER = """
 import os, sys
+import mujoco  # imported and used before the backend is chosen: that must not matter
 import envs
+envs.make(sys.argv[1]).reset(seed=0)
 env = envs.make(sys.argv[1], seed=0, render=True, max_episode_steps=5)
 env.reset(seed=0)
 first = env.render()
