@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import errno
 import importlib
+import io
 import json
 import os
 import re
@@ -268,38 +269,50 @@ class _Episode:
         return float(np.sum(self.rewards))
 
     def write(self, path: Path, action_space: spaces.Space) -> None:
-        """Write the episode to ``path`` atomically (temporary name, fsync, rename)."""
+        """Write the episode to ``path`` atomically (temporary name, fsync, rename).
+
+        The HDF5 file is built in memory and written with plain file I/O: a full disk is then an
+        ordinary OSError, where HDF5 itself fails messily (or crashes) on a failed write.
+        """
         if self.pending:
             self._flush()
-        tmp = path.with_name(path.name + ".tmp")
-        try:
-            with h5py.File(tmp, "w") as f:
-                g = f.create_group("episode")
-                g.attrs["seed"] = self.seed
-                g.attrs["total_steps"] = len(self.rewards)
-                if self.image:
-                    shape = (self.num_obs, *self.obs_space.shape)
-                    d = g.create_dataset("observations", shape=shape, dtype=np.uint8,
-                                         chunks=(FRAME_CHUNK, *self.obs_space.shape),
-                                         compression="gzip", compression_opts=GZIP_LEVEL)
-                    for i, chunk in enumerate(self.chunks):
-                        offset = (i * FRAME_CHUNK,) + (0,) * len(self.obs_space.shape)
-                        d.id.write_direct_chunk(offset, chunk.result())
-                else:
-                    g.create_dataset("observations", data=np.stack(self.observations))
-                actions = np.asarray(self.actions, dtype=action_space.dtype)
-                g.create_dataset("actions", data=actions.reshape(len(self.actions),
-                                                                 *action_space.shape))
-                g.create_dataset("rewards", data=np.asarray(self.rewards, dtype=np.float64))
-                g.create_dataset("terminations", data=np.asarray(self.terminations))
-                g.create_dataset("truncations", data=np.asarray(self.truncations))
-                f.flush()
-            _fsync_file(tmp)
-            os.replace(tmp, path)
-            _fsync_dir(path.parent)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        buffer = io.BytesIO()
+        with h5py.File(buffer, "w") as f:
+            g = f.create_group("episode")
+            g.attrs["seed"] = self.seed
+            g.attrs["total_steps"] = len(self.rewards)
+            if self.image:
+                shape = (self.num_obs, *self.obs_space.shape)
+                d = g.create_dataset("observations", shape=shape, dtype=np.uint8,
+                                     chunks=(FRAME_CHUNK, *self.obs_space.shape),
+                                     compression="gzip", compression_opts=GZIP_LEVEL)
+                for i, chunk in enumerate(self.chunks):
+                    offset = (i * FRAME_CHUNK,) + (0,) * len(self.obs_space.shape)
+                    d.id.write_direct_chunk(offset, chunk.result())
+            else:
+                g.create_dataset("observations", data=np.stack(self.observations))
+            actions = np.asarray(self.actions, dtype=action_space.dtype)
+            g.create_dataset("actions",
+                             data=actions.reshape(len(self.actions), *action_space.shape))
+            g.create_dataset("rewards", data=np.asarray(self.rewards, dtype=np.float64))
+            g.create_dataset("terminations", data=np.asarray(self.terminations))
+            g.create_dataset("truncations", data=np.asarray(self.truncations))
+        _write_atomic(path, buffer.getbuffer())
+
+
+def _write_atomic(path: Path, data: bytes | memoryview) -> None:
+    """Write ``data`` to ``path`` under a temporary name, fsync it, rename it into place."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _fsync_file(path: Path) -> None:
@@ -319,17 +332,7 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _write_json_atomic(path: Path, payload: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with open(tmp, "w") as f:
-            json.dump(payload, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    _write_atomic(path, json.dumps(payload, indent=1).encode())
 
 
 @dataclass
@@ -406,15 +409,21 @@ def finalize(out: Path, manifest: dict, env: gym.Env, entries: list[_JournalEntr
 
     data, tmp, old = out / DATA, out / (DATA + ".tmp"), out / (DATA + ".old")
     shutil.rmtree(tmp, ignore_errors=True)
+    kept = [e for e in entries if e.kept]
+    files = [out / JOURNAL / f"episode_{e.index:06d}.hdf5" for e in kept]
+    # HDF5 fails messily on a failed write: check the space first (the copy is about as large).
+    need = sum(f.stat().st_size for f in files) + (1 << 20)
+    free = shutil.disk_usage(out).free
+    if free < need:
+        raise OSError(errno.ENOSPC, f"{need / 1e6:.1f} MB needed, {free / 1e6:.1f} MB free")
     tmp.mkdir()
     env_spec = env.spec
     storage = MinariStorage.new(tmp, observation_space=env.observation_space,
                                 action_space=env.action_space, env_spec=env_spec,
                                 data_format="hdf5", jpeg_encoding=False)
-    kept = [e for e in entries if e.kept]
     with h5py.File(tmp / "main_data.hdf5", "w", track_order=True) as main:
-        for k, entry in enumerate(kept):
-            with h5py.File(out / JOURNAL / f"episode_{entry.index:06d}.hdf5", "r") as src:
+        for k, path in enumerate(files):
+            with h5py.File(path, "r") as src:
                 src.copy(src["episode"], main, name=f"episode_{k}")
             main[f"episode_{k}"].attrs["id"] = k
     returns = np.array([e.ret for e in kept]) if kept else np.zeros(0)
