@@ -65,7 +65,7 @@ from tqdm import tqdm
 
 import envs
 
-__all__ = ["CollectConfig", "CollectError", "CollectResult", "collect", "main"]
+__all__ = ["ActionChecker", "CollectConfig", "CollectError", "CollectResult", "collect", "main"]
 
 FORMAT_VERSION = 1
 MANIFEST = "collect.json"
@@ -180,31 +180,43 @@ def make_policy(spec: str, env: gym.Env, task_id: str) -> _Policy:
     )
 
 
-def check_action(action: Any, space: spaces.Space, where: str) -> Any:
-    """``action`` as an element of ``space`` (dtype cast), or CollectError saying why it is not."""
-    if isinstance(space, spaces.Discrete):
-        a = np.asarray(action)
-        if a.shape != () or not np.issubdtype(a.dtype, np.integer) and not (
-            np.issubdtype(a.dtype, np.floating) and float(a) == int(a)
-        ):
-            raise CollectError(f"{where}: action {action!r} is not an integer of {space}")
-        value = int(a)
-        if not space.start <= value < space.start + space.n:
-            raise CollectError(f"{where}: action {value} is outside the action space {space}")
-        return np.int64(value)
-    if isinstance(space, spaces.Box):
-        a = np.asarray(action)
-        if a.shape != space.shape:
-            raise CollectError(
-                f"{where}: action of shape {a.shape} for the action space {space} "
-                f"(shape {space.shape})"
-            )
-        if not np.all(np.isfinite(a)) or np.any(a < space.low) or np.any(a > space.high):
-            raise CollectError(f"{where}: action {a.tolist()} is outside the action space {space}")
-        return a.astype(space.dtype)
-    if not space.contains(action):
-        raise CollectError(f"{where}: action {action!r} is outside the action space {space}")
-    return action
+class ActionChecker:
+    """Validates a policy's actions against an action space, cheaply enough to run every step."""
+
+    def __init__(self, space: spaces.Space) -> None:
+        self.space = space
+        if isinstance(space, spaces.Box):
+            self.low, self.high = space.low, space.high
+
+    def __call__(self, action: Any, where: Callable[[], str]) -> Any:
+        """``action`` as an element of the space (dtype cast), or CollectError saying why not.
+
+        ``where`` describes the step for the error message; it is only called on an error.
+        """
+        space = self.space
+        if isinstance(space, spaces.Box):
+            a = np.asarray(action)
+            if a.shape != space.shape:
+                raise CollectError(f"{where()}: action of shape {a.shape} for the action space "
+                                   f"{space} (shape {space.shape})")
+            if not ((a >= self.low).all() and (a <= self.high).all()):  # NaN fails both too
+                raise CollectError(f"{where()}: action {a.tolist()} is outside the action "
+                                   f"space {space}")
+            return a.astype(space.dtype, copy=False)
+        if isinstance(space, spaces.Discrete):
+            a = np.asarray(action)
+            integral = np.issubdtype(a.dtype, np.integer) or (
+                np.issubdtype(a.dtype, np.floating) and a.shape == () and float(a) == int(a))
+            if a.shape != () or not integral:
+                raise CollectError(f"{where()}: action {action!r} is not an integer of {space}")
+            value = int(a)
+            if not space.start <= value < space.start + space.n:
+                raise CollectError(f"{where()}: action {value} is outside the action space "
+                                   f"{space}")
+            return np.int64(value)
+        if not space.contains(action):
+            raise CollectError(f"{where()}: action {action!r} is outside the action space {space}")
+        return action
 
 
 # ---------------------------------------------------------------------------------------------
@@ -531,6 +543,7 @@ def collect(cfg: CollectConfig) -> CollectResult:
     _check_storable(env.observation_space, "observation")
     _check_storable(env.action_space, "action")
     policy = make_policy(cfg.policy, env, cfg.env)
+    check = ActionChecker(env.action_space)
     manifest = {
         "format_version": FORMAT_VERSION,
         "env": cfg.env,
@@ -562,9 +575,12 @@ def collect(cfg: CollectConfig) -> CollectResult:
             env.action_space.seed(seed)
             policy.reset()
             episode = _Episode(seed, obs, env.observation_space, pool)
+            def where() -> str:
+                return (f"policy {cfg.policy!r}, episode {index} (seed {seed}), "
+                        f"step {len(episode.rewards)}")
+
             while True:
-                where = f"policy {cfg.policy!r}, episode {index} (seed {seed}), step {len(episode.rewards)}"
-                action = check_action(policy.act(obs), env.action_space, where)
+                action = check(policy.act(obs), where)
                 obs, reward, terminated, truncated, _ = env.step(action)
                 episode.add_step(action, reward, terminated, truncated, obs)
                 if terminated or truncated:
