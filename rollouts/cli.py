@@ -115,19 +115,19 @@ def build_policy(args: EvalArgs) -> PolicyFactory:
         return RandomPolicy.factory(args.seed)
     try:
         from gato_agent import GatoAgent
-        from gato_agent.checkpoint import embedded_checkpoint_path
     except ImportError as exc:
         raise UsageError(f"--policy gato needs the gato_agent package, which failed to import: {exc}") from None
-    if args.checkpoint is None:
-        if not embedded_checkpoint_path().is_dir():
-            raise UsageError(
-                "no checkpoint is embedded in this version of gato-agent: pass --checkpoint PATH "
-                "(a folder saved by GatoAgent.save_pretrained), or --policy random"
-            )
-    elif not args.checkpoint.is_dir():
+    if args.checkpoint is not None and not args.checkpoint.is_dir():
         raise UsageError(
             f"--checkpoint {args.checkpoint}: no such folder (expected one saved by GatoAgent.save_pretrained)"
         )
+    try:  # fail now, not once per task, when the checkpoint (or the embedded one) is missing
+        GatoAgent.from_pretrained(args.checkpoint)
+    except FileNotFoundError as exc:
+        raise UsageError(f"{exc}; or use --policy random") from None
+    except ValueError as exc:
+        if "space" not in str(exc):  # a checkpoint saved without spaces loads per task with each task's
+            raise UsageError(f"--checkpoint: {exc}") from None
 
     def factory(observation_space: Any, action_space: Any, num_envs: int) -> Any:
         return GatoAgent.from_pretrained(

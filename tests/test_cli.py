@@ -106,6 +106,13 @@ def test_a_bad_flag_value_is_rejected_by_the_parser(capsys):
     assert "greedy" in capsys.readouterr().err
 
 
+def test_a_folder_that_is_not_a_checkpoint(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["--env", "Hopper-v5", "--checkpoint", str(tmp_path / "empty"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "is not a gato-agent checkpoint" in err and "config.json" in err
+
+
 def test_no_embedded_checkpoint_says_how_to_pass_one(capsys):
     from gato_agent.checkpoint import embedded_checkpoint_path
 
