@@ -23,7 +23,7 @@ from gymnasium import spaces
 from torch import Tensor
 
 from gato_agent.model import Gato
-from gato_agent.spaces import ActionCodec, ObservationCodec
+from gato_agent.spaces import ActionCodec, ObservationCodec, slice_time
 from gato_agent.tokenizer import TokenBatch
 
 __all__ = ["GatoAgent"]
@@ -203,7 +203,7 @@ class GatoAgent:
         else:
             actions = np.asarray(prompt["actions"])
             steps = len(actions)
-            observations = _slice_time(prompt["observations"], steps)
+            observations = slice_time(prompt["observations"], steps)
             obs = self.obs_codec.encode(observations, steps)  # (T, n_obs)
             act = self.act_codec.encode(actions, steps)  # (T, n_act)
             sep = torch.full((steps, 1), self.config.separator_id, dtype=torch.long)
@@ -266,15 +266,3 @@ def _add_batch_dim(obs: Any) -> Any:
     if isinstance(obs, tuple):
         return tuple(_add_batch_dim(v) for v in obs)
     return np.asarray(obs)[None]
-
-
-def _slice_time(obs: Any, steps: int) -> Any:
-    """The first `steps` entries along time of a (possibly nested) observation sequence."""
-    if isinstance(obs, dict):
-        return {k: _slice_time(v, steps) for k, v in obs.items()}
-    if isinstance(obs, tuple):
-        return tuple(_slice_time(v, steps) for v in obs)
-    value = np.asarray(obs)
-    if len(value) < steps:
-        raise ValueError(f"a prompt with {steps} actions needs at least {steps} observations, got {len(value)}")
-    return value[:steps]

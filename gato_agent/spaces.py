@@ -20,11 +20,12 @@ from gato_agent.tokenizer import (
     TokenBatch,
     continuous_to_tokens,
     discrete_to_tokens,
-    images_to_patches,
+    patchify,
+    resize_images,
     tokens_to_continuous,
 )
 
-__all__ = ["ObservationCodec", "ActionCodec", "SUPPORTED_OBSERVATION_SPACES", "SUPPORTED_ACTION_SPACES"]
+__all__ = ["ObservationCodec", "ActionCodec", "slice_time", "SUPPORTED_OBSERVATION_SPACES", "SUPPORTED_ACTION_SPACES"]
 
 SUPPORTED_OBSERVATION_SPACES = (
     "Box (uint8 HxW or HxWxC images with C in {1, 3}; any other Box as continuous values, infinite bounds included), "
@@ -104,43 +105,63 @@ class ObservationCodec:
         value = np.asarray(_get(obs, leaf))
         return value.ndim == len(_leaf_shape(leaf.space)) + 1
 
-    def encode(self, obs: Any, batch: int) -> TokenBatch:
-        """A batch of `batch` observations (leading dim) -> a TokenBatch of shape (batch, num_tokens).
+    def tokenize(self, obs: Any, batch: int) -> tuple[Tensor, Tensor]:
+        """A batch of `batch` observations (leading dim) -> ids (batch, num_tokens) long, and the
+        images resized to the model's size, uint8 (batch, num_images, C, H, W); patch slots in ids are 0.
 
         Raises ValueError naming the leaf when a shape, dtype or value does not fit the space.
         """
+        c = self.config
         ids = torch.zeros(batch, self.num_tokens, dtype=torch.long)
-        patches = []
+        frames = []
         start = self.num_patches
         for leaf in self.leaves:
             value = _checked_leaf(obs, leaf, batch)
             if leaf.kind == "image":
-                p = images_to_patches(
-                    torch.from_numpy(value), self.config.image_height, self.config.image_width,
-                    self.config.patch_size, self.config.image_channels,
-                )  # (B, P, C, p, p)
-                patches.append(p)
+                frames.append(resize_images(torch.from_numpy(value), c.image_height, c.image_width, c.image_channels))
                 continue
             flat = torch.from_numpy(value.reshape(batch, -1))  # (B, n) row-major
             if leaf.kind == "continuous":
-                tokens = continuous_to_tokens(
-                    flat, self.config.continuous_offset, self.config.continuous_bins, True,
-                    self.config.mu_law_mu, self.config.mu_law_m,
-                )
+                tokens = continuous_to_tokens(flat, c.continuous_offset, c.continuous_bins, True, c.mu_law_mu, c.mu_law_m)
             else:
                 low = torch.from_numpy(_discrete_start(leaf.space).reshape(1, -1))
-                tokens = discrete_to_tokens(flat.long() - low, self.config.discrete_values)
+                tokens = discrete_to_tokens(flat.long() - low, c.discrete_values)
             ids[:, start : start + leaf.num_tokens] = tokens
             start += leaf.num_tokens
-        c, p = self.config.image_channels, self.config.patch_size
-        patch_tensor = torch.cat(patches, 1).reshape(-1, c, p, p) if patches else torch.zeros(0, c, p, p)
+        shape = (batch, self.num_images, c.image_channels, c.image_height, c.image_width)
+        images = torch.stack(frames, 1) if frames else torch.zeros(shape, dtype=torch.uint8)
+        return ids, images
+
+    def encode(self, obs: Any, batch: int) -> TokenBatch:
+        """A batch of observations -> the TokenBatch (batch, num_tokens) of one timestep."""
+        ids, images = self.tokenize(obs, batch)
         return TokenBatch(
             ids,
             self.local_pos.expand(batch, -1),
             self.patch_mask.expand(batch, -1),
-            patch_tensor.float(),
+            self.patches(images),
             self.patch_idx.repeat(batch),
         )
+
+    def patches(self, images: Tensor) -> Tensor:
+        """uint8 images (..., C, H, W) from `tokenize` -> patches (N, C, p, p) in token order."""
+        c, p = self.config.image_channels, self.config.patch_size
+        flat = images.reshape(-1, *images.shape[-3:])
+        if not flat.shape[0]:
+            return torch.zeros(0, c, p, p)
+        return patchify(flat, p).reshape(-1, c, p, p)
+
+
+def slice_time(obs: Any, steps: int) -> Any:
+    """The first `steps` entries along time of a (possibly Dict/Tuple nested) observation sequence."""
+    if isinstance(obs, dict):
+        return {k: slice_time(v, steps) for k, v in obs.items()}
+    if isinstance(obs, tuple):
+        return tuple(slice_time(v, steps) for v in obs)
+    value = np.asarray(obs)
+    if len(value) < steps:
+        raise ValueError(f"{steps} actions need at least {steps} observations, got {len(value)}")
+    return value[:steps]
 
 
 class ActionCodec:

@@ -30,6 +30,7 @@ __all__ = [
     "discrete_to_tokens",
     "tokens_to_discrete",
     "resize_images",
+    "patchify",
     "images_to_patches",
     "patches_to_images",
 ]
@@ -108,31 +109,37 @@ def tokens_to_discrete(ids: Tensor, num_values: int = 1024) -> Tensor:
 
 
 def resize_images(images: Tensor, height: int, width: int, channels: int = 3) -> Tensor:
-    """uint8 images (N, H, W) or (N, H, W, C) with C in {1, 3} -> float (N, channels, height, width) in [0, 255].
+    """uint8 images (N, H, W) or (N, H, W, C) with C in {1, 3} -> uint8 (N, channels, height, width).
 
-    Grayscale is repeated into `channels`; resizing is bilinear with antialiasing.
+    Grayscale is repeated into `channels`; resizing is bilinear with antialiasing, rounded back to
+    uint8 so that stored training frames and live frames are the same numbers.
     """
     x = images if images.dim() == 4 else images.unsqueeze(-1)  # (N, H, W, C)
     if x.shape[-1] not in (1, channels):
         raise ValueError(f"images must have 1 or {channels} channels (HxW or HxWxC), got shape {tuple(images.shape[1:])}")
-    x = x.permute(0, 3, 1, 2).float()  # (N, C, H, W)
+    x = x.permute(0, 3, 1, 2)  # (N, C, H, W)
     if x.shape[1] != channels:
         x = x.expand(-1, channels, -1, -1)
     if x.shape[-2:] != (height, width):
-        x = F.interpolate(x, size=(height, width), mode="bilinear", antialias=True, align_corners=False)
-    return x
+        x = F.interpolate(x.float(), size=(height, width), mode="bilinear", antialias=True, align_corners=False)
+        x = x.round_().clamp_(0, 255).to(torch.uint8)
+    return x.contiguous()
+
+
+def patchify(images: Tensor, patch: int = 16) -> Tensor:
+    """uint8 images (N, C, H, W) -> patches (N, P, C, patch, patch) in raster order, P = (H/patch)*(W/patch).
+
+    Pixels are scaled to [-1, 1] and divided by sqrt(patch) [2.1].
+    """
+    n, c, height, width = images.shape
+    x = (images.float() / 127.5 - 1.0) / math.sqrt(patch)
+    x = x.reshape(n, c, height // patch, patch, width // patch, patch)
+    return x.permute(0, 2, 4, 1, 3, 5).reshape(n, -1, c, patch, patch)
 
 
 def images_to_patches(images: Tensor, height: int, width: int, patch: int = 16, channels: int = 3) -> Tensor:
-    """uint8 images (N, H, W[, C]) -> patches (N, P, C, patch, patch) in raster order, P = (height/patch)*(width/patch).
-
-    Images are resized to height x width, pixels scaled to [-1, 1] and divided by sqrt(patch) [2.1].
-    """
-    x = resize_images(images, height, width, channels)  # (N, C, h, w)
-    x = (x / 127.5 - 1.0).clamp(-1.0, 1.0) / math.sqrt(patch)
-    n, c = x.shape[:2]
-    x = x.reshape(n, c, height // patch, patch, width // patch, patch)
-    return x.permute(0, 2, 4, 1, 3, 5).reshape(n, -1, c, patch, patch)  # (N, P, C, p, p)
+    """uint8 images (N, H, W[, C]) of any size -> patches (N, P, C, patch, patch) of the height x width resize."""
+    return patchify(resize_images(images, height, width, channels), patch)
 
 
 def patches_to_images(patches: Tensor, height: int, width: int) -> Tensor:
