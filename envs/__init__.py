@@ -10,7 +10,7 @@ from envs.registry import (
     known_task_ids,
     make,
     make_vector,
-    spec,
+    task_family,
     suite,
 )
 from envs.scores import REFERENCE_SCORES, ReferenceScore, human_normalize, normalize, reference_for
@@ -22,7 +22,7 @@ __all__ = [
     "known_task_ids",
     "make",
     "make_vector",
-    "spec",
+    "task_family",
     "suite",
     "REFERENCE_SCORES",
     "ReferenceScore",

@@ -31,7 +31,7 @@ __all__ = [
     "UnknownTaskError",
     "SUITES",
     "known_task_ids",
-    "spec",
+    "task_family",
     "suite",
     "make",
     "make_vector",
@@ -73,7 +73,7 @@ def known_task_ids() -> list[str]:
     return first + sorted(k for k in gym.registry if k not in seen)
 
 
-def spec(task_id: str) -> Family:
+def task_family(task_id: str) -> Family:
     """The family that builds ``task_id``; raises :class:`UnknownTaskError` if none does."""
     if is_atari_id(task_id):
         return "atari"
@@ -103,7 +103,7 @@ def suite(name: str) -> tuple[str, ...]:
 def _build(
     task_id: str, render: bool, max_episode_steps: int | None, **kwargs: Any
 ) -> tuple[gym.Env, TaskSpec]:
-    family = spec(task_id)
+    family = task_family(task_id)
     if family == "atari":
         env, make_kwargs = make_atari(task_id, render, max_episode_steps, **kwargs)
     elif family == "mujoco":
@@ -165,7 +165,7 @@ def make_vector(
     """
     if num_envs < 1:
         raise ValueError(f"num_envs must be >= 1, got {num_envs}")
-    spec(task_id)  # an unknown id fails here, with suggestions, before any env is built
+    task_family(task_id)  # an unknown id fails here, with suggestions, before any env is built
 
     def factory() -> gym.Env:
         return make(task_id, render=render, max_episode_steps=max_episode_steps, **kwargs)

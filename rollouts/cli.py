@@ -88,7 +88,7 @@ def _task_ids(args: EvalArgs) -> list[str]:
         raise UsageError("no task given: pass --env ID (repeatable) and/or --suite NAME")
     for task_id in ids:
         try:
-            envs.spec(task_id)
+            envs.task_family(task_id)
         except envs.UnknownTaskError as exc:
             raise UsageError(f"--env: {exc}") from None
     return ids

@@ -51,4 +51,4 @@ def test_max_episode_steps_caps_and_render_gives_the_screen():
 def test_every_ale_v5_id_is_an_atari_task():
     ids = atari.atari_ids()
     assert len(ids) > 50 and "ALE/Breakout-v5" in ids
-    assert all(envs.spec(i) == "atari" for i in ids)
+    assert all(envs.task_family(i) == "atari" for i in ids)

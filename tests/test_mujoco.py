@@ -13,7 +13,7 @@ from envs import mujoco as mj
 
 def test_the_eleven_tasks():
     assert len(mj.MUJOCO_TASKS) == 11
-    assert all(envs.spec(i) == "mujoco" for i in mj.mujoco_ids())
+    assert all(envs.task_family(i) == "mujoco" for i in mj.mujoco_ids())
     assert mj.TRACKING_TASKS <= set(mj.MUJOCO_TASKS)
     with pytest.raises(ValueError, match="is not one of"):
         mj.make_mujoco("Hopper-v4")

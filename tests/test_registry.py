@@ -37,11 +37,11 @@ def test_every_task_builds_steps_and_reproduces(task_id):
 
 
 def test_families():
-    assert envs.spec("ALE/Breakout-v5") == "atari"
-    assert envs.spec("Hopper-v5") == "mujoco"
-    assert envs.spec("CartPole-v1") == "gymnasium"
-    assert envs.spec("Hopper-v4") == "gymnasium"  # registered, but not one of the 11 v5 tasks
-    assert envs.spec("Breakout-v4") == "gymnasium"  # other ALE protocols go through gym.make as is
+    assert envs.task_family("ALE/Breakout-v5") == "atari"
+    assert envs.task_family("Hopper-v5") == "mujoco"
+    assert envs.task_family("CartPole-v1") == "gymnasium"
+    assert envs.task_family("Hopper-v4") == "gymnasium"  # registered, but not one of the 11 v5 tasks
+    assert envs.task_family("Breakout-v4") == "gymnasium"  # other ALE protocols go through gym.make as is
     ids = envs.known_task_ids()
     assert "ALE/Pong-v5" in ids and "Walker2d-v5" in ids and "CartPole-v1" in ids
 
