@@ -234,30 +234,35 @@ class GatoAgent:
 
     # ----- checkpoints -----
 
-    def save_pretrained(self, path: str | PathLike) -> None:
-        """Write the model (safetensors), its config and the spaces (JSON), and the prompt, to a folder."""
-        from gato_agent.checkpoint import save_checkpoint
+    def save_pretrained(self, path: str | PathLike, task: str = "default") -> None:
+        """Write the model (safetensors), its config and this task's spaces (JSON), and the prompt."""
+        from gato_agent.checkpoint import Task, save_checkpoint
 
-        save_checkpoint(path, self.model, self.observation_space, self.action_space, self.prompt)
+        prompt = None if self.prompt is None else self.prompt.to("cpu")
+        save_checkpoint(path, self.model, {task: Task(self.observation_space, self.action_space, prompt)})
 
     @classmethod
     def from_pretrained(
         cls,
         path: str | PathLike | None = None,
+        task: str | None = None,
         observation_space: spaces.Space | None = None,
         action_space: spaces.Space | None = None,
         **kwargs: Any,
     ) -> GatoAgent:
-        """Load an agent saved by `save_pretrained` (None: the checkpoint embedded in the package).
+        """Load an agent from a checkpoint folder (None: the checkpoint embedded in the package).
 
-        Spaces given here must equal the checkpoint's; a checkpoint saved without spaces needs them.
-        Other keyword arguments (num_envs, use_cache, temperature, ...) go to `GatoAgent`.
+        A checkpoint of several tasks picks `task` by name, or the task whose spaces equal the given
+        ones; its prompt demonstration conditions every episode unless `prompt=` says otherwise.
+        Spaces that differ from the checkpoint's are a ValueError that shows both. Other keyword
+        arguments (num_envs, use_cache, temperature, seed, ...) go to `GatoAgent`.
         """
         from gato_agent.checkpoint import load_checkpoint
 
-        ckpt = load_checkpoint(path, observation_space, action_space)
-        kwargs.setdefault("prompt", ckpt.prompt)
-        return cls(ckpt.model, ckpt.observation_space, ckpt.action_space, **kwargs)
+        ckpt = load_checkpoint(path)
+        chosen = ckpt.select(task, observation_space, action_space)
+        kwargs.setdefault("prompt", chosen.prompt)
+        return cls(ckpt.model, chosen.observation_space, chosen.action_space, **kwargs)
 
 
 def _add_batch_dim(obs: Any) -> Any:

@@ -1,17 +1,25 @@
-"""Checkpoints: a folder with model.safetensors, config.json and an optional prompt.safetensors.
+"""Checkpoints: folders with model.safetensors, config.json, one prompt per task, and training state.
 
-config.json holds the GatoConfig, the observation and action spaces (Minari's space serialization)
-and a format version. Files are written to temporary names and renamed, so a crash mid-save never
-leaves a half-written checkpoint behind a valid name.
+config.json holds the GatoConfig, a format version, and the tasks the model was trained for: per
+task its observation and action spaces (Minari's space serialization), the file of its prompt
+demonstration (a TokenBatch in safetensors) and free-form information (dataset, returns).
+A training run adds trainer.pt (optimizer, schedule, data order and RNG states) for `--resume`.
+
+Every file is written under a temporary name and renamed. A training run writes each checkpoint
+into a fresh `step-NNNNNNN/` folder and then points the file `latest` at it, so the folder a
+reader loads is always whole; `load_checkpoint(run_dir)` follows `latest`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import torch
 from gymnasium import spaces
@@ -22,23 +30,74 @@ from gato_agent.config import GatoConfig
 from gato_agent.model import Gato
 from gato_agent.tokenizer import TokenBatch
 
-__all__ = ["Checkpoint", "save_checkpoint", "load_checkpoint", "embedded_checkpoint_path", "FORMAT_VERSION"]
+__all__ = ["Task", "Checkpoint", "save_checkpoint", "load_checkpoint", "resolve", "embedded_checkpoint_path"]
 
 FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
-PROMPT_FILE = "prompt.safetensors"
+TRAINER_FILE = "trainer.pt"
+LATEST_FILE = "latest"
 _PROMPT_FIELDS = ("ids", "local_pos", "patch_mask", "patches", "patch_idx")
 
 
 @dataclass
-class Checkpoint:
-    """What a checkpoint folder holds, loaded."""
+class Task:
+    """What the agent needs to act in one task: its spaces and a prompt demonstration [2.4]."""
 
+    observation_space: spaces.Space
+    action_space: spaces.Space
+    prompt: TokenBatch | None = None  # (1, T) tokens of whole timesteps
+    info: dict[str, Any] = field(default_factory=dict)  # JSON-able facts: dataset, demonstrator return, ...
+
+
+@dataclass
+class Checkpoint:
+    """A loaded checkpoint folder."""
+
+    path: Path
     model: Gato
-    observation_space: spaces.Space | None
-    action_space: spaces.Space | None
-    prompt: TokenBatch | None
+    tasks: dict[str, Task]
+    trainer_state: dict[str, Any] | None = None  # only with load_checkpoint(..., trainer_state=True)
+
+    def select(
+        self,
+        task: str | None = None,
+        observation_space: spaces.Space | None = None,
+        action_space: spaces.Space | None = None,
+    ) -> Task:
+        """The task to act in: by name, or the one task whose spaces equal the given ones.
+
+        A checkpoint without tasks (model only) takes the given spaces, with no prompt.
+        """
+        if task is not None:
+            if task not in self.tasks:
+                raise ValueError(f"checkpoint {self.path} has no task {task!r}; its tasks: {', '.join(self.tasks) or 'none'}")
+            chosen = self.tasks[task]
+            for kind, saved, given in (("observation", chosen.observation_space, observation_space),
+                                       ("action", chosen.action_space, action_space)):
+                if given is not None and given != saved:
+                    raise ValueError(f"task {task!r} of checkpoint {self.path} has the {kind} space {saved}, but the env's is {given}")
+            return chosen
+        if not self.tasks:
+            if observation_space is None or action_space is None:
+                raise ValueError(f"checkpoint {self.path} stores no task spaces: pass observation_space= and action_space=")
+            return Task(observation_space, action_space)
+        matches = {
+            name: t for name, t in self.tasks.items()
+            if observation_space in (None, t.observation_space) and action_space in (None, t.action_space)
+        }
+        if len(matches) == 1:
+            return next(iter(matches.values()))
+        if not matches:
+            saved = "; ".join(f"{name}: {t.observation_space} -> {t.action_space}" for name, t in self.tasks.items())
+            raise ValueError(
+                f"checkpoint {self.path} was saved for other spaces than the env's "
+                f"({observation_space} -> {action_space}); its tasks: {saved}"
+            )
+        raise ValueError(
+            f"checkpoint {self.path} holds several tasks ({', '.join(matches)}): pass task= "
+            "or the env's observation_space and action_space to choose one"
+        )
 
 
 def embedded_checkpoint_path() -> Path:
@@ -49,77 +108,97 @@ def embedded_checkpoint_path() -> Path:
 def save_checkpoint(
     path: str | os.PathLike,
     model: Gato,
-    observation_space: spaces.Space | None = None,
-    action_space: spaces.Space | None = None,
-    prompt: TokenBatch | None = None,
+    tasks: dict[str, Task] | None = None,
+    trainer_state: dict[str, Any] | None = None,
 ) -> None:
     """Write a checkpoint folder (created if needed; files already there are replaced atomically)."""
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
-    meta = {
-        "format_version": FORMAT_VERSION,
-        "model": model.config.to_dict(),
-        "observation_space": serialize_space(observation_space) if observation_space is not None else None,
-        "action_space": serialize_space(action_space) if action_space is not None else None,
-    }
+    tasks = tasks or {}
+    meta: dict[str, Any] = {"format_version": FORMAT_VERSION, "model": model.config.to_dict(), "tasks": {}}
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     _atomic(folder / WEIGHTS_FILE, lambda tmp: save_file(state, tmp))
-    if prompt is not None:
-        tensors = {name: getattr(prompt, name).cpu().contiguous() for name in _PROMPT_FIELDS}
-        _atomic(folder / PROMPT_FILE, lambda tmp: save_file(tensors, tmp))
-    elif (folder / PROMPT_FILE).exists():
-        (folder / PROMPT_FILE).unlink()
+    for name, task in tasks.items():
+        prompt_file = None
+        if task.prompt is not None:
+            prompt_file = f"prompt-{_file_name(name)}.safetensors"
+            tensors = {f: getattr(task.prompt, f).cpu().contiguous() for f in _PROMPT_FIELDS}
+            _atomic(folder / prompt_file, lambda tmp, t=tensors: save_file(t, tmp))
+        meta["tasks"][name] = {
+            "observation_space": serialize_space(task.observation_space),
+            "action_space": serialize_space(task.action_space),
+            "prompt": prompt_file,
+            "info": task.info,
+        }
+    if trainer_state is not None:
+        _atomic(folder / TRAINER_FILE, lambda tmp: torch.save(trainer_state, tmp))
     _atomic(folder / CONFIG_FILE, lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2) + "\n"))
+    kept = {CONFIG_FILE, WEIGHTS_FILE, *(t["prompt"] for t in meta["tasks"].values() if t["prompt"])}
+    if trainer_state is not None:
+        kept.add(TRAINER_FILE)
+    for stale in folder.glob("prompt-*.safetensors"):
+        if stale.name not in kept:
+            stale.unlink()
+
+
+def resolve(path: str | os.PathLike | None) -> Path:
+    """The checkpoint folder that `path` names: itself, the step `latest` points at, or the embedded one."""
+    if path is None:
+        folder = embedded_checkpoint_path()
+        if not (folder / CONFIG_FILE).exists():
+            raise FileNotFoundError(
+                "no checkpoint is embedded in this version of gato-agent; pass the path of one saved by "
+                "GatoAgent.save_pretrained or gato-train (gato-eval: --checkpoint PATH)"
+            )
+        return folder
+    folder = Path(path)
+    if not (folder / CONFIG_FILE).exists() and (folder / LATEST_FILE).is_file():
+        folder = folder / (folder / LATEST_FILE).read_text().strip()
+    for name in (CONFIG_FILE, WEIGHTS_FILE):
+        if not (folder / name).is_file():
+            raise FileNotFoundError(f"{folder} is not a gato-agent checkpoint: {name} is missing")
+    return folder
 
 
 def load_checkpoint(
     path: str | os.PathLike | None = None,
-    observation_space: spaces.Space | None = None,
-    action_space: spaces.Space | None = None,
     map_location: str | torch.device = "cpu",
+    trainer_state: bool = False,
 ) -> Checkpoint:
-    """Load a checkpoint folder (None: the embedded one), checking weights against config and spaces.
+    """Load a checkpoint folder (None: the embedded one), checking the weights against the config.
 
-    Raises FileNotFoundError for a missing folder or file, ValueError when the weights do not match
-    the config or the given spaces differ from the checkpoint's.
+    Raises FileNotFoundError for a missing folder or file, ValueError when the weights do not match.
     """
-    folder = embedded_checkpoint_path() if path is None else Path(path)
-    if path is None and not (folder / CONFIG_FILE).exists():
-        raise FileNotFoundError(
-            "no checkpoint is embedded in this version of gato-agent; pass the path of one saved by "
-            "GatoAgent.save_pretrained (gato-eval: --checkpoint PATH)"
-        )
-    for name in (CONFIG_FILE, WEIGHTS_FILE):
-        if not (folder / name).is_file():
-            raise FileNotFoundError(f"{folder} is not a gato-agent checkpoint: {name} is missing")
+    folder = resolve(path)
     meta = json.loads((folder / CONFIG_FILE).read_text())
     version = meta.get("format_version")
     if version != FORMAT_VERSION:
         raise ValueError(f"{folder / CONFIG_FILE} has format_version {version!r}; this gato-agent reads {FORMAT_VERSION}")
-    config = GatoConfig.from_dict(meta["model"])
-    model = Gato(config)
+    model = Gato(GatoConfig.from_dict(meta["model"]))
     state = load_file(folder / WEIGHTS_FILE, device=str(map_location))
     _check_state(model, state, folder)
     model.load_state_dict(state)
     model.to(map_location)
-    saved_obs = deserialize_space(meta["observation_space"]) if meta.get("observation_space") else None
-    saved_act = deserialize_space(meta["action_space"]) if meta.get("action_space") else None
-    obs_space = _pick_space("observation", saved_obs, observation_space, folder)
-    act_space = _pick_space("action", saved_act, action_space, folder)
-    prompt = None
-    if (folder / PROMPT_FILE).exists():
-        tensors = load_file(folder / PROMPT_FILE, device=str(map_location))
-        prompt = TokenBatch(*(tensors[name] for name in _PROMPT_FIELDS))
-    return Checkpoint(model, obs_space, act_space, prompt)
+    tasks = {}
+    for name, entry in meta.get("tasks", {}).items():
+        prompt = None
+        if entry.get("prompt"):
+            tensors = load_file(folder / entry["prompt"], device=str(map_location))
+            prompt = TokenBatch(*(tensors[f] for f in _PROMPT_FIELDS))
+        tasks[name] = Task(
+            deserialize_space(entry["observation_space"]), deserialize_space(entry["action_space"]),
+            prompt, entry.get("info", {}),
+        )
+    state_dict = None
+    if trainer_state:
+        if not (folder / TRAINER_FILE).is_file():
+            raise FileNotFoundError(f"{folder} holds no training state ({TRAINER_FILE}): it cannot be resumed")
+        state_dict = torch.load(folder / TRAINER_FILE, map_location=map_location, weights_only=True)
+    return Checkpoint(folder, model, tasks, state_dict)
 
 
-def _pick_space(kind: str, saved: spaces.Space | None, given: spaces.Space | None, folder: Path) -> spaces.Space:
-    if saved is not None and given is not None and saved != given:
-        raise ValueError(f"checkpoint {folder} was saved for the {kind} space {saved}, but the env's is {given}")
-    space = given if given is not None else saved
-    if space is None:
-        raise ValueError(f"checkpoint {folder} stores no {kind} space: pass {kind}_space= to load it")
-    return space
+def _file_name(task: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", task)
 
 
 def _shape_of(state: dict[str, tuple[int, ...]]) -> dict[str, int]:
@@ -156,7 +235,7 @@ def _check_state(model: Gato, state: dict[str, torch.Tensor], folder: Path) -> N
     raise ValueError(f"{folder / WEIGHTS_FILE} does not match {folder / CONFIG_FILE}: " + "; ".join(problems))
 
 
-def _atomic(target: Path, write) -> None:
+def _atomic(target: Path, write: Callable[[str], Any]) -> None:
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
         write(str(tmp))

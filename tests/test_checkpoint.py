@@ -10,7 +10,7 @@ import torch
 from gymnasium import spaces
 
 from gato_agent import Gato, GatoAgent
-from gato_agent.checkpoint import load_checkpoint, save_checkpoint
+from gato_agent.checkpoint import Task, load_checkpoint, save_checkpoint
 
 OBS, ACT = spaces.Box(-1, 1, (3,), np.float32), spaces.Box(-2, 2, (2,), np.float32)
 
@@ -32,7 +32,7 @@ def test_round_trip_gives_the_same_actions(saved):
     obs = np.array([0.1, -0.5, 0.9], np.float32)
     for _ in range(3):
         assert np.array_equal(agent.act(obs), loaded.act(obs))
-    assert sorted(p.name for p in path.iterdir()) == ["config.json", "model.safetensors", "prompt.safetensors"]
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", "model.safetensors", "prompt-default.safetensors"]
 
 
 def test_loads_with_agent_options_and_matching_spaces(saved):
@@ -43,8 +43,12 @@ def test_loads_with_agent_options_and_matching_spaces(saved):
 
 def test_a_space_mismatch_says_what_differs(saved):
     _, path = saved
-    with pytest.raises(ValueError, match=r"saved for the observation space Box\(-1.0, 1.0, \(3,\), float32\), but the env's is Box\(-1.0, 1.0, \(4,\)"):
+    with pytest.raises(ValueError, match=r"saved for other spaces than the env's \(Box\(-1.0, 1.0, \(4,\), float32\) -> None\); its tasks: default: Box\(-1.0, 1.0, \(3,\), float32\) -> Box"):
         GatoAgent.from_pretrained(path, observation_space=spaces.Box(-1, 1, (4,), np.float32))
+    with pytest.raises(ValueError, match=r"task 'default' of checkpoint .* has the action space Box.*but the env's is Discrete\(2\)"):
+        GatoAgent.from_pretrained(path, task="default", action_space=spaces.Discrete(2))
+    with pytest.raises(ValueError, match=r"has no task 'Pong'; its tasks: default"):
+        GatoAgent.from_pretrained(path, task="Pong")
 
 
 def test_weights_that_do_not_match_the_config_say_why(saved):
@@ -73,9 +77,40 @@ def test_missing_paths_and_files(tmp_path, saved):
         load_checkpoint(path)
 
 
+def test_multi_task_checkpoints_choose_by_name_or_spaces(tmp_path, micro_config):
+    cartpole, pendulum = gym.make("CartPole-v1"), gym.make("Pendulum-v1")
+    tasks = {
+        "CartPole-v1": Task(cartpole.observation_space, cartpole.action_space, info={"return": 500.0}),
+        "Pendulum-v1": Task(pendulum.observation_space, pendulum.action_space),
+    }
+    save_checkpoint(tmp_path, Gato(micro_config), tasks)
+    by_spaces = GatoAgent.from_pretrained(tmp_path, observation_space=pendulum.observation_space, action_space=pendulum.action_space)
+    assert by_spaces.action_space == pendulum.action_space
+    assert GatoAgent.from_pretrained(tmp_path, task="CartPole-v1").action_space == cartpole.action_space
+    assert load_checkpoint(tmp_path).tasks["CartPole-v1"].info == {"return": 500.0}
+    with pytest.raises(ValueError, match=r"holds several tasks \(CartPole-v1, Pendulum-v1\): pass task= or the env's observation_space"):
+        GatoAgent.from_pretrained(tmp_path)
+
+
+def test_training_runs_resolve_through_latest(tmp_path, micro_config):
+    model = Gato(micro_config)
+    save_checkpoint(tmp_path / "step-0000010", model, trainer_state={"step": 10})
+    (tmp_path / "latest").write_text("step-0000010\n")
+    loaded = load_checkpoint(tmp_path, trainer_state=True)
+    assert loaded.path == tmp_path / "step-0000010" and loaded.trainer_state == {"step": 10}
+    save_checkpoint(tmp_path / "plain", model)
+    with pytest.raises(FileNotFoundError, match="holds no training state"):
+        load_checkpoint(tmp_path / "plain", trainer_state=True)
+
+
+def test_the_embedded_checkpoint_is_missing_until_one_ships():
+    with pytest.raises(FileNotFoundError, match="no checkpoint is embedded .* --checkpoint PATH"):
+        GatoAgent.from_pretrained()
+
+
 def test_model_only_checkpoint_needs_spaces(tmp_path, micro_config):
     save_checkpoint(tmp_path, Gato(micro_config))
-    with pytest.raises(ValueError, match="stores no observation space: pass observation_space="):
+    with pytest.raises(ValueError, match="stores no task spaces: pass observation_space= and action_space="):
         GatoAgent.from_pretrained(tmp_path)
     env = gym.make("CartPole-v1")
     agent = GatoAgent.from_pretrained(tmp_path, observation_space=env.observation_space, action_space=env.action_space)
@@ -86,7 +121,8 @@ def test_saving_again_replaces_files_and_leaves_no_temporaries(saved, micro_conf
     agent, path = saved
     other = GatoAgent(Gato(dataclasses.replace(micro_config)), OBS, ACT)
     other.save_pretrained(path)
-    assert sorted(p.name for p in path.iterdir()) == ["config.json", "model.safetensors"]
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", "model.safetensors"]  # the stale prompt is gone
+    other.save_pretrained(path, task="other")
     loaded = load_checkpoint(path)
-    assert loaded.prompt is None
+    assert list(loaded.tasks) == ["other"] and loaded.tasks["other"].prompt is None
     assert torch.equal(loaded.model.tokens.weight, other.model.tokens.weight)
