@@ -1,0 +1,80 @@
+"""The demonstrator registry: one per task of the default suite, each clearly better than random.
+
+Short rollouts of the real envs (capped episodes); the cheap tasks are checked against their
+targets in test_demonstrators_control.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import envs
+from envs.demonstrators import (
+    DEMONSTRATOR_SCORES,
+    BoundDemonstrator,
+    Demonstrator,
+    demonstrator_ids,
+    get_demonstrator,
+)
+
+# Steps per capped episode (enough for the demonstrator to score, short enough for seconds) and
+# the margin by which its mean return must beat the random policy's on the same capped episodes
+# (random scores about: Breakout 3, Pong -20, pendulums 4 and 50, Reacher -44, HalfCheetah -30,
+# Hopper 15; the demonstrators: 20, +5, 200, 1870, -7, 800, 540).
+CAPS = {
+    "ALE/Breakout-v5": (600, 12.0),
+    "ALE/Pong-v5": (1500, 15.0),
+    "InvertedPendulum-v5": (200, 150.0),
+    "InvertedDoublePendulum-v5": (200, 1500.0),
+    "Reacher-v5": (50, 25.0),
+    "HalfCheetah-v5": (200, 500.0),
+    "Hopper-v5": (200, 400.0),
+}
+
+
+def rollout(task_id: str, act, seed: int) -> float:
+    env = envs.make(task_id, max_episode_steps=CAPS[task_id][0])
+    obs, _ = env.reset(seed=seed)
+    env.action_space.seed(seed)
+    act.reset(env) if isinstance(act, Demonstrator) else None
+    total = 0.0
+    while True:
+        action = act.act(obs, env) if isinstance(act, Demonstrator) else env.action_space.sample()
+        assert env.action_space.contains(action), (task_id, action)
+        obs, reward, terminated, truncated, _ = env.step(action)
+        total += float(reward)
+        if terminated or truncated:
+            return total
+
+
+def test_every_default_task_has_a_demonstrator_and_a_measured_score():
+    assert set(envs.suite("default")) <= set(demonstrator_ids())
+    assert set(envs.suite("default")) <= set(DEMONSTRATOR_SCORES)
+
+
+@pytest.mark.parametrize("task_id", envs.suite("default"))
+def test_demonstrator_beats_random_clearly(task_id):
+    demo = get_demonstrator(task_id)
+    assert demo.task_id == task_id
+    seeds = (0, 1)
+    expert = np.mean([rollout(task_id, demo, s) for s in seeds])
+    random = np.mean([rollout(task_id, None, s) for s in seeds])
+    assert expert - random > CAPS[task_id][1], (expert, random)
+
+
+def test_unknown_task_is_a_clear_error():
+    with pytest.raises(ValueError, match="no demonstrator for 'Walker2d-v5'; demonstrators exist "
+                                         "for: ALE/Breakout-v5"):
+        get_demonstrator("Walker2d-v5")
+
+
+def test_bind_gives_an_act_obs_policy():
+    env = envs.make("InvertedPendulum-v5")
+    policy = get_demonstrator("InvertedPendulum-v5").bind(env)
+    assert isinstance(policy, BoundDemonstrator)
+    obs, _ = env.reset(seed=0)
+    policy.reset()
+    for _ in range(100):
+        obs, _, terminated, _, _ = env.step(policy.act(obs))
+        assert not terminated
