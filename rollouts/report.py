@@ -36,7 +36,12 @@ def summary_markdown(results: EvalResults, meta: dict[str, Any] | None = None) -
     lines = ["# gato-eval results", ""]
     if meta.get("policy"):
         lines.append(f"Policy: `{meta['policy']}`" + (f", checkpoint `{meta['checkpoint']}`" if meta.get("checkpoint") else ""))
-    cap = f", at most {results.max_episode_steps} steps each" if results.max_episode_steps else ""
+    cap = (
+        f", capped at {results.max_episode_steps} steps each (normalized scores of capped episodes"
+        " are not comparable with the reference scores)"
+        if results.max_episode_steps
+        else ""
+    )
     lines += [
         f"{results.episodes} episodes per task{cap}, {results.num_envs} envs, seed {results.seed}"
         f" (episode k reset with seed {results.seed} + k).",
