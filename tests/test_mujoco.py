@@ -108,3 +108,16 @@ def test_walkers_use_the_tracking_camera_without_shadows():
     pendulum = envs.make("InvertedPendulum-v5", render=True)
     assert pendulum.unwrapped.mujoco_renderer.camera_id == -1  # free camera: it stays in view
     pendulum.close()
+
+
+@pytest.mark.parametrize("name", mj.MUJOCO_TASKS)
+def test_every_task_renders(name):
+    import mujoco
+
+    env = envs.make(f"{name}-v5", seed=0, render=True)
+    frame = env.render()
+    assert frame.shape == (mj.RENDER_HEIGHT, mj.RENDER_WIDTH, 3) and frame.std() > 0
+    if name in mj.TRACKING_TASKS:
+        model = env.unwrapped.model
+        assert env.unwrapped.mujoco_renderer.camera_id == mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_CAMERA, "track")
+    env.close()
