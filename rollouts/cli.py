@@ -81,9 +81,10 @@ def _task_ids(args: EvalArgs) -> list[str]:
     ids = list(args.env)
     if args.suite is not None:
         try:
-            ids += [t for t in envs.suite(args.suite) if t not in ids]
+            ids += envs.suite(args.suite)
         except ValueError as exc:
             raise UsageError(f"--suite: {exc}") from None
+    ids = list(dict.fromkeys(ids))  # each task once, in the order first named
     if not ids:
         raise UsageError("no task given: pass --env ID (repeatable) and/or --suite NAME")
     for task_id in ids:

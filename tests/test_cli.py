@@ -177,3 +177,11 @@ def test_ctrl_c_writes_the_results_gathered_so_far(tmp_path):
     assert first["status"] == "interrupted" and len(first["returns"]) > 0
     assert second["status"] == "not_run"
     assert "Interrupted" in (out / "summary.md").read_text()
+
+
+def test_env_and_suite_combine_each_task_once():
+    from rollouts.cli import EvalArgs, _task_ids
+
+    ids = _task_ids(EvalArgs(env=["Hopper-v5", "CartPole-v1", "Hopper-v5"], suite="default"))
+    assert ids == ["Hopper-v5", "CartPole-v1", "ALE/Breakout-v5", "ALE/Pong-v5", "InvertedPendulum-v5",
+                   "InvertedDoublePendulum-v5", "Reacher-v5", "HalfCheetah-v5"]
