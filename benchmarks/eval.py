@@ -47,7 +47,7 @@ def _policy(name: str) -> PolicyFactory:
 
     torch.manual_seed(0)
     model = Gato(GatoConfig.from_name("tiny"))
-    return lambda obs_space, act_space, n: GatoAgent(model, obs_space, act_space, num_envs=n)
+    return lambda task_id, obs_space, act_space, n: GatoAgent(model, obs_space, act_space, num_envs=n)
 
 
 def main() -> None:

@@ -116,28 +116,35 @@ def build_policy(args: EvalArgs) -> PolicyFactory:
         return RandomPolicy.factory(args.seed)
     try:
         from gato_agent import GatoAgent
+        from gato_agent.checkpoint import load_checkpoint
     except ImportError as exc:
         raise UsageError(f"--policy gato needs the gato_agent package, which failed to import: {exc}") from None
     if args.checkpoint is not None and not args.checkpoint.is_dir():
         raise UsageError(
             f"--checkpoint {args.checkpoint}: no such folder (expected one saved by GatoAgent.save_pretrained)"
         )
-    try:  # fail now, not once per task, when the checkpoint (or the embedded one) is missing
-        GatoAgent.from_pretrained(args.checkpoint)
+    try:  # loaded once, before any task runs; a missing or broken checkpoint is a usage error
+        checkpoint = load_checkpoint(args.checkpoint)
     except FileNotFoundError as exc:
         raise UsageError(f"{exc}; or use --policy random") from None
     except ValueError as exc:
-        if "space" not in str(exc):  # a checkpoint saved without spaces loads per task with each task's
-            raise UsageError(f"--checkpoint: {exc}") from None
+        raise UsageError(f"--checkpoint: {exc}") from None
 
-    def factory(observation_space: Any, action_space: Any, num_envs: int) -> Any:
-        return GatoAgent.from_pretrained(
-            args.checkpoint,
-            observation_space=observation_space,
-            action_space=action_space,
+    def factory(task_id: str, observation_space: Any, action_space: Any, num_envs: int) -> Any:
+        # A task stored under the env id is taken by name (tasks may share spaces, e.g. Atari
+        # games with the same action count); otherwise the one whose spaces match; a model-only
+        # checkpoint takes the env's spaces. A mismatch is a ValueError recorded for this task.
+        chosen = checkpoint.select(
+            task_id if task_id in checkpoint.tasks else None, observation_space, action_space
+        )
+        return GatoAgent(
+            checkpoint.model,
+            chosen.observation_space,
+            chosen.action_space,
             num_envs=num_envs,
             temperature=args.temperature,
             seed=args.seed,
+            prompt=chosen.prompt,
         )
 
     return factory

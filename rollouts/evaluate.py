@@ -62,8 +62,8 @@ class Policy(Protocol):
     def act(self, obs: Any) -> Any: ...
 
 
-# Builds the policy for one task: (single observation space, single action space, num_envs).
-PolicyFactory = Callable[[gym.Space, gym.Space, int], Policy]
+# Builds the policy for one task: (task id, single observation space, single action space, num_envs).
+PolicyFactory = Callable[[str, gym.Space, gym.Space, int], Policy]
 
 
 class RandomPolicy:
@@ -90,7 +90,7 @@ class RandomPolicy:
     @staticmethod
     def factory(seed: int | None = None) -> PolicyFactory:
         """A :data:`PolicyFactory` building a RandomPolicy per task, seeded with ``seed``."""
-        return lambda obs_space, act_space, num_envs: RandomPolicy(act_space, num_envs, seed)
+        return lambda task_id, obs_space, act_space, num_envs: RandomPolicy(act_space, num_envs, seed)
 
 
 @dataclass
@@ -259,7 +259,7 @@ def _run_task(
     bar = tqdm(total=episodes, desc=result.env_id, unit="ep", disable=not progress, leave=True)
     try:
         agent = policy if isinstance(policy, Policy) else policy(
-            vec.single_observation_space, vec.single_action_space, n
+            result.env_id, vec.single_observation_space, vec.single_action_space, n
         )
         if getattr(agent, "num_envs", n) != n:
             raise ValueError(
@@ -349,8 +349,8 @@ def evaluate(
     Args:
         policy: an object with ``act(obs)`` (and optional ``reset(env_ids)``) for a batch of
             ``min(num_envs, episodes)`` envs, used on every task; or a :data:`PolicyFactory`
-            called per task with that task's single-env spaces and the batch size (needed when
-            tasks have different spaces, e.g. a GatoAgent per task).
+            called per task with the task id, its single-env spaces and the batch size (needed
+            when tasks have different spaces, e.g. a GatoAgent per task).
         task_ids: ids accepted by :func:`envs.make`.
         episodes: episodes per task (>= 1).
         seed: episode ``k`` of each task is reset with ``seed + k``; the bootstrap uses ``seed``.

@@ -68,6 +68,30 @@ def test_breakout_and_mujoco_with_a_tiny_checkpoint(tiny_checkpoint, tmp_path):
     assert "| ALE/Breakout-v5 | ok |" in (out / "summary.md").read_text()
 
 
+def test_checkpoint_tasks_are_chosen_by_env_id_or_spaces(tmp_path):
+    gato_agent = pytest.importorskip("gato_agent")
+    from gato_agent.checkpoint import Task, save_checkpoint
+
+    import envs
+
+    def task(env_id):
+        env = envs.make(env_id)
+        return Task(env.observation_space, env.action_space)
+
+    # Pong and SpaceInvaders share their spaces: only the env id tells them apart.
+    ckpt = tmp_path / "multi"
+    model = gato_agent.Gato(gato_agent.GatoConfig.from_name("tiny"))
+    save_checkpoint(ckpt, model, {t: task(t) for t in ("ALE/Pong-v5", "ALE/SpaceInvaders-v5", "Hopper-v5")})
+    out = tmp_path / "o"
+    code = main(["--env", "ALE/Pong-v5", "--env", "ALE/SpaceInvaders-v5", "--env", "InvertedPendulum-v5",
+                 "--checkpoint", str(ckpt), "--episodes", "1", "--max-episode-steps", "3", "--no-video",
+                 "--no-progress", "--out", str(out)])
+    pong, invaders, pendulum = json.loads((out / "results.json").read_text())["tasks"]
+    assert code == 1  # the pendulum is not in the checkpoint
+    assert pong["status"] == invaders["status"] == "ok"
+    assert pendulum["status"] == "error" and "saved for other spaces" in pendulum["error"]
+
+
 def _returns(out):
     return [t["returns"] for t in json.loads((Path(out) / "results.json").read_text())["tasks"]]
 

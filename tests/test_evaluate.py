@@ -107,7 +107,7 @@ def _broken_env(**kwargs):
 def test_faulty_tasks_are_recorded_and_the_others_complete():
     gym.register("GatoTest/Broken-v0", entry_point=_broken_env)
     try:
-        def factory(obs_space, act_space, n):
+        def factory(task_id, obs_space, act_space, n):
             return Crashes(25, RuntimeError("policy blew up")) if obs_space.shape == (210, 160, 3) else Balancer()
 
         results = evaluate(
@@ -128,7 +128,7 @@ def test_faulty_tasks_are_recorded_and_the_others_complete():
 
 def test_ctrl_c_returns_what_was_gathered():
     results = evaluate(
-        lambda o, a, n: Crashes(25, KeyboardInterrupt()),
+        lambda t, o, a, n: Crashes(25, KeyboardInterrupt()),
         ["CartPole-v1", "CartPole-v1", "ALE/Pong-v5"], episodes=3, max_episode_steps=10, progress=False,
     )
     assert results.interrupted
