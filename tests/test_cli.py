@@ -68,6 +68,15 @@ def test_breakout_and_mujoco_with_a_tiny_checkpoint(tiny_checkpoint, tmp_path):
     assert "| ALE/Breakout-v5 | ok |" in (out / "summary.md").read_text()
 
 
+@pytest.mark.parametrize("temperature", ["0", "1.0"])
+def test_same_seed_same_checkpoint_same_returns(tiny_checkpoint, tmp_path, temperature):
+    args = ["--env", "Hopper-v5", "--checkpoint", str(tiny_checkpoint), "--episodes", "2", "--num-envs", "2",
+            "--max-episode-steps", "10", "--temperature", temperature, "--seed", "3", "--no-video", "--no-progress"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    assert main([*args, "--out", str(tmp_path / "b")]) == 0
+    assert _returns(tmp_path / "a") == _returns(tmp_path / "b")
+
+
 def test_checkpoint_tasks_are_chosen_by_env_id_or_spaces(tmp_path):
     gato_agent = pytest.importorskip("gato_agent")
     from gato_agent.checkpoint import Task, save_checkpoint
