@@ -199,6 +199,7 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
         video_dir=out / "videos" if args.video and args.video_episodes > 0 else None,
         video_episodes=args.video_episodes,
         progress=args.progress,
+        on_task_end=lambda partial: write_report(partial, out, meta),  # survives a hard kill
     )
     paths = write_report(results, out, meta)
     print(paths["summary"].read_text())

@@ -343,6 +343,7 @@ def evaluate(
     video_episodes: int = 1,
     progress: bool = True,
     bootstrap_resamples: int = 2000,
+    on_task_end: Callable[[EvalResults], None] | None = None,
 ) -> EvalResults:
     """Evaluate ``policy`` on each task of ``task_ids``; see the module docstring for the protocol.
 
@@ -360,6 +361,8 @@ def evaluate(
         video_episodes: episodes ``0 .. video_episodes - 1`` of each task are recorded.
         progress: show a tqdm bar per task (episodes done, running mean return).
         bootstrap_resamples: draws for the aggregate's confidence intervals.
+        on_task_end: called after each task with the results so far (later tasks "not_run"),
+            e.g. to save them, so a run killed outright still leaves its finished tasks behind.
 
     Returns:
         :class:`EvalResults` (``.to_dict()`` gives plain JSON data).
@@ -376,7 +379,18 @@ def evaluate(
         raise TypeError("policy must have an act(obs) method or be a factory returning one")
     out = Path(video_dir) if video_dir is not None else None
     results = [TaskResult(env_id=t, status="not_run", episodes_requested=episodes) for t in task_ids]
-    interrupted = False
+
+    def gathered(interrupted: bool) -> EvalResults:
+        return EvalResults(
+            seed=seed,
+            episodes=episodes,
+            num_envs=num_envs,
+            max_episode_steps=max_episode_steps,
+            tasks=results,
+            aggregate=aggregate(results, bootstrap_resamples, seed),
+            interrupted=interrupted,
+        )
+
     for result in results:
         try:
             _run_task(
@@ -386,18 +400,11 @@ def evaluate(
             result.status = "ok"
         except KeyboardInterrupt:
             result.status = "interrupted"
-            interrupted = True
-            break
+            return gathered(interrupted=True)
         except Exception as exc:  # a broken task must not take the others down
             result.status = "error"
             result.error = f"{type(exc).__name__}: {exc}"
             result.traceback = traceback.format_exc()
-    return EvalResults(
-        seed=seed,
-        episodes=episodes,
-        num_envs=num_envs,
-        max_episode_steps=max_episode_steps,
-        tasks=results,
-        aggregate=aggregate(results, bootstrap_resamples, seed),
-        interrupted=interrupted,
-    )
+        if on_task_end is not None:
+            on_task_end(gathered(interrupted=False))
+    return gathered(interrupted=False)

@@ -206,3 +206,10 @@ def test_a_policy_sized_for_other_batch_is_an_error():
     policy = RandomPolicy(gym.spaces.Discrete(2), num_envs=4)
     results = evaluate(policy, ["CartPole-v1"], episodes=2, num_envs=4, progress=False)
     assert results.tasks[0].status == "error" and "num_envs=4 but this task runs 2 envs" in results.tasks[0].error
+
+
+def test_on_task_end_sees_the_results_so_far():
+    seen = []
+    evaluate(Balancer(), ["CartPole-v1", "CartPole-v1"], episodes=1, progress=False,
+             on_task_end=lambda partial: seen.append([t.status for t in partial.tasks]))
+    assert seen == [["ok", "not_run"], ["ok", "ok"]]
