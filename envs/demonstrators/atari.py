@@ -57,38 +57,62 @@ class _Tracker(Demonstrator):
 
 
 class BreakoutDemonstrator(_Tracker):
-    """Keeps the paddle under the predicted landing point of the ball; FIRE when no ball is out."""
+    """Keeps the paddle under the predicted landing point of the ball; FIRE when no ball is out.
+
+    The paddle shrinks from 16 to 12 pixels (keeping its left edge) once the ball reaches the top
+    wall; its width is read from the screen row it is drawn on, and the aim follows its centre.
+    """
 
     task_id = "ALE/Breakout-v5"
     NOOP, FIRE, RIGHT, LEFT = 0, 1, 2, 3
     PADDLE_Y = 178  # ball y (RAM units) at which it meets the paddle
+    PADDLE_ROW = 190  # screen row on which the paddle is drawn
     WALL_LEFT, WALL_RIGHT = 56, 199  # ball x (RAM units) at which it bounces off the side walls
-    CENTRE = 9  # ram[99] - ram[72] when the paddle is centred under the ball
-    DEAD_ZONE = 8  # do nothing when the paddle is this close to its target (RAM units)
+    # ram[99] - ram[72] with the paddle centred under the ball: (left edge + width / 2) - 1.5
+    CENTRE = {16: 9, 12: 7}
+    DEAD_ZONE = {16: 8, 12: 6}  # do nothing when the paddle is this close to its target
     LAG_MOVE = 8  # paddle travel (RAM units) still due from the previous step's RIGHT/LEFT
 
     def reset(self, env: gym.Env) -> None:
         super().reset(env)
         self._last = self.NOOP
+        self._width = 16
+        self._vx: int | None = None  # the ball's horizontal velocity at the previous step
+
+    def _paddle_width(self, obs: np.ndarray) -> int:
+        """16 or 12; the last width seen while the paddle was clear of the walls."""
+        cols = np.flatnonzero(obs[self.PADDLE_ROW, 8:152].any(axis=1))
+        if len(cols) and cols[0] > 0 and cols[-1] < 143:  # not clipped by a wall
+            self._width = 16 if len(cols) > 14 else 12
+        return self._width
 
     def act(self, obs: np.ndarray, env: gym.Env) -> int:
         ram = _ram(env)
         bx, by, paddle = int(ram[99]), int(ram[101]), int(ram[72])
+        width = self._paddle_width(obs)
         if by == 0:  # no ball in play: launch one
             self._prev = None
+            self._last = self.FIRE
             return self.FIRE
         v = self._velocity(bx, by)
+        if v is not None and self._vx is not None:
+            # Across a side-wall bounce the raw difference understates the speed: a bounce only
+            # flips the horizontal velocity, so carry it over, flipped.
+            expected = bx - v[0] + self._vx
+            if not self.WALL_LEFT < expected < self.WALL_RIGHT:
+                v = (-self._vx, v[1])
+        self._vx = None if v is None else v[0]
         target = float(bx)
         if v is not None and v[1] > 0 and by < self.PADDLE_Y:
             steps = (self.PADDLE_Y - by) / v[1]
             target = _reflect(bx + v[0] * steps, self.WALL_LEFT, self.WALL_RIGHT)
-        # The joystick is read with a lag: most of the previous action's move is still to come.
+        # The paddle is read with a lag: part of the previous action's move is still to come.
         coming = {self.RIGHT: self.LAG_MOVE, self.LEFT: -self.LAG_MOVE}.get(self._last, 0)
-        diff = target - self.CENTRE - (paddle + coming)
+        diff = target - self.CENTRE[width] - (paddle + coming)
         action = self.NOOP
-        if diff > self.DEAD_ZONE:
+        if diff > self.DEAD_ZONE[width]:
             action = self.RIGHT
-        elif diff < -self.DEAD_ZONE:
+        elif diff < -self.DEAD_ZONE[width]:
             action = self.LEFT
         self._last = action
         return action
