@@ -44,16 +44,30 @@ def _reflect(x: float, low: float, high: float) -> float:
 
 
 class _Tracker(Demonstrator):
-    """Shared machinery: remember the previous ball position to estimate its velocity."""
+    """Shared machinery: the ball's velocity from its last two positions.
+
+    One axis runs between two walls (``WALLS`` = (axis, low, high)). Across a bounce off them the
+    raw difference of positions understates the speed; a wall only flips the velocity along its
+    axis, so the previous velocity is carried over, flipped.
+    """
+
+    WALLS: tuple[int, int, int]  # (axis 0 = x or 1 = y, low wall, high wall) in RAM units
 
     def reset(self, env: gym.Env) -> None:
         self._prev: tuple[int, int] | None = None
+        self._v: tuple[int, int] | None = None
 
     def _velocity(self, x: int, y: int) -> tuple[int, int] | None:
         prev, self._prev = self._prev, (x, y)
         if prev is None:
+            self._v = None
             return None
-        return x - prev[0], y - prev[1]
+        v = [x - prev[0], y - prev[1]]
+        axis, low, high = self.WALLS
+        if self._v is not None and not low < prev[axis] + self._v[axis] < high:
+            v[axis] = -self._v[axis]
+        self._v = (v[0], v[1])
+        return self._v
 
 
 class BreakoutDemonstrator(_Tracker):
@@ -68,6 +82,7 @@ class BreakoutDemonstrator(_Tracker):
     PADDLE_Y = 178  # ball y (RAM units) at which it meets the paddle
     PADDLE_ROW = 190  # screen row on which the paddle is drawn
     WALL_LEFT, WALL_RIGHT = 56, 199  # ball x (RAM units) at which it bounces off the side walls
+    WALLS = (0, WALL_LEFT, WALL_RIGHT)
     # ram[99] - ram[72] with the paddle centred under the ball: (left edge + width / 2) - 1.5
     CENTRE = {16: 9, 12: 7}
     DEAD_ZONE = {16: 8, 12: 6}  # do nothing when the paddle is this close to its target
@@ -77,7 +92,6 @@ class BreakoutDemonstrator(_Tracker):
         super().reset(env)
         self._last = self.NOOP
         self._width = 16
-        self._vx: int | None = None  # the ball's horizontal velocity at the previous step
 
     def _paddle_width(self, obs: np.ndarray) -> int:
         """16 or 12; the last width seen while the paddle was clear of the walls."""
@@ -95,13 +109,6 @@ class BreakoutDemonstrator(_Tracker):
             self._last = self.FIRE
             return self.FIRE
         v = self._velocity(bx, by)
-        if v is not None and self._vx is not None:
-            # Across a side-wall bounce the raw difference understates the speed: a bounce only
-            # flips the horizontal velocity, so carry it over, flipped.
-            expected = bx - v[0] + self._vx
-            if not self.WALL_LEFT < expected < self.WALL_RIGHT:
-                v = (-self._vx, v[1])
-        self._vx = None if v is None else v[0]
         target = float(bx)
         if v is not None and v[1] > 0 and by < self.PADDLE_Y:
             steps = (self.PADDLE_Y - by) / v[1]
@@ -125,6 +132,7 @@ class PongDemonstrator(_Tracker):
     NOOP, UP, DOWN = 0, 2, 3  # RIGHT moves the paddle up, LEFT moves it down
     PADDLE_X = 187  # ball x (RAM units) at which it meets the player's paddle
     WALL_TOP, WALL_BOTTOM = 46, 205  # ball y (RAM units) at which it bounces off the walls
+    WALLS = (1, WALL_TOP, WALL_BOTTOM)
     CENTRE = 6  # ram[54] - ram[51] when the paddle is centred on the ball
     DEAD_ZONE = 8  # do nothing when the paddle is this close to its target (RAM units)
     LAG_MOVE = 12  # paddle travel still due from the previous step's UP/DOWN (RAM units)
