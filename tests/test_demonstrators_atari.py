@@ -64,20 +64,29 @@ def test_pong_ram_matches_the_screen():
     assert checked > 100
 
 
-@pytest.mark.parametrize("demo_cls, steps, at_least", [(BreakoutDemonstrator, 1500, 60.0),
-                                                        (PongDemonstrator, 2000, 3.0)])
-def test_scores_under_sticky_actions(demo_cls, steps, at_least):
+def play(demo_cls, seed: int, steps: int) -> tuple[int, int]:
+    """(points won, points lost) in the first ``steps`` steps of a sticky-action game."""
     env = envs.make(demo_cls.task_id, max_episode_steps=steps)
     demo = demo_cls()
-    obs, _ = env.reset(seed=3)
+    obs, _ = env.reset(seed=seed)
     demo.reset(env)
-    total = 0.0
+    won = lost = 0
     while True:
         obs, reward, terminated, truncated, _ = env.step(demo.act(obs, env))
-        total += float(reward)
+        won, lost = won + (reward > 0) * int(reward), lost + (reward < 0)
         if terminated or truncated:
-            break
-    assert total >= at_least
+            return won, lost
+
+
+def test_breakout_scores_under_sticky_actions():
+    assert play(BreakoutDemonstrator, seed=3, steps=1500)[0] >= 60  # random: about 2 per game
+
+
+def test_pong_wins_more_points_than_it_loses():
+    # Rallies can be long (the built-in player returns straight balls), so sum over 3 games.
+    points = [play(PongDemonstrator, seed, steps=2000) for seed in range(3)]
+    won, lost = sum(p[0] for p in points), sum(p[1] for p in points)
+    assert won >= 5 and won >= 3 * lost, points  # random loses about 1 point per 50 steps
 
 
 def test_non_atari_env_is_refused():
