@@ -415,7 +415,7 @@ def dataset_id_for(out: Path) -> str:
 
 def finalize(out: Path, manifest: dict, env: gym.Env, entries: list[_JournalEntry],
              policy_name: str) -> Path:
-    """(Re)build ``out/data`` from the journal: the kept episodes and Minari's metadata."""
+    """(Re)build ``out/data`` from the journal entries given: their kept episodes, and metadata."""
     from minari import __version__ as minari_version
     from minari.dataset.minari_storage import MinariStorage
 
@@ -617,22 +617,42 @@ def collect(cfg: CollectConfig) -> CollectResult:
         bar.close()
         pool.shutdown(wait=True, cancel_futures=True)
     elapsed = time.monotonic() - t0
-    try:
-        data_path = finalize(cfg.out, manifest, env, entries, policy.name)
-    except OSError as e:
-        if e.errno in _DISK_FULL:
-            raise CollectError(f"disk full while assembling {cfg.out / DATA}: {e.strerror}. "
-                               f"All {kept} recorded episodes are intact in {journal}; free "
-                               f"some space and rerun the same command") from e
-        raise
+    # The dataset holds the first --episodes kept episodes (a rerun may ask for fewer).
+    used = entries
+    if kept > cfg.episodes:
+        nth = [i for i, e in enumerate(entries) if e.kept][cfg.episodes - 1]
+        used = entries[: nth + 1]
+    data_path = cfg.out / DATA
+    if not _dataset_is_current(data_path, used):
+        try:
+            finalize(cfg.out, manifest, env, used, policy.name)
+        except OSError as e:
+            if e.errno in _DISK_FULL:
+                raise CollectError(f"disk full while assembling {data_path}: {e.strerror}. "
+                                   f"All {kept} recorded episodes are intact in {journal}; "
+                                   f"free some space and rerun the same command") from e
+            raise
     env.close()
-    result = CollectResult(cfg.out, data_path, kept, len(entries) - kept,
-                           [e.ret for e in entries if e.kept],
+    result = CollectResult(cfg.out, data_path, sum(e.kept for e in used),
+                           sum(not e.kept for e in used), [e.ret for e in used if e.kept],
                            steps_run / elapsed if steps_run else 0.0)
     if interrupted:
-        raise KeyboardInterrupt(f"interrupted: {kept} episodes are saved in {data_path}; rerun "
-                                f"the same command to resume")
+        raise KeyboardInterrupt(f"interrupted: {result.kept} episodes are saved in {data_path}; "
+                                f"rerun the same command to resume")
     return result
+
+
+def _dataset_is_current(data_path: Path, entries: list[_JournalEntry]) -> bool:
+    """True if ``data_path`` already holds exactly the kept episodes of ``entries``."""
+    try:
+        meta = json.loads((data_path / "metadata.json").read_text())
+    except (OSError, ValueError):
+        return False
+    kept = [e for e in entries if e.kept]
+    return (meta.get("episodes_kept") == len(kept)
+            and meta.get("episodes_dropped") == len(entries) - len(kept)
+            and meta.get("total_steps") == sum(e.steps for e in kept)
+            and (data_path / "main_data.hdf5").exists())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -242,3 +242,15 @@ def test_checkpoint_policy(tmp_path, micro_config):
     assert dataset.total_episodes == 1 and len(dataset[0].actions) <= 5
     with h5py.File(result.data_path / "main_data.hdf5") as f:
         assert f["episode_0"].attrs["seed"] == 0
+
+
+def test_rerun_with_fewer_episodes_keeps_the_first_ones(tmp_path):
+    cfg = CollectConfig(env="Reacher-v5", out=tmp_path / "r-v0", episodes=4, progress=False)
+    full = collect(cfg)
+    main_file = full.data_path / "main_data.hdf5"
+    stamp = main_file.stat().st_mtime_ns
+    same = collect(cfg)  # complete already: the dataset is left as it is
+    assert same.returns == full.returns and main_file.stat().st_mtime_ns == stamp
+    fewer = collect(CollectConfig(**{**cfg.__dict__, "episodes": 2}))
+    assert fewer.kept == 2 and fewer.returns == full.returns[:2]
+    assert minari.MinariDataset(str(fewer.data_path)).total_episodes == 2
