@@ -18,3 +18,41 @@ def micro_config():
         num_layers=2, embed_dim=32, num_heads=4, ff_dim=64, context_length=256, text_vocab_size=1024,
         image_height=32, image_width=32, patch_hidden_channels=8, patch_norm_groups=4, max_observation_tokens=64,
     )
+
+
+@pytest.fixture
+def make_dataset(tmp_path, monkeypatch):
+    """Record episodes of a real env under a policy as a Minari dataset; returns its folder.
+
+    make_dataset(env_id, policy, episodes, max_steps, seed=0) -> Path; policy(obs) -> action.
+    """
+    import warnings
+
+    import gymnasium as gym
+    import minari
+    from minari.data_collector import EpisodeBuffer
+
+    root = tmp_path / "minari"
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(root))
+
+    def make(env_id, policy, episodes, max_steps, seed=0, name=None):
+        env = gym.make(env_id, max_episode_steps=max_steps)
+        buffers = []
+        for i in range(episodes):
+            obs, _ = env.reset(seed=seed + i)
+            b = dict(observations=[obs], actions=[], rewards=[], terminations=[], truncations=[])
+            while True:
+                action = policy(obs)
+                obs, reward, terminated, truncated, _ = env.step(action)
+                for key, value in zip(b, (obs, action, reward, terminated, truncated)):
+                    b[key].append(value)
+                if terminated or truncated:
+                    break
+            buffers.append(EpisodeBuffer(id=i, seed=seed + i, **b))
+        dataset_id = name or f"{env_id.split('/')[-1].lower()}-s{seed}-v0"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            minari.create_dataset_from_buffers(dataset_id, buffers, env=env)
+        return root / dataset_id
+
+    return make

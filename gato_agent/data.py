@@ -1,0 +1,205 @@
+"""Behaviour-cloning data: Minari episodes -> Gato token sequences of whole timesteps [2.3].
+
+Each dataset is one task. Its episodes are tokenized once, at load: ids (T, step_tokens) with the
+observation tokens, the separator and the action tokens of every timestep, and the episode's
+images resized to the model's size as uint8 (patches are made per batch, so memory stays at
+H x W x C bytes a frame). A sequence is `context_length // step_tokens` whole timesteps of one
+episode; with probability `prompt_prob` its first half is a demonstration of the same task,
+taken from an episode's end or from anywhere with equal odds [2.3]. Tasks are drawn by weight,
+episodes by length, windows uniformly.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from gato_agent.config import GatoConfig
+from gato_agent.spaces import ActionCodec, ObservationCodec, slice_time
+from gato_agent.tokenizer import TokenBatch
+
+__all__ = ["Episode", "TaskData", "Batch", "SequenceSampler", "load_task", "open_minari"]
+
+
+@dataclass
+class Episode:
+    ids: np.ndarray  # (T, step_tokens) int32; patch slots hold 0
+    images: np.ndarray  # (T, num_images, C, H, W) uint8, resized to the model's image size
+    ret: float  # the episode's return
+
+
+@dataclass
+class TaskData:
+    """One task's tokenized episodes and the fixed layout of its timesteps."""
+
+    name: str  # the env id
+    source: str  # where the episodes came from
+    obs_codec: ObservationCodec
+    act_codec: ActionCodec
+    episodes: list[Episode]
+
+    def __post_init__(self) -> None:
+        n_obs, n_act = self.obs_codec.num_tokens, self.act_codec.num_tokens
+        self.step_tokens = n_obs + 1 + n_act
+        zeros = np.zeros(1 + n_act, dtype=np.int64)
+        self.local_pos = np.concatenate([self.obs_codec.local_pos.numpy(), zeros])  # (step,)
+        self.patch_mask = np.concatenate([self.obs_codec.patch_mask.numpy(), zeros.astype(bool)])  # (step,)
+        self.is_action = np.arange(self.step_tokens) > n_obs  # (step,)
+        self.lo = np.zeros(self.step_tokens, dtype=np.int64)
+        self.hi = np.zeros(self.step_tokens, dtype=np.int64)
+        for d, (lo, hi) in enumerate(self.act_codec.ranges):
+            self.lo[n_obs + 1 + d], self.hi[n_obs + 1 + d] = lo, hi
+        self.lengths = np.array([len(e.ids) for e in self.episodes])
+
+    @property
+    def num_steps(self) -> int:
+        return int(self.lengths.sum())
+
+    def prompt(self, max_tokens: int) -> TokenBatch:
+        """The end of the best episode, as many whole timesteps as fit in `max_tokens` [2.4]."""
+        best = max(self.episodes, key=lambda e: e.ret)
+        k = min(len(best.ids), max_tokens // self.step_tokens)
+        t = len(best.ids)
+        return self._tokens([(best, t - k, t)], k * self.step_tokens)[0]
+
+    def _tokens(self, segments: list[tuple[Episode, int, int]], length: int) -> tuple[TokenBatch, Tensor, Tensor, Tensor]:
+        """Concatenated segments padded to `length`: TokenBatch (1, length), targets, lo, hi (1, length)."""
+        steps = sum(t1 - t0 for _, t0, t1 in segments)
+        used = steps * self.step_tokens
+        ids = np.zeros(length, dtype=np.int64)
+        ids[:used] = np.concatenate([e.ids[t0:t1].reshape(-1) for e, t0, t1 in segments])
+        pad = lambda a, fill: np.concatenate([np.tile(a, steps), np.full(length - used, fill, dtype=a.dtype)])
+        is_action = pad(self.is_action, False)
+        images = np.concatenate([e.images[t0:t1] for e, t0, t1 in segments]).reshape(-1, *segments[0][0].images.shape[2:])
+        patches = self.obs_codec.patches(torch.from_numpy(images))
+        tokens = TokenBatch(
+            torch.from_numpy(ids)[None],
+            torch.from_numpy(pad(self.local_pos, 0))[None],
+            torch.from_numpy(pad(self.patch_mask, False))[None],
+            patches,
+            self.obs_codec.patch_idx[: self.obs_codec.num_patches].repeat(steps),
+        )
+        targets = torch.from_numpy(np.where(is_action, ids, -1))[None]
+        return tokens, targets, torch.from_numpy(pad(self.lo, 0))[None], torch.from_numpy(pad(self.hi, 0))[None]
+
+
+def open_minari(source: str | os.PathLike):
+    """A Minari dataset from a folder (gato-collect's --out, or a Minari data folder) or a dataset id."""
+    import minari
+
+    path = Path(source)
+    for candidate in (path / "data", path):
+        if (candidate / "main_data.hdf5").is_file() and (candidate / "metadata.json").is_file():
+            return minari.MinariDataset(str(candidate))
+    if path.exists():
+        raise FileNotFoundError(
+            f"{source} holds no Minari dataset (expected main_data.hdf5 and metadata.json in it or in {source}/data)"
+        )
+    try:
+        return minari.load_dataset(str(source))
+    except Exception as e:  # minari raises several types for an unknown id
+        raise FileNotFoundError(
+            f"no Minari dataset at {source!r}: neither a folder nor a local dataset id ({type(e).__name__}: {e})"
+        ) from None
+
+
+def load_task(source: str | os.PathLike, config: GatoConfig, name: str | None = None) -> TaskData:
+    """Load and tokenize every episode of a Minari dataset as one task."""
+    dataset = open_minari(source)
+    env_spec = dataset.spec.env_spec
+    task = name or (env_spec.id if env_spec is not None else dataset.spec.dataset_id)
+    try:
+        obs_codec = ObservationCodec(dataset.observation_space, config)
+        act_codec = ActionCodec(dataset.action_space, config)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"dataset {source} ({task}) cannot be tokenized: {e}") from None
+    episodes = []
+    for ep in dataset.iterate_episodes():
+        steps = len(ep.actions)
+        if steps == 0:
+            continue
+        obs_ids, images = obs_codec.tokenize(slice_time(ep.observations, steps), steps)
+        act_ids = act_codec.encode(ep.actions, steps)
+        sep = torch.full((steps, 1), config.separator_id, dtype=torch.long)
+        ids = torch.cat([obs_ids, sep, act_ids], 1).to(torch.int32).numpy()
+        episodes.append(Episode(ids, images.numpy(), float(np.sum(ep.rewards))))
+    if not episodes:
+        raise ValueError(f"dataset {source} ({task}) has no episodes with at least one step")
+    data = TaskData(task, str(source), obs_codec, act_codec, episodes)
+    if data.step_tokens > config.context_length:
+        raise ValueError(f"{task}: one timestep is {data.step_tokens} tokens, more than the context of {config.context_length}")
+    return data
+
+
+@dataclass
+class Batch:
+    """B training sequences of L tokens and what the loss needs."""
+
+    tokens: TokenBatch  # (B, L)
+    targets: Tensor  # (B, L) long; the action token at each position, -1 where there is none
+    lo: Tensor  # (B, L) long; first legal id of each action token
+    hi: Tensor  # (B, L) long; one past the last legal id
+
+    def to(self, device: torch.device | str) -> Batch:
+        return Batch(self.tokens.to(device), self.targets.to(device), self.lo.to(device), self.hi.to(device))
+
+
+class SequenceSampler:
+    """Draws training sequences from several tasks; its whole state is one numpy Generator."""
+
+    def __init__(
+        self,
+        tasks: list[TaskData],
+        weights: list[float] | None,
+        context_length: int,
+        seed: int,
+        rank: int = 0,
+        prompt_prob: float = 0.25,
+    ):
+        if not tasks:
+            raise ValueError("no tasks to sample from")
+        weights = [1.0] * len(tasks) if weights is None else list(weights)
+        if len(weights) != len(tasks) or any(w < 0 for w in weights) or not sum(weights) > 0:
+            raise ValueError(f"need one non-negative weight per task ({len(tasks)}), not all zero; got {weights}")
+        self.tasks = tasks
+        self.weights = np.asarray(weights, dtype=np.float64) / sum(weights)
+        self.context_length = context_length
+        self.prompt_prob = prompt_prob
+        self.rng = np.random.default_rng([seed, rank])
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"rng": self.rng.bit_generator.state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.rng.bit_generator.state = state["rng"]
+
+    def sample(self, batch_size: int) -> Batch:
+        rows = [self._sequence() for _ in range(batch_size)]
+        tokens = TokenBatch(*(torch.cat([getattr(r[0], f) for r in rows]) for f in
+                              ("ids", "local_pos", "patch_mask", "patches", "patch_idx")))
+        return Batch(tokens, *(torch.cat([r[i] for r in rows]) for i in (1, 2, 3)))
+
+    def _sequence(self):
+        rng = self.rng
+        task = self.tasks[rng.choice(len(self.tasks), p=self.weights)]
+        budget = self.context_length // task.step_tokens  # whole timesteps that fit
+        segments = []
+        if rng.random() < self.prompt_prob:  # a demonstration of the same task first [2.3]
+            demo = task.episodes[rng.integers(len(task.episodes))]
+            k = min(len(demo.ids), budget // 2)
+            if k:
+                t0 = len(demo.ids) - k if rng.random() < 0.5 else int(rng.integers(len(demo.ids) - k + 1))
+                segments.append((demo, t0, t0 + k))
+                budget -= k
+        episode = task.episodes[rng.choice(len(task.episodes), p=task.lengths / task.lengths.sum())]
+        k = min(len(episode.ids), budget)
+        t0 = int(rng.integers(len(episode.ids) - k + 1))
+        segments.append((episode, t0, t0 + k))
+        return task._tokens(segments, self.context_length)
+

@@ -1,0 +1,127 @@
+"""Behaviour-cloning data: Minari episodes to whole-timestep token sequences, with prompts."""
+
+import dataclasses
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+from gato_agent.data import SequenceSampler, load_task
+
+
+def cartpole_policy(obs):
+    return int(obs[2] + 0.1 * obs[3] > 0)
+
+
+@pytest.fixture
+def cartpole(make_dataset):
+    return make_dataset("CartPole-v1", cartpole_policy, episodes=3, max_steps=30)
+
+
+def test_episodes_tokenize_to_whole_timesteps(cartpole, micro_config):
+    task = load_task(cartpole, micro_config)
+    assert task.name == "CartPole-v1" and task.step_tokens == 4 + 1 + 1
+    episode = task.episodes[0]
+    env = gym.make("CartPole-v1")
+    obs, _ = env.reset(seed=0)
+    expected = task.obs_codec.encode(obs[None], 1).ids[0].tolist() + [micro_config.separator_id, cartpole_policy(obs)]
+    assert episode.ids[0].tolist() == expected
+    assert len(episode.ids) == 30 and episode.ret == 30.0
+    assert task.is_action.tolist() == [False] * 5 + [True]
+
+
+def test_sequences_hold_targets_only_at_action_tokens(cartpole, micro_config):
+    config = dataclasses.replace(micro_config, context_length=64)
+    task = load_task(cartpole, config)
+    batch = SequenceSampler([task], None, 64, seed=0, prompt_prob=0.0).sample(4)
+    assert batch.tokens.shape == (4, 64)
+    ids, targets = batch.tokens.ids, batch.targets
+    used = 64 // 6 * 6
+    assert (targets[:, :used] >= 0).sum() == 4 * (used // 6)  # one action token per timestep
+    assert torch.equal(targets[targets >= 0], ids[targets >= 0])
+    assert (ids[:, 4:used:6] == config.separator_id).all()  # every timestep is whole
+    assert (targets[:, used:] == -1).all() and (ids[:, used:] == 0).all()  # padding after
+    assert (batch.lo[targets >= 0] == 0).all() and (batch.hi[targets >= 0] == 2).all()
+
+
+def test_images_become_patches_in_token_order(make_dataset, micro_config):
+    import ale_py
+
+    gym.register_envs(ale_py)
+    path = make_dataset("ALE/Pong-v5", lambda obs: 0, episodes=1, max_steps=8)
+    task = load_task(path, micro_config)
+    assert task.episodes[0].images.shape == (8, 1, 3, 32, 32) and task.episodes[0].images.dtype == np.uint8
+    batch = SequenceSampler([task], None, 6 * task.step_tokens, seed=0, prompt_prob=0.0).sample(2)
+    assert batch.tokens.patches.shape[0] == int(batch.tokens.patch_mask.sum()) == 2 * 6 * 4
+    assert batch.tokens.patch_idx[:8].tolist() == [0, 1, 2, 3, 0, 1, 2, 3]
+
+
+def test_prompts_come_from_the_same_task_end_or_anywhere(make_dataset, micro_config):
+    path = make_dataset("CartPole-v1", cartpole_policy, episodes=4, max_steps=40)
+    config = dataclasses.replace(micro_config, context_length=120)
+    task = load_task(path, config)
+    sampler = SequenceSampler([task], None, 120, seed=1, prompt_prob=1.0)
+    starts = {tuple(e.ids[:2].reshape(-1)) for e in task.episodes}
+    ends = {tuple(e.ids[-10:].reshape(-1)) for e in task.episodes}
+    from_end = 0
+    for _ in range(40):
+        ids = sampler.sample(1).tokens.ids[0].numpy()
+        prompt = tuple(ids[: 10 * 6])  # 20 timesteps fit; the prompt is half of them
+        from_end += prompt in ends
+    assert 10 < from_end < 30  # about half from an episode's end
+    assert len(starts) == 4
+
+
+def test_sampling_is_seeded_and_resumable(cartpole, micro_config):
+    task = load_task(cartpole, micro_config)
+    a = SequenceSampler([task], None, 64, seed=0)
+    a.sample(3)
+    state = a.state_dict()
+    b = SequenceSampler([task], None, 64, seed=0)
+    b.load_state_dict(state)
+    assert torch.equal(a.sample(3).tokens.ids, b.sample(3).tokens.ids)
+    c = SequenceSampler([task], None, 64, seed=0, rank=1)
+    assert not torch.equal(SequenceSampler([task], None, 64, seed=0).sample(3).tokens.ids, c.sample(3).tokens.ids)
+
+
+def test_tasks_are_mixed_by_weight(make_dataset, micro_config):
+    cart = load_task(make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20), micro_config)
+    pend = load_task(make_dataset("Pendulum-v1", lambda o: np.array([0.5], np.float32), episodes=2, max_steps=20), micro_config)
+    sampler = SequenceSampler([cart, pend], [3.0, 1.0], 64, seed=0, prompt_prob=0.0)
+    batch = sampler.sample(200)
+    continuous = (batch.lo >= micro_config.continuous_offset).any(1).float().mean().item()
+    assert 0.15 < continuous < 0.35
+    with pytest.raises(ValueError, match="one non-negative weight per task"):
+        SequenceSampler([cart, pend], [1.0], 64, seed=0)
+
+
+def test_bad_datasets_are_clear_errors(tmp_path, make_dataset, micro_config):
+    with pytest.raises(FileNotFoundError, match="no Minari dataset at 'nowhere-v0'"):
+        load_task("nowhere-v0", micro_config)
+    (tmp_path / "empty_folder").mkdir()
+    with pytest.raises(FileNotFoundError, match="holds no Minari dataset"):
+        load_task(tmp_path / "empty_folder", micro_config)
+    import minari
+
+    empty = minari.create_dataset_from_buffers("empty-v0", [], env=gym.make("CartPole-v1"))
+    with pytest.raises(ValueError, match="has no episodes"):
+        load_task(tmp_path / "minari" / "empty-v0", micro_config)
+    assert empty.total_episodes == 0
+    other = make_dataset("CartPole-v1", cartpole_policy, episodes=1, max_steps=5, name="multibinary-v0")
+    with pytest.raises(ValueError, match=r"cannot be tokenized: .*supported: Discrete, MultiDiscrete, Box"):
+        _load_with_action_space(other, micro_config)
+
+
+def _load_with_action_space(path, config):
+    """Rewrite a dataset's action space to MultiBinary, which Gato does not decode."""
+    import json
+
+    meta_path = path / "data" / "metadata.json"
+    meta = json.loads(meta_path.read_text())
+    from gymnasium import spaces
+    from minari.serialization import serialize_space
+
+    meta["action_space"] = serialize_space(spaces.MultiBinary(2))
+    meta_path.write_text(json.dumps(meta))
+    return load_task(path, config)

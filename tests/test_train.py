@@ -1,0 +1,150 @@
+"""gato-train: behaviour cloning that fits, resumes exactly, and runs under torchrun."""
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import torch
+
+from gato_agent import GatoAgent
+from gato_agent.checkpoint import load_checkpoint
+from gato_agent.data import SequenceSampler, load_task
+from gato_agent.model import Gato
+from gato_agent.train import TrainConfig, action_loss, learning_rate, main, train
+
+
+def cartpole_policy(obs):
+    return int(obs[2] + 0.1 * obs[3] > 0)
+
+
+def pendulum_policy(obs):
+    return np.clip([-2.0 * obs[2] - 0.5 * obs[1]], -2.0, 2.0).astype(np.float32)
+
+
+@pytest.fixture
+def micro_json(tmp_path, micro_config):
+    path = tmp_path / "micro.json"
+    path.write_text(json.dumps(dataclasses.replace(micro_config, context_length=128).to_dict()))
+    return str(path)
+
+
+def run_cfg(out, datasets, micro_json, **kw):
+    base = dict(dataset=[str(d) for d in datasets], out=out, config=micro_json, batch_size=4, steps=6,
+                warmup_steps=2, lr=3e-3, log_every=1, checkpoint_every=3, progress=False, threads=1)
+    return TrainConfig(**{**base, **kw})
+
+
+@pytest.mark.parametrize("env_id,policy", [("CartPole-v1", cartpole_policy), ("Pendulum-v1", pendulum_policy)])
+def test_overfitting_two_episodes_reproduces_the_demonstrator(env_id, policy, make_dataset, micro_json, tmp_path):
+    path = make_dataset(env_id, policy, episodes=2, max_steps=16)
+    cfg = run_cfg(tmp_path / "run", [path], micro_json, steps=250, warmup_steps=20, prompt_prob=0.0, checkpoint_every=250)
+    result = train(cfg)
+    losses = [json.loads(line)["loss"] for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert losses[0] > 0.5 and np.mean(losses[-10:]) < 0.05
+    assert (tmp_path / "run" / "loss.png").stat().st_size > 0
+    # the agent, fed the recorded observations, takes the recorded actions
+    import minari
+
+    dataset = minari.MinariDataset(str(path / "data"))
+    agent = GatoAgent.from_pretrained(tmp_path / "run", prompt=None)
+    half_bin = 4.0 / 1024  # Pendulum's actions span [-2, 2]
+    for episode in dataset.iterate_episodes():
+        agent.reset()
+        for obs, action in zip(episode.observations[:-1], episode.actions):
+            assert np.allclose(agent.act(obs), action, atol=half_bin + 1e-6)
+    assert result.step == 250
+
+
+def test_resume_gives_the_same_next_losses(make_dataset, micro_json, tmp_path):
+    path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
+    train(run_cfg(tmp_path / "straight", [path], micro_json))
+    train(run_cfg(tmp_path / "cut", [path], micro_json, steps=3))
+    assert (tmp_path / "cut" / "latest").read_text().strip() == "step-0000003"
+    train(run_cfg(tmp_path / "cut", [path], micro_json, resume=True))
+    read = lambda run: [json.loads(line)["loss"] for line in (tmp_path / run / "metrics.jsonl").read_text().splitlines()]
+    straight, cut = read("straight"), read("cut")
+    assert len(straight) == len(cut) == 6
+    assert straight == pytest.approx(cut, rel=1e-5, abs=1e-6)
+
+
+def test_two_process_torchrun_ends_with_identical_weights(make_dataset, micro_json, tmp_path):
+    path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
+    script = tmp_path / "ddp.py"
+    script.write_text(textwrap.dedent(f"""
+        import os, torch
+        from pathlib import Path
+        from gato_agent.train import TrainConfig, train
+        result = train(TrainConfig(dataset=[{str(path)!r}], out=Path({str(tmp_path / 'ddp')!r}), config={micro_json!r},
+                                   batch_size=2, steps=3, warmup_steps=1, checkpoint_every=3, progress=False, threads=1))
+        torch.save(result.model.state_dict(), {str(tmp_path)!r} + f"/rank{{os.environ['RANK']}}.pt")
+    """))
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29533", str(script)],
+                         capture_output=True, text=True, timeout=300, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    a, b = torch.load(tmp_path / "rank0.pt"), torch.load(tmp_path / "rank1.pt")
+    initial = Gato(load_checkpoint(tmp_path / "ddp").model.config).state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert any(not torch.equal(a[k], initial[k]) for k in a if not k.endswith(("_lo", "_hi")))
+    assert torch.equal(load_checkpoint(tmp_path / "ddp").model.tokens.weight, a["tokens.weight"])
+    assert sorted(p.name for p in (tmp_path / "ddp").iterdir() if p.name.startswith("step")) == ["step-0000003"]
+
+
+def test_checkpoints_carry_tasks_with_prompts(make_dataset, micro_json, tmp_path):
+    cart = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
+    pend = make_dataset("Pendulum-v1", pendulum_policy, episodes=2, max_steps=20)
+    train(run_cfg(tmp_path / "run", [cart, pend], micro_json, steps=3, weight=[2.0, 1.0]))
+    ckpt = load_checkpoint(tmp_path / "run", trainer_state=True)
+    assert list(ckpt.tasks) == ["CartPole-v1", "Pendulum-v1"]
+    cart_task = ckpt.tasks["CartPole-v1"]
+    assert cart_task.prompt.ids.shape[1] == 64 // 6 * 6  # whole timesteps in half the context
+    assert cart_task.info["episodes"] == 2 and cart_task.info["return_max"] == 20.0
+    assert ckpt.trainer_state["step"] == 3 and ckpt.trainer_state["tasks"] == ["CartPole-v1", "Pendulum-v1"]
+    agent = GatoAgent.from_pretrained(tmp_path / "run", task="Pendulum-v1")
+    assert agent.prompt is not None and agent.action_space.shape == (1,)
+
+
+def test_mismatched_runs_and_inputs_are_clear_errors(make_dataset, micro_json, tmp_path, capsys):
+    cart = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=10)
+    pend = make_dataset("Pendulum-v1", pendulum_policy, episodes=2, max_steps=10)
+    train(run_cfg(tmp_path / "run", [cart], micro_json, steps=3))
+    with pytest.raises(ValueError, match=r"trained on tasks \['CartPole-v1'\], not \['Pendulum-v1'\]"):
+        train(run_cfg(tmp_path / "run", [pend], micro_json, resume=True))
+    with pytest.raises(FileExistsError, match="already holds a training run: pass --resume"):
+        train(run_cfg(tmp_path / "run", [cart], micro_json))
+    with pytest.raises(FileNotFoundError, match="holds no checkpoint"):
+        train(run_cfg(tmp_path / "fresh", [cart], micro_json, resume=True))
+    with pytest.raises(ValueError, match=r"no --dataset given"):
+        train(run_cfg(tmp_path / "x", [], micro_json))
+    with pytest.raises(ValueError, match="neither a preset"):
+        train(run_cfg(tmp_path / "x", [cart], "huge"))
+    assert main(["--dataset", str(tmp_path / "missing"), "--out", str(tmp_path / "y"), "--no-progress"]) == 2
+    assert "no Minari dataset at" in capsys.readouterr().err
+
+
+def test_recipe_files_give_defaults_and_reject_unknown_keys(tmp_path):
+    recipe = tmp_path / "recipe.json"
+    recipe.write_text(json.dumps({"steps": 7, "batch_size": 3, "out": "somewhere"}))
+    cfg = TrainConfig.from_json(recipe, batch_size=5)
+    assert (cfg.steps, cfg.batch_size, str(cfg.out)) == (7, 5, "somewhere")
+    recipe.write_text(json.dumps({"stepz": 7}))
+    with pytest.raises(ValueError, match=r"unknown TrainConfig field\(s\) \['stepz'\]"):
+        TrainConfig.from_json(recipe)
+
+
+def test_loss_covers_only_legal_ids_and_schedule_shape(make_dataset, micro_config):
+    task = load_task(make_dataset("CartPole-v1", cartpole_policy, episodes=1, max_steps=10), micro_config)
+    batch = SequenceSampler([task], None, 60, seed=0, prompt_prob=0.0).sample(2)
+    model = Gato(micro_config)
+    with torch.no_grad():
+        model.tokens.weight[2:] += 100.0  # illegal ids score far higher: they must not matter
+        loss, _ = action_loss(model, model(batch.tokens), batch)
+    assert loss < 10  # a 2-way choice; with the illegal ids counted it would be ~100
+    cfg = TrainConfig(lr=1.0, warmup_steps=10, steps=110, min_lr_ratio=0.1)
+    assert learning_rate(cfg, 0) == pytest.approx(0.1) and learning_rate(cfg, 9) == pytest.approx(1.0)
+    assert learning_rate(cfg, 60) == pytest.approx(0.55) and learning_rate(cfg, 110) == pytest.approx(0.1)
