@@ -181,8 +181,7 @@ class SequenceSampler:
 
     def sample(self, batch_size: int) -> Batch:
         rows = [self._sequence() for _ in range(batch_size)]
-        tokens = TokenBatch(*(torch.cat([getattr(r[0], f) for r in rows]) for f in
-                              ("ids", "local_pos", "patch_mask", "patches", "patch_idx")))
+        tokens = TokenBatch.join([r[0] for r in rows], 0)
         return Batch(tokens, *(torch.cat([r[i] for r in rows]) for i in (1, 2, 3)))
 
     def _sequence(self):

@@ -200,24 +200,22 @@ class TokenBatch:
         )
 
     @staticmethod
-    def cat(parts: list[TokenBatch]) -> TokenBatch:
-        """Concatenate along time (every part has the same B)."""
+    def join(parts: list[TokenBatch], dim: int) -> TokenBatch:
+        """Concatenate along batch (dim 0, any lengths equal) or along time (dim 1, batches of one)."""
         if len(parts) == 1:
             return parts[0]
+        return TokenBatch(
+            torch.cat([p.ids for p in parts], dim),
+            torch.cat([p.local_pos for p in parts], dim),
+            torch.cat([p.patch_mask for p in parts], dim),
+            torch.cat([p.patches for p in parts], 0),
+            torch.cat([p.patch_idx for p in parts], 0),
+        )
+
+    @staticmethod
+    def cat(parts: list[TokenBatch]) -> TokenBatch:
+        """Concatenate along time (every part has the same B)."""
         b = parts[0].ids.shape[0]
         if b == 1:
-            return TokenBatch(
-                torch.cat([p.ids for p in parts], 1),
-                torch.cat([p.local_pos for p in parts], 1),
-                torch.cat([p.patch_mask for p in parts], 1),
-                torch.cat([p.patches for p in parts], 0),
-                torch.cat([p.patch_idx for p in parts], 0),
-            )
-        rows = [TokenBatch.cat([p.row(i) for p in parts]) for i in range(b)]
-        return TokenBatch(
-            torch.cat([r.ids for r in rows], 0),
-            torch.cat([r.local_pos for r in rows], 0),
-            torch.cat([r.patch_mask for r in rows], 0),
-            torch.cat([r.patches for r in rows], 0),
-            torch.cat([r.patch_idx for r in rows], 0),
-        )
+            return TokenBatch.join(parts, 1)
+        return TokenBatch.join([TokenBatch.join([p.row(i) for p in parts], 1) for i in range(b)], 0)
