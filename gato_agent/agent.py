@@ -9,6 +9,12 @@ The road from an observation to an action, per env step:
 The last action token of a step is fed at the start of the next step's prefill, so a one-dimensional
 action costs one model call per step. Each env is its own row of the KV cache with its own positions;
 resetting one env empties its row and leaves the others untouched.
+
+Speed (`benchmarks/act.py` measures it): the per-step token layout is fixed by the spaces, so its
+constant parts are built once; which envs start an episode is known on the host, so a step without
+padding attends over the filled part of the cache only; the decode of further action dims has static
+shapes and can be compiled (`compile=True`). Nothing in the loop reads a tensor back to the host but
+the chosen action ids, once per step.
 """
 
 from __future__ import annotations
@@ -45,6 +51,9 @@ class GatoAgent:
             TokenBatch of one row. Only its last whole timesteps that fit in `max_prompt_tokens` are kept.
         max_prompt_tokens: token budget of the prompt; default half the context.
         seed: seeds the sampling generator (temperature > 0).
+        compile: `torch.compile` the decode step of action dims after the first (needs the cache;
+            it then attends over the whole buffer, a static shape). The first call compiles (tens of
+            seconds); it pays off for multi-dimensional actions on small models, see `benchmarks/act.py`.
     """
 
     def __init__(
@@ -58,11 +67,14 @@ class GatoAgent:
         prompt: dict[str, Any] | TokenBatch | None = None,
         max_prompt_tokens: int | None = None,
         seed: int | None = None,
+        compile: bool = False,
     ):
         if num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
         if temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {temperature}")
+        if compile and not use_cache:
+            raise ValueError("compile=True compiles the cached decode step: it needs use_cache=True")
         self.model = model.eval()
         self.config = model.config
         self.observation_space = observation_space
@@ -87,11 +99,21 @@ class GatoAgent:
         # the longest model call: last action + observation + separator
         chunk = self.obs_codec.num_tokens + 2
         self.cache = model.new_cache(num_envs, chunk) if use_cache else None
+        self.compiled = compile
+        self._decode = torch.compile(model.decode, dynamic=False) if compile else model.decode
         self._prompt_cache = None
         self._history: list[TokenBatch | None] = [None] * num_envs  # recompute mode: the last tokens of each env
         self._next_pos = torch.zeros(num_envs, dtype=torch.long)  # recompute mode: next position of each env
         self._pending = torch.zeros(num_envs, dtype=torch.long, device=self.device)  # last action token
         self._has_pending = torch.zeros(num_envs, dtype=torch.bool, device=self.device)
+        self._fresh: set[int] = set()  # host-side: envs whose next step has no last action to feed
+        # the constant parts of a step's [last action, observation, separator] tokens, (B, n_obs + 2)
+        self._separator = torch.full((num_envs, 1), self.config.separator_id, dtype=torch.long, device=self.device)
+        edge = torch.zeros(1, dtype=torch.long)  # the last action and the separator: no local position, no patch
+        local_pos = torch.cat([edge, self.obs_codec.local_pos, edge])  # (n_obs + 2,)
+        patch_mask = torch.cat([edge.bool(), self.obs_codec.patch_mask, edge.bool()])  # (n_obs + 2,)
+        self._step_local_pos = local_pos.to(self.device).expand(num_envs, -1)
+        self._step_patch_mask = patch_mask.to(self.device).expand(num_envs, -1)
         self.last_logits: list[Tensor] = []  # per action dim, the logits (B, n_d) of the last `act` call
         self.reset()
 
@@ -106,6 +128,7 @@ class GatoAgent:
         if not rows:
             return
         self._has_pending[rows] = False
+        self._fresh.update(rows)
         if self.cache is not None:
             if self.prompt is None:
                 self.cache.reset(rows)
@@ -130,15 +153,19 @@ class GatoAgent:
         if not batched:
             obs = _add_batch_dim(obs)
         step = self._step_input(self.obs_codec.encode(obs, self.num_envs).to(self.device))
-        hidden = self._run(step, torch.cat([self._has_pending[:, None], torch.ones_like(step.ids[:, 1:], dtype=torch.bool)], 1))
+        valid = None  # every env feeds its last action: no padding
+        if self._fresh:
+            valid = torch.cat([self._has_pending[:, None], torch.ones_like(step.ids[:, 1:], dtype=torch.bool)], 1)
+        hidden = self._run(step, valid)
         chosen, self.last_logits = [], []
         for d, (lo, hi) in enumerate(self.act_codec.ranges):
             if d:
-                hidden = self._run(self._action_input(chosen[-1]), None)
+                hidden = self._run_action(chosen[-1])
             self.last_logits.append(self.model.logits(hidden, lo, hi))  # (B, hi - lo)
             chosen.append(self._choose(self.last_logits[-1]) + lo)  # (B,)
         self._pending = chosen[-1]
         self._has_pending[:] = True
+        self._fresh.clear()
         actions = self.act_codec.decode(torch.stack(chosen, 1).cpu())  # (B, *action_shape)
         return actions if batched else actions[0]
 
@@ -151,17 +178,15 @@ class GatoAgent:
 
     def _step_input(self, obs: TokenBatch) -> TokenBatch:
         """[last action, observation tokens, separator] for every env: (B, n_obs + 2)."""
-        b = self.num_envs
-        sep = torch.full((b, 1), self.config.separator_id, dtype=torch.long, device=self.device)
-        zeros = torch.zeros((b, 1), dtype=torch.long, device=self.device)
-        no = torch.zeros((b, 1), dtype=torch.bool, device=self.device)
-        return TokenBatch(
-            torch.cat([self._pending[:, None], obs.ids, sep], 1),
-            torch.cat([zeros, obs.local_pos, zeros], 1),
-            torch.cat([no, obs.patch_mask, no], 1),
-            obs.patches,
-            obs.patch_idx,
-        )
+        ids = torch.cat([self._pending[:, None], obs.ids, self._separator], 1)
+        return TokenBatch(ids, self._step_local_pos, self._step_patch_mask, obs.patches, obs.patch_idx)
+
+    def _run_action(self, ids: Tensor) -> Tensor:
+        """Append one action token per env, ids (B,); -> hidden state there (B, D)."""
+        if self.cache is None:
+            return self._run(self._action_input(ids), None)
+        span = self.cache.reserve(1)
+        return self._decode(ids, self.cache, None if self.compiled else span)
 
     def _action_input(self, ids: Tensor) -> TokenBatch:
         """One action token per env: (B, 1)."""
@@ -177,7 +202,8 @@ class GatoAgent:
         )
 
     def _run(self, new: TokenBatch, valid: Tensor | None) -> Tensor:
-        """Append new tokens (B, T) to every env's context; -> hidden state at the last token (B, D)."""
+        """Append new tokens (B, T) to every env's context (valid (B, T): False marks padding; None: no
+        padding); -> hidden state at the last token (B, D)."""
         if self.cache is not None:
             return self.model.forward_cached(new, self.cache, valid)[:, -1]
         out = []

@@ -9,6 +9,11 @@ by the buffer, and no two cached tokens ever share a position, however long the 
 The `chunk` extra slots let a call write up to `chunk + 1` tokens at once without overwriting a
 token that an earlier query of the same call still sees. The last slot is a trash slot for padding
 tokens (rows with nothing to write at some index of a batched call); no query but padding sees it.
+
+Until the ring wraps, a row's tokens sit in slots [0, next_pos). `filled`, a host-side upper bound on
+the slots in use over all rows, lets a call without padding attend over that span only (`span` of
+`plan` and `write`), so a nearly empty context costs a fraction of a full one; the whole buffer is
+the static-shape alternative that torch.compile can take.
 """
 
 from __future__ import annotations
@@ -45,46 +50,74 @@ class KVCache(nn.Module):
         self.register_buffer("slot_pos", torch.full((batch, size), -1, dtype=torch.long, device=device), persistent=False)
         # the next absolute position of each row
         self.register_buffer("next_pos", torch.zeros(batch, dtype=torch.long, device=device), persistent=False)
+        # what a padding query sees: the trash slot only
+        self.register_buffer("trash_only", torch.arange(size, device=device) == self.ring, persistent=False)
+        self.filled = 0  # host-side: every row's tokens lie in slots [0, filled) (an upper bound, <= ring)
 
     @property
     def batch(self) -> int:
         return self.k.shape[1]
+
+    @property
+    def size(self) -> int:
+        """Slots per row: the ring and the trash slot."""
+        return self.ring + 1
 
     def reset(self, rows: Tensor | list[int] | None = None) -> None:
         """Empty some rows (all if None): their streams start again at position 0."""
         index = slice(None) if rows is None else torch.as_tensor(rows, dtype=torch.long, device=self.slot_pos.device)
         self.slot_pos[index] = -1
         self.next_pos[index] = 0
+        if rows is None or len(set(int(r) for r in rows)) == self.batch:
+            self.filled = 0
+
+    def reserve(self, tokens: int) -> int:
+        """Host-side bookkeeping that must precede every `plan` of a call writing up to `tokens` tokens
+        per row; returns the span of slots [0, span) that then holds every row's tokens (the whole ring
+        once it wraps)."""
+        self.filled = min(self.ring, self.filled + tokens)
+        return self.filled
 
     def max_tokens_per_call(self, rows_empty: bool) -> int:
         """How many tokens one call may write: a whole buffer into empty rows, chunk + 1 otherwise."""
         return self.ring if rows_empty else self.chunk + 1
 
-    def plan(self, valid: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """Reserve slots for a call's tokens and advance the rows' positions.
+    def plan(self, valid: Tensor, span: int | None = None) -> tuple[Tensor, Tensor, Tensor]:
+        """Take slots for a call's tokens and advance the rows' positions.
 
         valid: (B, T) bool; False marks padding, which takes no position.
-        Returns positions (B, T) long, slots (B, T) long, and the attention mask (B, 1, T, size) bool.
+        span: the mask covers slots [0, span) only (from `reserve`, for a call without padding);
+            None: the whole buffer, trash slot included.
+        Returns positions (B, T) long, slots (B, T) long, and the attention mask (B, 1, T, span) bool.
         """
         positions = self.next_pos[:, None] + valid.long().cumsum(1) - 1  # (B, T)
         slots = torch.where(valid, positions % self.ring, self.ring)  # (B, T)
         positions = torch.where(valid, positions, 0)
         self.slot_pos.scatter_(1, slots, torch.where(valid, positions, -1))
         self.next_pos += valid.long().sum(1)
-        key_pos = self.slot_pos[:, None, :]  # (B, 1, S)
+        span = self.size if span is None else span
+        key_pos = self.slot_pos[:, None, :span]  # (B, 1, S)
         query_pos = positions[:, :, None]  # (B, T, 1)
         seen = (key_pos >= 0) & (key_pos <= query_pos) & (key_pos > query_pos - self.window)  # (B, T, S)
-        trash = torch.zeros_like(seen)
-        trash[..., self.ring] = True
-        mask = torch.where(valid[:, :, None], seen, trash)
+        # a padding query (its output is never used) sees the trash slot, or every slot of a span
+        # that stops short of it: never nothing, which would make its attention NaN
+        mask = torch.where(valid[:, :, None], seen, self.trash_only[:span] if span == self.size else True)
         return positions, slots, mask[:, None]
 
-    def write(self, layer: int, k: Tensor, v: Tensor, slots: Tensor) -> tuple[Tensor, Tensor]:
-        """Write k, v (B, H, T, Dh) into `slots` (B, T) of one layer; returns that layer's buffers (B, H, S, Dh)."""
-        index = slots[:, None, :, None].expand_as(k)
-        self.k[layer].scatter_(2, index, k)
-        self.v[layer].scatter_(2, index, v)
-        return self.k[layer], self.v[layer]
+    def write(self, layer: int, k: Tensor, v: Tensor, slots: Tensor, span: int | None = None) -> tuple[Tensor, Tensor]:
+        """Write k, v (B, H, T, Dh) into `slots` (B, T) of one layer; returns that layer's buffers over
+        slots [0, span) (default all): views (B, H, S, Dh)."""
+        if torch.compiler.is_compiling():
+            # inductor writes index_put_ on a whole buffer in place, but copies a layer's view for scatter_
+            layers = torch.full_like(slots, layer)  # (B, T)
+            rows = torch.arange(slots.shape[0], device=slots.device)[:, None].expand_as(slots)  # (B, T)
+            self.k[layers, rows, :, slots] = k.transpose(1, 2)  # (B, T, H, Dh)
+            self.v[layers, rows, :, slots] = v.transpose(1, 2)
+        else:  # eager: scatter_ is the faster kernel
+            index = slots[:, None, :, None].expand_as(k)
+            self.k[layer].scatter_(2, index, k)
+            self.v[layer].scatter_(2, index, v)
+        return self.k[layer, :, :, :span], self.v[layer, :, :, :span]
 
     def copy_row(self, src: KVCache, src_row: int, rows: Tensor | list[int]) -> None:
         """Copy row `src_row` of another cache of the same geometry into `rows` (e.g. a cached prompt)."""
@@ -93,3 +126,5 @@ class KVCache(nn.Module):
         self.v[:, rows] = src.v[:, src_row : src_row + 1]
         self.slot_pos[rows] = src.slot_pos[src_row]
         self.next_pos[rows] = src.next_pos[src_row]
+        covers_all = len(set(rows.tolist())) == self.batch
+        self.filled = src.filled if covers_all else max(self.filled, src.filled)

@@ -88,14 +88,16 @@ class Attention(nn.Module):
         cache: KVCache | None = None,
         layer: int = 0,
         slots: Tensor | None = None,
+        span: int | None = None,
     ) -> Tensor:
         """x (B, T, D) -> (B, T, D). Without cache: causal over x (mask None) or under `mask`;
-        with cache: writes k, v at `slots` and attends over the cache under `mask` (B, 1, T, S)."""
+        with cache: writes k, v at `slots` and attends over the cache's slots [0, span) (default all)
+        under `mask` (B, 1, T, S)."""
         b, t, d = x.shape
         q, k, v = self.qkv(x).view(b, t, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)  # 3 x (B, H, T, Dh)
         q, k = apply_rotary(q, *rope), apply_rotary(k, *rope)
         if cache is not None:
-            k, v = cache.write(layer, k, v, slots)  # (B, H, S, Dh)
+            k, v = cache.write(layer, k, v, slots, span)  # (B, H, S, Dh)
         dropout = self.dropout if self.training else 0.0
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout, is_causal=mask is None)
         return self.out(y.transpose(1, 2).reshape(b, t, d))
@@ -113,8 +115,18 @@ class Block(nn.Module):
         self.ff_out = nn.Linear(config.ff_dim, config.embed_dim, bias=False)
         self.drop = nn.Dropout(config.dropout)
 
-    def forward(self, x: Tensor, rope, mask, cache=None, layer=0, slots=None) -> Tensor:
-        x = x + self.drop(self.attn(self.ln1(x), rope, mask, cache, layer, slots))
+    def forward(
+        self,
+        x: Tensor,
+        rope: tuple[Tensor, Tensor],
+        mask: Tensor | None,
+        cache: KVCache | None = None,
+        layer: int = 0,
+        slots: Tensor | None = None,
+        span: int | None = None,
+    ) -> Tensor:
+        """x (B, T, D) -> (B, T, D); the arguments after x as in `Attention.forward`."""
+        x = x + self.drop(self.attn(self.ln1(x), rope, mask, cache, layer, slots, span))
         return x + self.drop(self.ff_out(F.gelu(self.ff_in(self.ln2(x)))))
 
 
@@ -175,17 +187,36 @@ class Gato(nn.Module):
     def forward_cached(self, tokens: TokenBatch, cache: KVCache, valid: Tensor | None = None) -> Tensor:
         """Run new tokens (B, T) through the model, appending them to `cache`; -> hidden (B, T, D).
 
-        Prefill and decode are the same call (decode is T = 1). `valid` (B, T) marks padding (False)
-        in rows that have fewer new tokens than others.
+        Prefill and decode are the same call (decode is T = 1; `decode` is its static-shape form).
+        `valid` (B, T) marks padding (False) in rows that have fewer new tokens than others. Without
+        padding, attention covers only the filled slots of the cache (`KVCache.reserve`).
         """
+        span = cache.reserve(tokens.shape[1])
         if valid is None:
             valid = torch.ones(tokens.shape, dtype=torch.bool, device=tokens.ids.device)
-        positions, slots, mask = cache.plan(valid)
+        else:
+            span = None  # padding queries see the trash slot, at the end of the buffer
+        positions, slots, mask = cache.plan(valid, span)
         rope = rotary(positions, self.config.head_dim, self.config.rope_base)
         x = self.embed(tokens)
         for i, block in enumerate(self.blocks):
-            x = block(x, rope, mask, cache, i, slots)
+            x = block(x, rope, mask, cache, i, slots, span)
         return self.ln_f(x)
+
+    def decode(self, ids: Tensor, cache: KVCache, span: int | None = None) -> Tensor:
+        """Append one non-observation token per row (e.g. an action): ids (B,) -> final hidden (B, D).
+
+        The caller must first `cache.reserve(1)`; span: attend over slots [0, span) only (what
+        `reserve` returned), None: over the whole buffer. With span None every shape is fixed by the
+        cache, so this is the step to give `torch.compile` (it never reads the host-side `reserve` state).
+        """
+        valid = torch.ones_like(ids, dtype=torch.bool)[:, None]  # (B, 1)
+        positions, slots, mask = cache.plan(valid, span)
+        rope = rotary(positions, self.config.head_dim, self.config.rope_base)
+        x = self.tokens(ids)[:, None]  # (B, 1, D); local position 0 embeds to zero
+        for i, block in enumerate(self.blocks):
+            x = block(x, rope, mask, cache, i, slots, span)
+        return self.ln_f(x)[:, 0]
 
     def logits(self, hidden: Tensor, lo: int = 0, hi: int | None = None) -> Tensor:
         """Scores of ids [lo, hi) only: hidden (..., D) -> (..., hi - lo), via the tied token table."""

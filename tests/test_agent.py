@@ -198,3 +198,18 @@ def test_bad_arguments_are_explained(micro_config):
         agent.reset([5])
     with pytest.raises(ValueError, match="more than the context"):
         GatoAgent(Gato(dataclasses.replace(micro_config, context_length=8)), spaces.Box(-1, 1, (10,)), spaces.Discrete(2))
+
+
+def test_a_compiled_decode_step_acts_as_the_eager_one(micro_config):
+    model = sharp_model(micro_config, seed=3)
+    obs_space, act_space = spaces.Box(-1, 1, (3,), np.float32), spaces.MultiDiscrete([4, 5, 3])
+    rng = np.random.default_rng(0)
+    observations = rng.uniform(-1, 1, (6, 2, 3)).astype(np.float32)
+    eager = GatoAgent(model, obs_space, act_space, num_envs=2)
+    compiled = GatoAgent(model, obs_space, act_space, num_envs=2, compile=True)
+    for obs in observations:
+        assert np.array_equal(eager.act(obs), compiled.act(obs))
+        for a, b in zip(eager.last_logits, compiled.last_logits):
+            assert torch.allclose(a, b, atol=1e-4, rtol=0)
+    with pytest.raises(ValueError, match="needs use_cache=True"):
+        GatoAgent(model, obs_space, act_space, use_cache=False, compile=True)

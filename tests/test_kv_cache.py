@@ -54,3 +54,25 @@ def test_write_puts_keys_at_their_slots():
     keys, _ = cache.write(0, k, -k, slots)
     assert torch.equal(keys[0, 0, :2], k[0, 0])
     assert torch.equal(cache.v[0, 0, 0, :2], -k[0, 0])
+
+
+def test_a_bounded_span_is_the_filled_part_of_the_full_mask():
+    full, bounded = make(window=8, chunk=3), make(window=8, chunk=3)
+    for step in range(12):
+        valid = torch.ones(2, 1 + step % 3, dtype=torch.bool)
+        span = bounded.reserve(valid.shape[1])
+        _, _, mask_full = full.plan(valid)
+        _, _, mask = bounded.plan(valid, span)
+        assert span == min(bounded.ring, int(bounded.next_pos.max()))  # rows move in step here: the bound is tight
+        assert torch.equal(mask, mask_full[..., :span])
+        assert not mask_full[..., span:].any()  # nothing outside the span is attended
+
+
+def test_filled_restarts_only_when_every_row_does():
+    cache = make(batch=2)
+    cache.reserve(3)
+    cache.plan(torch.ones(2, 3, dtype=torch.bool))
+    cache.reset([0])
+    assert cache.filled == 3  # row 1 still holds slots [0, 3)
+    cache.reset([0, 1])
+    assert cache.filled == 0

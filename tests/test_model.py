@@ -88,3 +88,22 @@ def test_rotary_positions_make_attention_shift_invariant(model):
         at_zero = model(tokens)
         far = model(tokens, positions=torch.arange(10**6, 10**6 + 30)[None])
     assert torch.allclose(at_zero, far, atol=1e-4)
+
+
+def test_decode_equals_a_one_token_cached_call(model):
+    """`decode` (one token per row, whole-buffer or bounded span) is `forward_cached` of that token."""
+    tokens = random_tokens(model.config, 30)
+    caches = [model.new_cache(1, chunk=4) for _ in range(3)]
+    with torch.no_grad():
+        for cache in caches:
+            model.forward_cached(tokens.slice(0, 25), cache)
+        for t in range(25, 30):
+            one = tokens.slice(t, t + 1)
+            one.local_pos.zero_()
+            one.patch_mask.zero_()
+            one.patches, one.patch_idx = one.patches[:0], one.patch_idx[:0]
+            expected = model.forward_cached(one, caches[0])[:, 0]
+            caches[1].reserve(1)
+            whole = model.decode(one.ids[:, 0], caches[1])
+            bounded = model.decode(one.ids[:, 0], caches[2], caches[2].reserve(1))
+            assert torch.allclose(whole, expected, atol=1e-5) and torch.allclose(bounded, expected, atol=1e-5)
