@@ -66,7 +66,7 @@ def rotary(positions: Tensor, head_dim: int, base: float) -> tuple[Tensor, Tenso
 
 
 def apply_rotary(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
-    """Rotate (B, H, T, Dh) by position; halves-split convention."""
+    """Rotate (..., B, H, T, Dh) by position (cos, sin (B, 1, T, Dh / 2)); halves-split convention."""
     x1, x2 = x.chunk(2, dim=-1)
     return torch.cat((x1 * cos - x2 * sin, x1 * sin + x2 * cos), dim=-1).type_as(x)
 
@@ -94,8 +94,9 @@ class Attention(nn.Module):
         with cache: writes k, v at `slots` and attends over the cache's slots [0, span) (default all)
         under `mask` (B, 1, T, S)."""
         b, t, d = x.shape
-        q, k, v = self.qkv(x).view(b, t, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)  # 3 x (B, H, T, Dh)
-        q, k = apply_rotary(q, *rope), apply_rotary(k, *rope)
+        qkv = self.qkv(x).view(b, t, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)  # (3, B, H, T, Dh)
+        q, k = apply_rotary(qkv[:2], *rope)  # q and k rotated in one pass: 2 x (B, H, T, Dh)
+        v = qkv[2]
         if cache is not None:
             k, v = cache.write(layer, k, v, slots, span)  # (B, H, S, Dh)
         dropout = self.dropout if self.training else 0.0
