@@ -17,6 +17,7 @@ hits them alike; quote the ratios before the absolute numbers. Models are random
 
 from __future__ import annotations
 
+import itertools
 import os
 import statistics
 import time
@@ -28,8 +29,10 @@ import numpy as np
 import torch
 import tyro
 from gymnasium import spaces
+from torch import Tensor
 
 from gato_agent import Gato, GatoAgent, GatoConfig
+from gato_agent.kv_cache import KVCache
 from gato_agent.spaces import ActionCodec, ObservationCodec
 from gato_agent.tokenizer import TokenBatch
 
@@ -48,7 +51,9 @@ class BenchArgs:
     fills: list[Fill] = field(default_factory=lambda: ["empty", "half", "full"])
     """How full the context is when the timed steps start."""
     num_envs: list[int] = field(default_factory=lambda: [1, 4, 16])
-    """Batch sizes of the batched table (at a full context)."""
+    """Batch sizes of the batched table."""
+    batch_fills: list[Fill] = field(default_factory=lambda: ["empty", "full"])
+    """Context fills of the batched table."""
     threads: list[int] = field(default_factory=lambda: [1])
     """torch thread counts, interleaved step by step (on a busy 2-core machine 2 can be slower)."""
     steps: int = 30
@@ -201,15 +206,15 @@ def latency_table(args: BenchArgs, models: dict[str, Gato]) -> None:
 
 
 def batch_table(args: BenchArgs, models: dict[str, Gato]) -> None:
-    """Env-steps per second of `act` for batches of envs, at a full context."""
-    print("\n### Batched envs, full context (env-steps/s of the agent's time)\n")
-    print("| preset | step | threads | envs | ms per act (median / p90) | env-steps/s | x one env |")
-    print("|---|---|---|---|---|---|---|")
+    """Env-steps per second of `act` for batches of envs, by context fill."""
+    print("\n### Batched envs (env-steps/s of the agent's time)\n")
+    print("| preset | step | context at start | threads | envs | ms per act (median / p90) | env-steps/s | x one env |")
+    print("|---|---|---|---|---|---|---|---|")
     for preset, model in models.items():
         config = model.config
-        for task in args.tasks:
+        for task, fill in itertools.product(args.tasks, args.batch_fills):
             shape = SHAPES[task]
-            prompt = prompt_for(shape, config, "full")
+            prompt = prompt_for(shape, config, fill)
             runs, steps, threads = {}, {}, {}
             for t in args.threads:
                 for n in args.num_envs:
@@ -229,48 +234,53 @@ def batch_table(args: BenchArgs, models: dict[str, Gato]) -> None:
                     rate = n * 1e3 / median
                     one = rate if n == 1 else one
                     gain = f"{rate / one:.1f}x" if one else "-"
-                    print(f"| {preset} | {task} | {t} | {n} | {median:.1f} / {p90:.1f} | {rate:.0f} | {gain} |", flush=True)
+                    print(f"| {preset} | {task} | {fill} | {t} | {n} | {median:.1f} / {p90:.1f} | {rate:.0f} | {gain} |", flush=True)
 
 
-def bandwidth_table(args: BenchArgs, models: dict[str, Gato], calls: int = 30) -> None:
-    """The one-token decode step at a full context (batch 1) against the time to stream its bytes."""
-    print("\n### Decode step against its memory-bandwidth bound (batch 1, full context)\n")
+def bandwidth_table(args: BenchArgs, models: dict[str, Gato], calls: int = 20) -> None:
+    """The one-token decode step at a full context against the time to stream the bytes it reads:
+    the weights once per call, and each env's own keys and values."""
+    print("\n### Decode step against its memory-bandwidth bound (full context)\n")
     print(
-        "| preset | threads | copy GB/s | weights MB per token | KV cache MB read | bound ms | "
+        "| preset | threads | envs | copy GB/s | weights MB | KV cache MB read | bound ms | "
         "measured ms (median / p90) | achieved fraction |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
+    bandwidth = {t: copy_bandwidth(t) for t in args.threads}
     for preset, model in models.items():
         config = model.config
         lo, hi = config.continuous_offset, config.continuous_offset + config.continuous_bins
         # every block weight, the final LayerNorm and the rows of one action dim's logits
         weights = sum(p.numel() * p.element_size() for p in [*model.blocks.parameters(), *model.ln_f.parameters()])
         weights += (hi - lo) * config.embed_dim * model.tokens.weight.element_size()
-        cache = model.new_cache(1, chunk=32)
-        g = torch.Generator().manual_seed(0)
         length = config.context_length
-        filler = TokenBatch(
-            torch.randint(0, config.vocab_size, (1, length), generator=g), torch.zeros(1, length, dtype=torch.long),
-            torch.zeros(1, length, dtype=torch.bool), torch.zeros(0, config.image_channels, config.patch_size, config.patch_size),
-            torch.zeros(0, dtype=torch.long),
-        )
-        ids = torch.full((1,), lo)
-        with torch.inference_mode():
-            model.forward_cached(filler, cache)
+        runs, caches = {}, {}
+        for n in sorted({1, max(args.num_envs)}):
+            g = torch.Generator().manual_seed(0)
+            filler = TokenBatch(
+                torch.randint(0, config.vocab_size, (n, length), generator=g), torch.zeros(n, length, dtype=torch.long),
+                torch.zeros(n, length, dtype=torch.bool),
+                torch.zeros(0, config.image_channels, config.patch_size, config.patch_size), torch.zeros(0, dtype=torch.long),
+            )
+            cache = caches[n] = model.new_cache(n, chunk=32)
+            with torch.inference_mode():
+                model.forward_cached(filler, cache)
 
-            def decode() -> None:
+            def decode(cache: KVCache = cache, ids: Tensor = torch.full((n,), lo)) -> None:
                 with torch.inference_mode():
                     model.logits(model.decode(ids, cache, cache.reserve(1)), lo, hi)
 
-            decode()
-            times = interleave({t: decode for t in args.threads}, {t: calls for t in args.threads}, {t: t for t in args.threads})
-        kv = cache.k.numel() * cache.k.element_size() * 2  # at a full context the whole ring is read
-        for t in args.threads:
-            bandwidth = copy_bandwidth(t)
-            bound = 1e3 * (weights + kv) / bandwidth
-            median, p90 = summary(times[t])
+            for t in args.threads:
+                runs[(n, t)] = decode
+        for run in runs.values():
+            run()  # first-call allocations (not timed)
+        times = interleave(runs, dict.fromkeys(runs, calls), {key: key[1] for key in runs})
+        for (n, t), seconds in times.items():
+            kv = caches[n].k.numel() * caches[n].k.element_size() * 2  # at a full context the whole ring is read
+            bound = 1e3 * (weights + kv) / bandwidth[t]
+            median, p90 = summary(seconds)
             print(
-                f"| {preset} | {t} | {bandwidth / 1e9:.1f} | {weights / 1e6:.1f} | {kv / 1e6:.1f} | {bound:.1f} | "
+                f"| {preset} | {t} | {n} | {bandwidth[t] / 1e9:.1f} | {weights / 1e6:.1f} | {kv / 1e6:.1f} | {bound:.1f} | "
                 f"{median:.1f} / {p90:.1f} | {bound / median:.2f} |",
                 flush=True,
             )
