@@ -53,7 +53,9 @@ class GatoAgent:
         seed: seeds the sampling generator (temperature > 0).
         compile: `torch.compile` the decode step of action dims after the first (needs the cache;
             it then attends over the whole buffer, a static shape). The first call compiles (tens of
-            seconds); it pays off for multi-dimensional actions on small models, see `benchmarks/act.py`.
+            seconds, and a C++ toolchain); on a 2-core CPU it made the tiny preset's 6-dim MuJoCo
+            step 5-15% faster and the small preset's within noise (`benchmarks/act.py --compile`),
+            so it is off by default. A one-dimensional action has no decode step to compile.
     """
 
     def __init__(
