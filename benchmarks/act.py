@@ -301,11 +301,11 @@ def profile_table(args: BenchArgs, models: dict[str, Gato], steps: int = 10, row
             )
             run = cycling(agent, shape.observations(8))
             run()
-            start = time.perf_counter()
             with profile(activities=[ProfilerActivity.CPU]) as prof:
+                start = time.perf_counter()
                 for _ in range(steps):
                     run()
-            wall = (time.perf_counter() - start) / steps
+                wall = (time.perf_counter() - start) / steps
             print(f"\n### Profile: {preset}, {task} step, full context, {args.threads[0]} thread(s), {1e3 * wall:.1f} ms per step under the profiler\n")
             print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=rows))
 

@@ -163,7 +163,9 @@ class Gato(nn.Module):
         """TokenBatch (B, T) -> embeddings (B, T, D)."""
         x = self.tokens(tokens.ids)  # (B, T, D)
         if tokens.patches.shape[0]:
-            x = x.index_put((tokens.patch_mask,), self.patches(tokens.patches, tokens.patch_idx))
+            # patches fill the masked tokens in (b, t) order; unlike indexing with a bool mask,
+            # masked_scatter needs no count of the mask on the host (no device sync on a GPU)
+            x = x.masked_scatter(tokens.patch_mask[..., None], self.patches(tokens.patches, tokens.patch_idx))
         return x + self.local_pos(tokens.local_pos)
 
     def forward(self, tokens: TokenBatch, positions: Tensor | None = None, window: int | None = None) -> Tensor:
