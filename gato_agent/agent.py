@@ -207,7 +207,7 @@ class GatoAgent:
         """Append new tokens (B, T) to every env's context (valid (B, T): False marks padding; None: no
         padding); -> hidden state at the last token (B, D)."""
         if self.cache is not None:
-            return self.model.forward_cached(new, self.cache, valid)[:, -1]
+            return self.model.forward_cached(new, self.cache, valid, last_only=True)[:, 0]
         out = []
         for i in range(self.num_envs):
             row = new.row(i)
@@ -256,7 +256,7 @@ class GatoAgent:
         if self._prompt_cache is None:
             cache = self.model.new_cache(1, self.cache.chunk)
             with torch.inference_mode():
-                self.model.forward_cached(self.prompt, cache)
+                self.model.forward_cached(self.prompt, cache, last_only=True)
             self._prompt_cache = cache
         return self._prompt_cache
 

@@ -89,16 +89,20 @@ class Attention(nn.Module):
         layer: int = 0,
         slots: Tensor | None = None,
         span: int | None = None,
+        last_only: bool = False,
     ) -> Tensor:
         """x (B, T, D) -> (B, T, D). Without cache: causal over x (mask None) or under `mask`;
         with cache: writes k, v at `slots` and attends over the cache's slots [0, span) (default all)
-        under `mask` (B, 1, T, S)."""
+        under `mask` (B, 1, T, S). last_only (with cache): every token's k, v are written, but only
+        the last token queries: -> (B, 1, D)."""
         b, t, d = x.shape
         qkv = self.qkv(x).view(b, t, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)  # (3, B, H, T, Dh)
         q, k = apply_rotary(qkv[:2], *rope)  # q and k rotated in one pass: 2 x (B, H, T, Dh)
         v = qkv[2]
         if cache is not None:
             k, v = cache.write(layer, k, v, slots, span)  # (B, H, S, Dh)
+        if last_only:
+            q, mask, t = q[:, :, -1:], mask[:, :, -1:], 1  # (B, H, 1, Dh), (B, 1, 1, S)
         dropout = self.dropout if self.training else 0.0
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout, is_causal=mask is None)
         return self.out(y.transpose(1, 2).reshape(b, t, d))
@@ -125,9 +129,12 @@ class Block(nn.Module):
         layer: int = 0,
         slots: Tensor | None = None,
         span: int | None = None,
+        last_only: bool = False,
     ) -> Tensor:
-        """x (B, T, D) -> (B, T, D); the arguments after x as in `Attention.forward`."""
-        x = x + self.drop(self.attn(self.ln1(x), rope, mask, cache, layer, slots, span))
+        """x (B, T, D) -> (B, T, D), or (B, 1, D) for the last token alone when `last_only`; the
+        arguments after x as in `Attention.forward`."""
+        h = self.attn(self.ln1(x), rope, mask, cache, layer, slots, span, last_only)
+        x = (x[:, -1:] if last_only else x) + self.drop(h)
         return x + self.drop(self.ff_out(F.gelu(self.ff_in(self.ln2(x)))))
 
 
@@ -187,12 +194,17 @@ class Gato(nn.Module):
             x = block(x, rope, mask)
         return self.ln_f(x)
 
-    def forward_cached(self, tokens: TokenBatch, cache: KVCache, valid: Tensor | None = None) -> Tensor:
+    def forward_cached(
+        self, tokens: TokenBatch, cache: KVCache, valid: Tensor | None = None, last_only: bool = False
+    ) -> Tensor:
         """Run new tokens (B, T) through the model, appending them to `cache`; -> hidden (B, T, D).
 
         Prefill and decode are the same call (decode is T = 1; `decode` is its static-shape form).
         `valid` (B, T) marks padding (False) in rows that have fewer new tokens than others. Without
         padding, attention covers only the filled slots of the cache (`KVCache.reserve`).
+        last_only: return the last token's hidden state alone, (B, 1, D) (it must be valid in every
+        row); the last layer then skips attention and feed-forward for the others, whose keys and
+        values (all a cache needs) come from the layer's input.
         """
         span = cache.reserve(tokens.shape[1])
         if valid is None:
@@ -202,8 +214,9 @@ class Gato(nn.Module):
         positions, slots, mask = cache.plan(valid, span)
         rope = rotary(positions, self.config.head_dim, self.config.rope_base)
         x = self.embed(tokens)
+        last = len(self.blocks) - 1
         for i, block in enumerate(self.blocks):
-            x = block(x, rope, mask, cache, i, slots, span)
+            x = block(x, rope, mask, cache, i, slots, span, last_only and i == last)
         return self.ln_f(x)
 
     def decode(self, ids: Tensor, cache: KVCache, span: int | None = None) -> Tensor:

@@ -107,3 +107,15 @@ def test_decode_equals_a_one_token_cached_call(model):
             whole = model.decode(one.ids[:, 0], caches[1])
             bounded = model.decode(one.ids[:, 0], caches[2], caches[2].reserve(1))
             assert torch.allclose(whole, expected, atol=1e-5) and torch.allclose(bounded, expected, atol=1e-5)
+
+
+def test_last_only_gives_the_last_hidden_state_and_the_same_cache(model):
+    tokens = random_tokens(model.config, 40)
+    full_cache, last_cache = model.new_cache(1, chunk=12), model.new_cache(1, chunk=12)
+    with torch.no_grad():
+        for t in range(0, 40, 10):
+            full = model.forward_cached(tokens.slice(t, t + 10), full_cache)
+            last = model.forward_cached(tokens.slice(t, t + 10), last_cache, last_only=True)
+            assert last.shape == (1, 1, model.config.embed_dim)
+            assert torch.allclose(last, full[:, -1:], atol=1e-5)
+    assert torch.allclose(last_cache.k, full_cache.k, atol=1e-5) and torch.allclose(last_cache.v, full_cache.v, atol=1e-5)
