@@ -4,6 +4,7 @@ step against its memory-bandwidth bound. Everything is measured in one run and p
     .venv/bin/python benchmarks/act.py                      # tiny and small, 1 torch thread
     .venv/bin/python benchmarks/act.py --quick              # fewer steps (about half the time)
     .venv/bin/python benchmarks/act.py --presets tiny --threads 1 2 --compile
+    .venv/bin/python benchmarks/act.py --profile --presets tiny     # where a step's time goes
 
 Steps are Atari-shaped (one 210x160x3 uint8 frame -> 20 patches, one Discrete(18) action: one model
 call per step) and MuJoCo-shaped (17 float64 values, a 6-dim Box action: a prefill and 5 one-token
@@ -21,9 +22,9 @@ import itertools
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import torch
@@ -38,6 +39,7 @@ from gato_agent.tokenizer import TokenBatch
 
 Task = Literal["atari", "mujoco"]
 Fill = Literal["empty", "half", "full"]
+K = TypeVar("K", bound=Hashable)  # what names a configuration in `interleave`
 
 
 @dataclass
@@ -55,7 +57,7 @@ class BenchArgs:
     batch_fills: list[Fill] = field(default_factory=lambda: ["empty", "full"])
     """Context fills of the batched table."""
     threads: list[int] = field(default_factory=lambda: [1])
-    """torch thread counts, interleaved step by step (on a busy 2-core machine 2 can be slower)."""
+    """torch thread counts, interleaved step by step (on a busy 2-core machine 2 threads ran 30-50x slower than 1)."""
     steps: int = 30
     """Timed steps per cached configuration."""
     recompute_steps: int = 3
@@ -65,7 +67,7 @@ class BenchArgs:
     compile: bool = False
     """Also time GatoAgent(compile=True) on the mujoco step (the atari step has no decode to compile)."""
     quick: bool = False
-    """Halve the step counts."""
+    """Halve the step counts (2 recompute steps)."""
     profile: bool = False
     """Only profile the cached step at a full context (batch 1, first thread count): top ops by self time."""
 
@@ -115,9 +117,9 @@ def summary(seconds: list[float]) -> tuple[float, float]:
     return statistics.median(ms), ms[min(len(ms) - 1, int(0.9 * len(ms)))]
 
 
-def interleave(runs: dict[str, Callable[[], None]], steps: dict[str, int], threads: dict[str, int]) -> dict[str, list[float]]:
+def interleave(runs: dict[K, Callable[[], None]], steps: dict[K, int], threads: dict[K, int]) -> dict[K, list[float]]:
     """Call each run `steps[name]` times, round-robin, under its thread count; -> seconds per call."""
-    times: dict[str, list[float]] = {name: [] for name in runs}
+    times: dict[K, list[float]] = {name: [] for name in runs}
     for i in range(max(steps.values())):
         for name, run in runs.items():
             if i < steps[name]:
@@ -134,12 +136,12 @@ def copy_bandwidth(threads: int, megabytes: int = 256, repeats: int = 5) -> floa
     src = torch.ones(megabytes * 2**20 // 4)
     dst = torch.empty_like(src)
     dst.copy_(src)
-    best = []
+    times = []
     for _ in range(repeats):
         start = time.perf_counter()
         dst.copy_(src)
-        best.append(time.perf_counter() - start)
-    return 2 * src.numel() * 4 / statistics.median(best)
+        times.append(time.perf_counter() - start)
+    return 2 * src.numel() * 4 / statistics.median(times)
 
 
 def cycling(agent: GatoAgent, observations: list[Any]) -> Callable[[], None]:
