@@ -126,14 +126,22 @@ class BreakoutDemonstrator(_Tracker):
 
 
 class PongDemonstrator(_Tracker):
-    """Moves the right paddle to where the ball will cross its line; FIRE is never needed."""
+    """Moves the right paddle to where the ball will cross its line; FIRE is never needed.
+
+    Returned dead centre, the ball can go back and forth for the whole 27,000-step game without a
+    point; from the third return of a rally on, the paddle meets the ball off-centre (on the side
+    it is travelling towards), which changes the angle and breaks such loops.
+    """
 
     task_id = "ALE/Pong-v5"
     NOOP, UP, DOWN = 0, 2, 3  # RIGHT moves the paddle up, LEFT moves it down
     PADDLE_X = 187  # ball x (RAM units) at which it meets the player's paddle
+    HIT_X = 150  # a ball turning back beyond this x (RAM units) was returned by the player
     WALL_TOP, WALL_BOTTOM = 46, 205  # ball y (RAM units) at which it bounces off the walls
     WALLS = (1, WALL_TOP, WALL_BOTTOM)
     CENTRE = 6  # ram[54] - ram[51] when the paddle is centred on the ball
+    OFF_CENTRE = 8  # how far off centre (RAM units) to meet the ball in a long rally
+    LONG_RALLY = 2  # returns in a rally after which the ball is met off-centre
     DEAD_ZONE = 8  # do nothing when the paddle is this close to its target (RAM units)
     LAG_MOVE = 12  # paddle travel still due from the previous step's UP/DOWN (RAM units)
     LAG_MOVE_2 = 2  # paddle travel still due from the UP/DOWN of two steps ago (RAM units)
@@ -141,19 +149,26 @@ class PongDemonstrator(_Tracker):
     def reset(self, env: gym.Env) -> None:
         super().reset(env)
         self._last = self._last2 = self.NOOP
+        self._returns = 0  # the player's returns in the current rally
 
     def act(self, obs: np.ndarray, env: gym.Env) -> int:
         ram = _ram(env)
         bx, by, paddle = int(ram[49]), int(ram[54]), int(ram[51])
         if by == 0:  # no ball in play: wait in the middle
-            self._prev = None
+            self._prev, self._v, self._returns = None, None, 0
             target = (self.WALL_TOP + self.WALL_BOTTOM) / 2
         else:
+            previous = self._v
             v = self._velocity(bx, by)
             target = float(by)
+            if v is not None and previous is not None and previous[0] > 0 > v[0] \
+                    and bx > self.HIT_X:
+                self._returns += 1
             if v is not None and v[0] > 0 and bx < self.PADDLE_X:
                 steps = (self.PADDLE_X - bx) / v[0]
                 target = _reflect(by + v[1] * steps, self.WALL_TOP, self.WALL_BOTTOM)
+                if self._returns >= self.LONG_RALLY:
+                    target += self.OFF_CENTRE if v[1] > 0 else -self.OFF_CENTRE
         # The paddle keeps moving for two steps after a press (ALE's emulated paddle lags).
         sign = {self.UP: -1, self.DOWN: 1, self.NOOP: 0}
         coming = self.LAG_MOVE * sign[self._last] + self.LAG_MOVE_2 * sign[self._last2]
