@@ -52,7 +52,7 @@ import time
 import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -535,6 +535,7 @@ def collect(cfg: CollectConfig) -> CollectResult:
     """Run the collection described by ``cfg`` (resuming one in ``cfg.out``); see the module doc."""
     if cfg.episodes < 1:
         raise CollectError(f"--episodes must be >= 1, got {cfg.episodes}")
+    cfg = replace(cfg, out=cfg.out.resolve())  # Minari's storage mishandles relative folders
     threshold = _threshold(cfg)
     try:
         env = envs.make(cfg.env, max_episode_steps=cfg.max_episode_steps)

@@ -124,6 +124,12 @@ def test_min_return_filters_and_counts(tmp_path):
     assert more.kept == 4 and more.returns[:3] == result.returns
 
 
+def test_a_relative_out_folder_works(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = collect(CollectConfig(env="InvertedPendulum-v5", out=Path("data/ip-v0"), episodes=1, progress=False))
+    assert minari.MinariDataset(str(result.data_path)).total_episodes == 1
+
+
 def test_min_return_fraction_is_relative_to_the_demonstrator(tmp_path):
     result = collect(CollectConfig(env="InvertedPendulum-v5", out=tmp_path / "ip-v0",
                                    episodes=2, min_return_fraction=0.8, progress=False))
