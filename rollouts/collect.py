@@ -650,10 +650,17 @@ def _dataset_is_current(data_path: Path, entries: list[_JournalEntry]) -> bool:
     except (OSError, ValueError):
         return False
     kept = [e for e in entries if e.kept]
-    return (meta.get("episodes_kept") == len(kept)
+    if not (meta.get("episodes_kept") == len(kept)
             and meta.get("episodes_dropped") == len(entries) - len(kept)
-            and meta.get("total_steps") == sum(e.steps for e in kept)
-            and (data_path / "main_data.hdf5").exists())
+            and meta.get("total_steps") == sum(e.steps for e in kept)):
+        return False
+    try:  # a damaged main file is rebuilt from the journal, never trusted
+        with h5py.File(data_path / "main_data.hdf5", "r") as f:
+            return len(f) == len(kept)
+    except OSError:
+        print(f"gato-collect: {data_path / 'main_data.hdf5'} is damaged; rebuilding it from "
+              f"the episode journal", file=sys.stderr)
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -260,3 +260,14 @@ def test_rerun_with_fewer_episodes_keeps_the_first_ones(tmp_path):
     fewer = collect(CollectConfig(**{**cfg.__dict__, "episodes": 2}))
     assert fewer.kept == 2 and fewer.returns == full.returns[:2]
     assert minari.MinariDataset(str(fewer.data_path)).total_episodes == 2
+
+
+def test_damaged_minari_file_is_rebuilt_from_the_journal(tmp_path, capsys):
+    cfg = CollectConfig(env="Reacher-v5", out=tmp_path / "r-v0", episodes=3, progress=False)
+    first = collect(cfg)
+    main_file = first.data_path / "main_data.hdf5"
+    main_file.write_bytes(main_file.read_bytes()[:1000])
+    again = collect(cfg)
+    assert "main_data.hdf5 is damaged; rebuilding it" in capsys.readouterr().err
+    assert again.returns == first.returns
+    assert minari.MinariDataset(str(again.data_path)).total_episodes == 3
