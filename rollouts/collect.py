@@ -103,6 +103,11 @@ class CollectConfig:
     """Episode i is reset with seed + i (the random policy's action space is seeded alike)."""
     max_episode_steps: int | None = None
     """Optional cap on episode length (a truncation), for quick looks and tests."""
+    action_noise: float = 0.0
+    """Noise executed on top of the policy's actions and recorded as executed, so that behaviour
+    cloning sees the states a slightly wrong policy reaches (DART, Laskey et al. 2017): Box actions
+    get Gaussian noise with this std as a fraction of each dimension's half-range (clipped to the
+    bounds); discrete actions are replaced by a uniformly random one with this probability."""
     max_attempts: int | None = None
     """Give up after this many episodes in all (kept + dropped); default 10 x --episodes."""
     progress: bool = True
@@ -221,6 +226,15 @@ class ActionChecker:
 
 # ---------------------------------------------------------------------------------------------
 # Episode files (the journal)
+
+
+def perturb(action: Any, space: spaces.Space, scale: float, rng: np.random.Generator) -> Any:
+    """`action` with exploration noise (see CollectConfig.action_noise), still inside `space`."""
+    if isinstance(space, spaces.Box):
+        half = (space.high - space.low) / 2.0
+        noisy = action + rng.normal(0.0, scale, size=space.shape) * half
+        return np.clip(noisy, space.low, space.high).astype(space.dtype)
+    return space.sample() if rng.random() < scale else action  # the space is seeded at each reset
 
 
 def _is_image(space: spaces.Space) -> bool:
@@ -535,6 +549,8 @@ def collect(cfg: CollectConfig) -> CollectResult:
     """Run the collection described by ``cfg`` (resuming one in ``cfg.out``); see the module doc."""
     if cfg.episodes < 1:
         raise CollectError(f"--episodes must be >= 1, got {cfg.episodes}")
+    if not 0.0 <= cfg.action_noise <= 1.0:
+        raise CollectError(f"--action-noise must be in [0, 1], got {cfg.action_noise}")
     cfg = replace(cfg, out=cfg.out.resolve())  # Minari's storage mishandles relative folders
     threshold = _threshold(cfg)
     try:
@@ -552,6 +568,7 @@ def collect(cfg: CollectConfig) -> CollectResult:
         "policy": cfg.policy,
         "seed": cfg.seed,
         "min_return": threshold,
+        "action_noise": cfg.action_noise,
     }
     _open_out(cfg, manifest)
     journal = cfg.out / JOURNAL
@@ -575,6 +592,7 @@ def collect(cfg: CollectConfig) -> CollectResult:
             obs, _ = env.reset(seed=seed)
             env.action_space.seed(seed)
             policy.reset()
+            noise = np.random.default_rng([seed, 1])
             episode = _Episode(seed, obs, env.observation_space, pool)
             def where() -> str:
                 return (f"policy {cfg.policy!r}, episode {index} (seed {seed}), "
@@ -582,6 +600,8 @@ def collect(cfg: CollectConfig) -> CollectResult:
 
             while True:
                 action = check(policy.act(obs), where)
+                if cfg.action_noise:
+                    action = perturb(action, env.action_space, cfg.action_noise, noise)
                 obs, reward, terminated, truncated, _ = env.step(action)
                 episode.add_step(action, reward, terminated, truncated, obs)
                 if terminated or truncated:

@@ -130,6 +130,24 @@ def test_a_relative_out_folder_works(tmp_path, monkeypatch):
     assert minari.MinariDataset(str(result.data_path)).total_episodes == 1
 
 
+def test_action_noise_is_executed_recorded_and_seeded(tmp_path):
+    def run(name, noise):
+        cfg = CollectConfig(env="InvertedPendulum-v5", out=tmp_path / name, episodes=2, progress=False,
+                            max_episode_steps=100, action_noise=noise)
+        return minari.MinariDataset(str(collect(cfg).data_path))
+
+    clean, noisy, again = run("clean", 0.0), run("noisy", 0.2), run("again", 0.2)
+    space = clean.action_space
+    for a, b, c in zip(clean.iterate_episodes(), noisy.iterate_episodes(), again.iterate_episodes()):
+        assert np.array_equal(b.actions, c.actions)  # seeded per episode
+        assert all(space.contains(x) for x in b.actions)
+        n = min(len(a.actions), len(b.actions))
+        assert np.abs(b.actions[:n] - a.actions[:n]).mean() > 0.05  # perturbed, and the states differ
+    assert noisy.storage.metadata["total_episodes"] == 2
+    with pytest.raises(CollectError, match=r"--action-noise must be in \[0, 1\]"):
+        collect(CollectConfig(env="InvertedPendulum-v5", out=tmp_path / "bad", action_noise=2.0, progress=False))
+
+
 def test_min_return_fraction_is_relative_to_the_demonstrator(tmp_path):
     result = collect(CollectConfig(env="InvertedPendulum-v5", out=tmp_path / "ip-v0",
                                    episodes=2, min_return_fraction=0.8, progress=False))
