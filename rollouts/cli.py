@@ -20,6 +20,7 @@ each run gets a fresh runs/eval-<UTC date>-<time> folder.
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 import time
@@ -71,6 +72,9 @@ class EvalArgs:
     """Sampling temperature of the Gato policy; 0 = greedy (deterministic)."""
     progress: bool = True
     """Show a tqdm bar per task with episodes done and the running mean return."""
+    threads: int | None = None
+    """torch CPU threads; default: 1 on machines with at most 2 cores (more threads there make
+    the model up to 50x slower while anything else runs), else torch's own choice."""
 
 
 class UsageError(ValueError):
@@ -174,9 +178,21 @@ def _versions() -> dict[str, str]:
     return found
 
 
+def _set_threads(threads: int | None) -> None:
+    import torch
+
+    if threads is None and (os.cpu_count() or 1) <= 2:
+        threads = 1
+    if threads is not None:
+        if threads < 1:
+            raise UsageError(f"--threads must be >= 1, got {threads}")
+        torch.set_num_threads(threads)
+
+
 def run(args: EvalArgs, argv: list[str] | None = None) -> int:
     """Run the evaluation described by args, write the report, return the exit status."""
     _check(args)
+    _set_threads(args.threads)
     task_ids = _task_ids(args)
     policy = build_policy(args)
     out = _out_dir(args.out)
