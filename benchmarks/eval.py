@@ -5,8 +5,8 @@
 
 Prints one markdown table row per configuration. Steps/s counts the env steps of finished episodes
 over the rollout's wall time (policy, env and, with video, rendering and encoding). The last three
-columns split that wall time: inside the policy's act/reset, inside the vector env's step/reset,
-and everything else (the harness itself, plus rendering and encoding when video is on); the
+columns split the whole evaluate() call: inside the policy's act/reset, inside the vector env's
+construction/step/reset, and everything else (the harness itself, plus rendering and encoding when video is on); the
 target for the harness alone is at most 10%. The machine is shared and noisy: compare rows of one
 run, not runs.
 """
@@ -92,7 +92,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     env_clock, policy_clock = _Clock(), _Clock()
     vector = gym.vector.SyncVectorEnv
-    vector.step, vector.reset = env_clock.wrap(vector.step), env_clock.wrap(vector.reset)
+    vector.__init__, vector.step, vector.reset = (env_clock.wrap(f) for f in (vector.__init__, vector.step, vector.reset))
     print("| task | policy | num_envs | video | episodes | steps | wall s | steps/s | policy % | env % | other % |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for task in args.tasks:
@@ -101,16 +101,18 @@ def main() -> None:
             for n in args.num_envs:
                 for video in args.video:
                     env_clock.seconds = policy_clock.seconds = 0.0
+                    start = time.perf_counter()
                     with tempfile.TemporaryDirectory() as tmp:
                         result = evaluate(
                             policy, [task], episodes=args.episodes, num_envs=n,
                             max_episode_steps=args.max_episode_steps,
                             video_dir=tmp if video else None, progress=False,
                         ).tasks[0]
+                    wall = time.perf_counter() - start
                     if result.status != "ok":
                         print(f"| {task} | {name} | {n} | {video} | {result.status}: {result.error} |")
                         continue
-                    shares = [100 * c.seconds / result.wall_s for c in (policy_clock, env_clock)]
+                    shares = [100 * c.seconds / wall for c in (policy_clock, env_clock)]
                     print(
                         f"| {task} | {name} | {n} | {video} | {len(result.returns)} | {result.steps} | "
                         f"{result.wall_s:.1f} | {result.steps_per_second:.0f} | {shares[0]:.1f} | {shares[1]:.1f} | "
