@@ -335,21 +335,14 @@ def _write_atomic(path: Path, data: bytes | memoryview) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        _fsync(path.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
+def _fsync(path: Path) -> None:
+    """Flush a file's or a folder's entry to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -480,7 +473,7 @@ def finalize(out: Path, manifest: dict, env: gym.Env, entries: list[_JournalEntr
     storage.update_metadata(metadata)
     storage.update_metadata({"dataset_size": storage.get_size()})
     for path in (tmp / "main_data.hdf5", tmp / "metadata.json"):
-        _fsync_file(path)
+        _fsync(path)
     if data.exists():
         shutil.rmtree(old, ignore_errors=True)
         os.replace(data, old)
