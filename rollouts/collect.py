@@ -104,10 +104,11 @@ class CollectConfig:
     max_episode_steps: int | None = None
     """Optional cap on episode length (a truncation), for quick looks and tests."""
     action_noise: float = 0.0
-    """Noise executed on top of the policy's actions and recorded as executed, so that behaviour
-    cloning sees the states a slightly wrong policy reaches (DART, Laskey et al. 2017): Box actions
-    get Gaussian noise with this std as a fraction of each dimension's half-range (clipped to the
-    bounds); discrete actions are replaced by a uniformly random one with this probability."""
+    """Noise executed on top of the policy's actions, while the dataset records the policy's own
+    (noise-free) action as the label, so that behaviour cloning sees the states a slightly wrong
+    policy reaches together with the action that corrects them (DART, Laskey et al. 2017): Box
+    actions get Gaussian noise with this std as a fraction of each dimension's half-range (clipped
+    to the bounds); discrete actions are replaced by a uniformly random one with this probability."""
     max_attempts: int | None = None
     """Give up after this many episodes in all (kept + dropped); default 10 x --episodes."""
     progress: bool = True
@@ -593,9 +594,10 @@ def collect(cfg: CollectConfig) -> CollectResult:
 
             while True:
                 action = check(policy.act(obs), where)
+                executed = action
                 if cfg.action_noise:
-                    action = perturb(action, env.action_space, cfg.action_noise, noise)
-                obs, reward, terminated, truncated, _ = env.step(action)
+                    executed = perturb(action, env.action_space, cfg.action_noise, noise)
+                obs, reward, terminated, truncated, _ = env.step(executed)
                 episode.add_step(action, reward, terminated, truncated, obs)
                 if terminated or truncated:
                     break

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import envs
+from envs.demonstrators import get_demonstrator
 from rollouts.collect import CollectConfig, CollectError, collect, main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -130,19 +131,25 @@ def test_a_relative_out_folder_works(tmp_path, monkeypatch):
     assert minari.MinariDataset(str(result.data_path)).total_episodes == 1
 
 
-def test_action_noise_is_executed_recorded_and_seeded(tmp_path):
+def test_action_noise_is_executed_and_seeded_and_the_label_is_the_clean_action(tmp_path):
     def run(name, noise):
         cfg = CollectConfig(env="InvertedPendulum-v5", out=tmp_path / name, episodes=2, progress=False,
                             max_episode_steps=100, action_noise=noise)
         return minari.MinariDataset(str(collect(cfg).data_path))
 
     clean, noisy, again = run("clean", 0.0), run("noisy", 0.2), run("again", 0.2)
+    demo, env = get_demonstrator("InvertedPendulum-v5"), envs.make("InvertedPendulum-v5")
+    demo.reset(env)
     space = clean.action_space
     for a, b, c in zip(clean.iterate_episodes(), noisy.iterate_episodes(), again.iterate_episodes()):
         assert np.array_equal(b.actions, c.actions)  # seeded per episode
         assert all(space.contains(x) for x in b.actions)
         n = min(len(a.actions), len(b.actions))
-        assert np.abs(b.actions[:n] - a.actions[:n]).mean() > 0.05  # perturbed, and the states differ
+        assert np.abs(b.observations[1:n] - a.observations[1:n]).mean() > 1e-3  # noise was executed
+        # The label is the demonstrator's own action in each state reached (DART), not the
+        # executed one (LQR reads only the observation, so it can be replayed here).
+        labels = np.stack([demo.act(o, env) for o in b.observations[:-1]])
+        np.testing.assert_allclose(b.actions, labels, atol=1e-5)
     assert noisy.storage.metadata["total_episodes"] == 2
     with pytest.raises(CollectError, match=r"--action-noise must be in \[0, 1\]"):
         collect(CollectConfig(env="InvertedPendulum-v5", out=tmp_path / "bad", action_noise=2.0, progress=False))
