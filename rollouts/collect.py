@@ -92,6 +92,10 @@ class CollectConfig:
     policy: str = "expert"
     """expert (the task's demonstrator), random, checkpoint:PATH (a GatoAgent folder), or
     module:callable (a function obs -> action, or an object with act(obs) and optional reset())."""
+    label: str | None = None
+    """The policy whose action is recorded (same forms as --policy); default: the acting policy.
+    ``--policy checkpoint:PATH --label expert`` records the demonstrator's action in the states the
+    checkpoint reaches (DAgger, Ross et al. 2011)."""
     episodes: int = 10
     """Number of episodes to keep (episodes dropped by the return filter do not count)."""
     min_return: float | None = None
@@ -138,15 +142,16 @@ class _Policy:
     name: str  # recorded in the dataset metadata
 
 
-def make_policy(spec: str, env: gym.Env, task_id: str) -> _Policy:
-    """The policy named by ``spec`` (see :class:`CollectConfig.policy`), acting in ``env``."""
+def make_policy(spec: str, env: gym.Env, task_id: str, flag: str = "--policy") -> _Policy:
+    """The policy named by ``spec`` (see :class:`CollectConfig.policy`), acting in ``env``;
+    ``flag`` names the option it came from in error messages."""
     if spec == "expert":
         from envs.demonstrators import get_demonstrator
 
         try:
             demo = get_demonstrator(task_id)
         except ValueError as e:
-            raise CollectError(f"--policy expert: {e}") from None
+            raise CollectError(f"{flag} expert: {e}") from None
         bound = demo.bind(env)
         return _Policy(bound.act, bound.reset, f"expert:{type(demo).__name__}")
     if spec == "random":
@@ -154,7 +159,7 @@ def make_policy(spec: str, env: gym.Env, task_id: str) -> _Policy:
     if spec.startswith("checkpoint:"):
         path = spec.removeprefix("checkpoint:")
         if not Path(path).exists():
-            raise CollectError(f"--policy {spec}: no checkpoint folder at {path!r}")
+            raise CollectError(f"{flag} {spec}: no checkpoint folder at {path!r}")
         from gato_agent import GatoAgent
 
         agent = GatoAgent.from_pretrained(
@@ -167,22 +172,22 @@ def make_policy(spec: str, env: gym.Env, task_id: str) -> _Policy:
             module = importlib.import_module(module_name)
         except Exception as e:  # noqa: BLE001 - any import failure is the user's module
             raise CollectError(
-                f"--policy {spec}: module {module_name!r} does not import "
+                f"{flag} {spec}: module {module_name!r} does not import "
                 f"({type(e).__name__}: {e})"
             ) from e
         obj = module
         for part in attr.split("."):
             if not hasattr(obj, part):
-                raise CollectError(f"--policy {spec}: {module_name!r} has no attribute {attr!r}")
+                raise CollectError(f"{flag} {spec}: {module_name!r} has no attribute {attr!r}")
             obj = getattr(obj, part)
         if hasattr(obj, "act") and callable(obj.act):
             reset = getattr(obj, "reset", None)
             return _Policy(obj.act, reset if callable(reset) else (lambda: None), spec)
         if callable(obj):
             return _Policy(obj, lambda: None, spec)
-        raise CollectError(f"--policy {spec}: {attr!r} is neither callable nor has act(obs)")
+        raise CollectError(f"{flag} {spec}: {attr!r} is neither callable nor has act(obs)")
     raise CollectError(
-        f"unknown --policy {spec!r}; accepted: expert, random, checkpoint:PATH, module:callable"
+        f"unknown {flag} {spec!r}; accepted: expert, random, checkpoint:PATH, module:callable"
     )
 
 
@@ -458,6 +463,8 @@ def finalize(out: Path, manifest: dict, env: gym.Env, entries: list[_JournalEntr
                         f"{manifest['seed']} + i, recorded by gato-collect"),
         "minari_version": minari_version,
         "policy": manifest["policy"],
+        "label": manifest.get("label", manifest["policy"]),
+        "action_noise": manifest["action_noise"],
         "seed": manifest["seed"],
         "make_kwargs": manifest["make_kwargs"],
         "min_return": manifest["min_return"],
@@ -554,6 +561,7 @@ def collect(cfg: CollectConfig) -> CollectResult:
     _check_storable(env.observation_space, "observation")
     _check_storable(env.action_space, "action")
     policy = make_policy(cfg.policy, env, cfg.env)
+    labeler = make_policy(cfg.label, env, cfg.env, "--label") if cfg.label is not None else None
     check = ActionChecker(env.action_space)
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -564,6 +572,8 @@ def collect(cfg: CollectConfig) -> CollectResult:
         "min_return": threshold,
         "action_noise": cfg.action_noise,
     }
+    if cfg.label is not None:
+        manifest["label"] = cfg.label
     _open_out(cfg, manifest)
     journal = cfg.out / JOURNAL
     entries = read_journal(journal, cfg.seed)
@@ -586,6 +596,8 @@ def collect(cfg: CollectConfig) -> CollectResult:
             obs, _ = env.reset(seed=seed)
             env.action_space.seed(seed)
             policy.reset()
+            if labeler is not None:
+                labeler.reset()
             noise = np.random.default_rng([seed, 1])
             episode = _Episode(seed, obs, env.observation_space, pool)
             def where() -> str:
@@ -594,11 +606,11 @@ def collect(cfg: CollectConfig) -> CollectResult:
 
             while True:
                 action = check(policy.act(obs), where)
-                executed = action
+                label = action if labeler is None else check(labeler.act(obs), where)
                 if cfg.action_noise:
-                    executed = perturb(action, env.action_space, cfg.action_noise, noise)
-                obs, reward, terminated, truncated, _ = env.step(executed)
-                episode.add_step(action, reward, terminated, truncated, obs)
+                    action = perturb(action, env.action_space, cfg.action_noise, noise)
+                obs, reward, terminated, truncated, _ = env.step(action)
+                episode.add_step(label, reward, terminated, truncated, obs)
                 if terminated or truncated:
                     break
             steps_run += len(episode.rewards)

@@ -125,6 +125,24 @@ def test_min_return_filters_and_counts(tmp_path):
     assert more.kept == 4 and more.returns[:3] == result.returns
 
 
+def test_label_records_another_policys_action_in_the_visited_states(tmp_path):
+    # DAgger's data: the random policy acts (the pendulum falls within a few dozen steps, where
+    # LQR holds it for 1000), the LQR demonstrator's action in each visited state is recorded.
+    cfg = CollectConfig(env="InvertedPendulum-v5", out=tmp_path / "dagger", policy="random",
+                        label="expert", episodes=3, progress=False)
+    dataset = minari.MinariDataset(str(collect(cfg).data_path))
+    demo, env = get_demonstrator("InvertedPendulum-v5"), envs.make("InvertedPendulum-v5")
+    demo.reset(env)
+    for episode in dataset.iterate_episodes():
+        assert len(episode.actions) < 200
+        labels = np.stack([demo.act(o, env) for o in episode.observations[:-1]])
+        np.testing.assert_allclose(episode.actions, labels, atol=1e-5)
+    meta = dataset.storage.metadata
+    assert (meta["policy"], meta["label"]) == ("random", "expert")
+    with pytest.raises(CollectError, match="unknown --label 'nope'"):
+        collect(CollectConfig(env="InvertedPendulum-v5", out=tmp_path / "bad", label="nope", progress=False))
+
+
 def test_a_relative_out_folder_works(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = collect(CollectConfig(env="InvertedPendulum-v5", out=Path("data/ip-v0"), episodes=1, progress=False))
@@ -151,6 +169,7 @@ def test_action_noise_is_executed_and_seeded_and_the_label_is_the_clean_action(t
         labels = np.stack([demo.act(o, env) for o in b.observations[:-1]])
         np.testing.assert_allclose(b.actions, labels, atol=1e-5)
     assert noisy.storage.metadata["total_episodes"] == 2
+    assert noisy.storage.metadata["action_noise"] == 0.2
     with pytest.raises(CollectError, match=r"--action-noise must be in \[0, 1\]"):
         collect(CollectConfig(env="InvertedPendulum-v5", out=tmp_path / "bad", action_noise=2.0, progress=False))
 
