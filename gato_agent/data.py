@@ -24,7 +24,7 @@ from gato_agent.config import GatoConfig
 from gato_agent.spaces import ActionCodec, ObservationCodec, slice_time
 from gato_agent.tokenizer import TokenBatch
 
-__all__ = ["Episode", "TaskData", "Batch", "SequenceSampler", "load_task", "open_minari"]
+__all__ = ["Episode", "TaskData", "Batch", "SequenceSampler", "load_task", "merge_tasks", "open_minari"]
 
 
 @dataclass
@@ -135,6 +135,33 @@ def load_task(source: str | os.PathLike, config: GatoConfig, name: str | None = 
     if data.step_tokens > config.context_length:
         raise ValueError(f"{task}: one timestep is {data.step_tokens} tokens, more than the context of {config.context_length}")
     return data
+
+
+def merge_tasks(tasks: list[TaskData], weights: list[float] | None) -> tuple[list[TaskData], list[float]]:
+    """Datasets of the same task (env id) as one task, e.g. demonstrations plus a DAgger round.
+
+    The merged task keeps the first dataset's place and its weight is the sum of theirs; the
+    datasets must have the same observation and action spaces.
+    """
+    weights = [1.0] * len(tasks) if weights is None else list(weights)
+    if len(weights) != len(tasks):
+        raise ValueError(f"need one weight per dataset ({len(tasks)}); got {len(weights)}: {weights}")
+    merged: dict[str, TaskData] = {}
+    total: dict[str, float] = {}
+    for task, weight in zip(tasks, weights):
+        first = merged.get(task.name)
+        if first is None:
+            merged[task.name], total[task.name] = task, weight
+            continue
+        for what, a, b in (("observation", first.obs_codec.space, task.obs_codec.space),
+                           ("action", first.act_codec.space, task.act_codec.space)):
+            if a != b:
+                raise ValueError(f"datasets {first.source} and {task.source} are both {task.name} but their "
+                                 f"{what} spaces differ: {a} vs {b}")
+        merged[task.name] = TaskData(task.name, f"{first.source} + {task.source}", first.obs_codec,
+                                     first.act_codec, first.episodes + task.episodes)
+        total[task.name] += weight
+    return list(merged.values()), [total[name] for name in merged]
 
 
 @dataclass

@@ -36,7 +36,7 @@ from torch import Tensor
 
 from gato_agent.checkpoint import LATEST_FILE, Task, load_checkpoint, save_checkpoint
 from gato_agent.config import PRESETS, GatoConfig
-from gato_agent.data import Batch, SequenceSampler, TaskData, load_task
+from gato_agent.data import Batch, SequenceSampler, TaskData, load_task, merge_tasks
 from gato_agent.model import Gato
 
 __all__ = ["TrainConfig", "TrainResult", "train", "action_loss", "main"]
@@ -65,6 +65,8 @@ class TrainConfig:
     """Run folder: step-NNNNNNN/ checkpoints, latest, metrics.jsonl, loss.png."""
     config: str = "tiny"
     """Model preset (tiny, small, baseline, large) or the path of a config.json to take the model from."""
+    init: Path | None = None
+    """A checkpoint (folder or run) whose weights start the run, to fine-tune it; its model config replaces --config."""
     context_length: int | None = None
     """Override the preset's context length (tokens per training sequence)."""
     steps: int = 20000
@@ -113,7 +115,7 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"{path}: unknown TrainConfig field(s) {unknown}; known: {sorted(known)}")
         values.update(overrides)
-        for key in ("out", "recipe"):
+        for key in ("out", "recipe", "init"):
             if values.get(key) is not None:
                 values[key] = Path(values[key])
         return cls(**values)
@@ -158,8 +160,10 @@ def _optimizer(model: Gato, cfg: TrainConfig, device: torch.device) -> torch.opt
     return torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.95), fused=device.type == "cuda")
 
 
-def _model_config(cfg: TrainConfig) -> GatoConfig:
+def _model_config(cfg: TrainConfig, base: GatoConfig | None = None) -> GatoConfig:
     overrides = {} if cfg.context_length is None else {"context_length": cfg.context_length}
+    if base is not None:  # --init: the checkpoint's model
+        return GatoConfig.from_dict({**base.to_dict(), **overrides})
     if cfg.config in PRESETS:
         return GatoConfig.from_name(cfg.config, **overrides)
     path = Path(cfg.config)
@@ -222,23 +226,24 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     if cfg.resume and not latest.exists():
         raise FileNotFoundError(f"--resume: {out} holds no checkpoint ({LATEST_FILE} is missing)")
 
-    config = _model_config(cfg)
+    init = load_checkpoint(cfg.init) if cfg.init is not None and not cfg.resume else None
+    config = _model_config(cfg) if init is None else _model_config(cfg, init.model.config)
     torch.manual_seed(cfg.seed)  # the same initial weights on every rank
     model = Gato(config)
+    if init is not None:
+        model.load_state_dict(init.model.state_dict())
     step, resume_state = 0, None
     if cfg.resume:  # the run's own model config wins over --config
         ckpt = load_checkpoint(out, trainer_state=True)
         model, config = ckpt.model, ckpt.model.config
         resume_state = ckpt.trainer_state
         step = int(resume_state["step"])
-    tasks = [load_task(path, config) for path in cfg.dataset]
+    tasks, weights = merge_tasks([load_task(path, config) for path in cfg.dataset], cfg.weight)
     names = [t.name for t in tasks]
-    if len(set(names)) != len(names):
-        raise ValueError(f"two datasets are the same task: {names}; merge them or give one dataset per task")
     if resume_state is not None and resume_state["tasks"] != names:
         raise ValueError(f"--resume: the run was trained on tasks {resume_state['tasks']}, not {names}")
     model.to(env.device).train()
-    sampler = SequenceSampler(tasks, cfg.weight, config.context_length, cfg.seed, env.rank, cfg.prompt_prob)
+    sampler = SequenceSampler(tasks, weights, config.context_length, cfg.seed, env.rank, cfg.prompt_prob)
     optimizer = _optimizer(model, cfg, env.device)
     if resume_state is not None:
         optimizer.load_state_dict(resume_state["optimizer"])

@@ -10,6 +10,7 @@ import torch
 from gymnasium import spaces
 
 from gato_agent import Gato, GatoAgent
+from gato_agent import checkpoint
 from gato_agent.checkpoint import Task, load_checkpoint, save_checkpoint
 
 OBS, ACT = spaces.Box(-1, 1, (3,), np.float32), spaces.Box(-2, 2, (2,), np.float32)
@@ -103,7 +104,26 @@ def test_training_runs_resolve_through_latest(tmp_path, micro_config):
         load_checkpoint(tmp_path / "plain", trainer_state=True)
 
 
-def test_the_embedded_checkpoint_is_missing_until_one_ships():
+def test_the_embedded_checkpoint_covers_the_default_suite_with_prompts():
+    import envs
+
+    folder = checkpoint.embedded_checkpoint_path()
+    assert sum(f.stat().st_size for f in folder.iterdir()) <= 20 * 2**20  # ships inside the package
+    assert not (folder / checkpoint.TRAINER_FILE).exists()
+    loaded = load_checkpoint(None)
+    assert sorted(loaded.tasks) == sorted(envs.SUITES["default"])
+    assert all(task.prompt is not None for task in loaded.tasks.values())
+    env = envs.make("InvertedPendulum-v5")
+    agent = GatoAgent.from_pretrained(task="InvertedPendulum-v5")
+    obs, _ = env.reset(seed=0)
+    for _ in range(5):
+        action = agent.act(obs)
+        assert env.action_space.contains(action)
+        obs, *_ = env.step(action)
+
+
+def test_a_missing_embedded_checkpoint_says_how_to_pass_one(monkeypatch, tmp_path):
+    monkeypatch.setattr(checkpoint, "embedded_checkpoint_path", lambda: tmp_path / "default")
     with pytest.raises(FileNotFoundError, match="no checkpoint is embedded .* --checkpoint PATH"):
         GatoAgent.from_pretrained()
 

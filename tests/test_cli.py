@@ -147,11 +147,19 @@ def test_a_folder_that_is_not_a_checkpoint(tmp_path, capsys):
     assert "is not a gato-agent checkpoint" in err and "config.json" in err
 
 
-def test_no_embedded_checkpoint_says_how_to_pass_one(capsys):
-    from gato_agent.checkpoint import embedded_checkpoint_path
+def test_without_checkpoint_the_embedded_one_plays(tmp_path):
+    out = tmp_path / "eval"
+    assert main(["--env", "Reacher-v5", "--episodes", "2", "--no-video", "--no-progress", "--out", str(out)]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["checkpoint"] == "embedded"
+    (task,) = results["tasks"]
+    assert task["error"] is None and len(task["returns"]) == 2
 
-    if embedded_checkpoint_path().is_dir():
-        pytest.skip("a checkpoint is embedded in this version")
+
+def test_no_embedded_checkpoint_says_how_to_pass_one(capsys, monkeypatch, tmp_path):
+    from gato_agent import checkpoint
+
+    monkeypatch.setattr(checkpoint, "embedded_checkpoint_path", lambda: tmp_path / "default")
     assert main(["--env", "Hopper-v5", "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "no checkpoint is embedded" in err and "--checkpoint PATH" in err

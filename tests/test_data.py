@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from gato_agent.data import SequenceSampler, load_task
+from gato_agent.data import SequenceSampler, load_task, merge_tasks
 
 
 def cartpole_policy(obs):
@@ -94,6 +94,19 @@ def test_tasks_are_mixed_by_weight(make_dataset, micro_config):
     assert 0.15 < continuous < 0.35
     with pytest.raises(ValueError, match="one non-negative weight per task"):
         SequenceSampler([cart, pend], [1.0], 64, seed=0)
+
+
+def test_datasets_of_one_task_merge_with_summed_weights(make_dataset, micro_config):
+    cart = load_task(make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20), micro_config)
+    more = load_task(make_dataset("CartPole-v1", cartpole_policy, episodes=3, max_steps=10, seed=5), micro_config)
+    pend = load_task(make_dataset("Pendulum-v1", lambda o: np.array([0.5], np.float32), episodes=2, max_steps=20), micro_config)
+    tasks, weights = merge_tasks([cart, pend, more], [1.0, 2.0, 0.5])
+    assert [t.name for t in tasks] == ["CartPole-v1", "Pendulum-v1"] and weights == [1.5, 2.0]
+    assert len(tasks[0].episodes) == 5 and tasks[0].num_steps == cart.num_steps + more.num_steps
+    assert tasks[0].source == f"{cart.source} + {more.source}"
+    other = dataclasses.replace(more, obs_codec=pend.obs_codec, act_codec=pend.act_codec)
+    with pytest.raises(ValueError, match="are both CartPole-v1 but their observation spaces differ"):
+        merge_tasks([cart, other], None)
 
 
 def test_bad_datasets_are_clear_errors(tmp_path, make_dataset, micro_config):

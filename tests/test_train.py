@@ -95,6 +95,16 @@ def test_two_process_torchrun_ends_with_identical_weights(make_dataset, micro_js
     assert sorted(p.name for p in (tmp_path / "ddp").iterdir() if p.name.startswith("step")) == ["step-0000003"]
 
 
+def test_init_starts_from_a_checkpoints_weights(make_dataset, micro_json, tmp_path):
+    path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
+    train(run_cfg(tmp_path / "first", [path], micro_json))
+    trained = load_checkpoint(tmp_path / "first").model
+    tuned = train(run_cfg(tmp_path / "tuned", [path], "tiny", init=tmp_path / "first", context_length=64, steps=0))
+    assert tuned.model.config == dataclasses.replace(trained.config, context_length=64)  # not the tiny preset
+    for name, value in trained.state_dict().items():
+        assert torch.equal(tuned.model.state_dict()[name], value), name
+
+
 def test_checkpoints_carry_tasks_with_prompts(make_dataset, micro_json, tmp_path):
     cart = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
     pend = make_dataset("Pendulum-v1", pendulum_policy, episodes=2, max_steps=20)
