@@ -43,6 +43,7 @@ class TaskData:
     obs_codec: ObservationCodec
     act_codec: ActionCodec
     episodes: list[Episode]
+    episode_p: np.ndarray | None = None  # (episodes,) chance of drawing each; default: by length
 
     def __post_init__(self) -> None:
         n_obs, n_act = self.obs_codec.num_tokens, self.act_codec.num_tokens
@@ -56,6 +57,8 @@ class TaskData:
         for d, (lo, hi) in enumerate(self.act_codec.ranges):
             self.lo[n_obs + 1 + d], self.hi[n_obs + 1 + d] = lo, hi
         self.lengths = np.array([len(e.ids) for e in self.episodes])
+        if self.episode_p is None:
+            self.episode_p = self.lengths / self.lengths.sum()
 
     @property
     def num_steps(self) -> int:
@@ -140,8 +143,9 @@ def load_task(source: str | os.PathLike, config: GatoConfig, name: str | None = 
 def merge_tasks(tasks: list[TaskData], weights: list[float] | None) -> tuple[list[TaskData], list[float]]:
     """Datasets of the same task (env id) as one task, e.g. demonstrations plus a DAgger round.
 
-    The merged task keeps the first dataset's place and its weight is the sum of theirs; the
-    datasets must have the same observation and action spaces.
+    The merged task keeps the first dataset's place and its weight is the sum of theirs; inside
+    it each dataset keeps its share (its weight over the sum), and episodes are drawn by length
+    within a dataset. The datasets must have the same observation and action spaces.
     """
     weights = [1.0] * len(tasks) if weights is None else list(weights)
     if len(weights) != len(tasks):
@@ -158,9 +162,11 @@ def merge_tasks(tasks: list[TaskData], weights: list[float] | None) -> tuple[lis
             if a != b:
                 raise ValueError(f"datasets {first.source} and {task.source} are both {task.name} but their "
                                  f"{what} spaces differ: {a} vs {b}")
+        share = total[task.name] + weight
+        p = np.concatenate([first.episode_p * total[task.name], task.episode_p * weight]) / share
         merged[task.name] = TaskData(task.name, f"{first.source} + {task.source}", first.obs_codec,
-                                     first.act_codec, first.episodes + task.episodes)
-        total[task.name] += weight
+                                     first.act_codec, first.episodes + task.episodes, p)
+        total[task.name] = share
     return list(merged.values()), [total[name] for name in merged]
 
 
@@ -223,7 +229,7 @@ class SequenceSampler:
                 t0 = len(demo.ids) - k if rng.random() < 0.5 else int(rng.integers(len(demo.ids) - k + 1))
                 segments.append((demo, t0, t0 + k))
                 budget -= k
-        episode = task.episodes[rng.choice(len(task.episodes), p=task.lengths / task.lengths.sum())]
+        episode = task.episodes[rng.choice(len(task.episodes), p=task.episode_p)]
         k = min(len(episode.ids), budget)
         t0 = int(rng.integers(len(episode.ids) - k + 1))
         segments.append((episode, t0, t0 + k))

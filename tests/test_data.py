@@ -104,6 +104,9 @@ def test_datasets_of_one_task_merge_with_summed_weights(make_dataset, micro_conf
     assert [t.name for t in tasks] == ["CartPole-v1", "Pendulum-v1"] and weights == [1.5, 2.0]
     assert len(tasks[0].episodes) == 5 and tasks[0].num_steps == cart.num_steps + more.num_steps
     assert tasks[0].source == f"{cart.source} + {more.source}"
+    # inside the task each dataset keeps its weight: 1.0 / 1.5 of draws from the first
+    assert tasks[0].episode_p[:2].sum() == pytest.approx(1.0 / 1.5)
+    np.testing.assert_allclose(tasks[0].episode_p[:2], cart.episode_p / 1.5)
     other = dataclasses.replace(more, obs_codec=pend.obs_codec, act_codec=pend.act_codec)
     with pytest.raises(ValueError, match="are both CartPole-v1 but their observation spaces differ"):
         merge_tasks([cart, other], None)
