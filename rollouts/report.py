@@ -15,7 +15,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from rollouts.evaluate import EvalResults  # noqa: E402
 
-__all__ = ["RESULTS_FILE", "SUMMARY_FILE", "PLOT_FILE", "write_report", "summary_markdown", "plot_scores"]
+__all__ = ["RESULTS_FILE", "SUMMARY_FILE", "PLOT_FILE", "write_report", "summary_markdown", "plot_scores",
+           "demonstrator_table"]
 
 RESULTS_FILE = "results.json"
 SUMMARY_FILE = "summary.md"
@@ -119,3 +120,46 @@ def write_report(results: EvalResults, out: str | Path, meta: dict[str, Any] | N
         "summary": out / SUMMARY_FILE,
         "plot": plot_scores(results, out / PLOT_FILE),
     }
+
+
+def demonstrator_table(results: list[dict[str, Any]]) -> str:
+    """Markdown table of gato-eval results.json contents against each task's demonstrator.
+
+    Per task: raw mean ± std, demonstrator-normalized (score - random) / (demonstrator - random),
+    reference-expert-normalized, and whether it reaches the 0.5 bar of Gato's paper [4.1].
+    """
+    from envs.demonstrators import DEMONSTRATOR_SCORES
+    from envs.scores import reference_for
+
+    lines = ["| task | episodes | mean ± std | demonstrator | random | expert (ref.) | "
+             "demonstrator-normalized | expert-normalized | >= 0.5 of demonstrator |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for run in results:
+        for task in run["tasks"]:
+            ref, demo = reference_for(task["env_id"]), DEMONSTRATOR_SCORES.get(task["env_id"])
+            if task["mean"] is None or ref is None or demo is None:
+                lines.append(f"| {task['env_id']} | {len(task['returns'])} | {task['status']}: "
+                             f"{task['error'] or 'no reference scores'} | | | | | | |")
+                continue
+            by_demo = (task["mean"] - ref.random) / (demo - ref.random)
+            lines.append(
+                f"| {task['env_id']} | {len(task['returns'])} | {task['mean']:.1f} ± {task['std']:.1f} | "
+                f"{demo:.1f} | {ref.random:.1f} | {ref.expert:.1f} | {by_demo:.3f} | "
+                f"{task['normalized']:.3f} | {'yes' if by_demo >= 0.5 else 'no'} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m rollouts.report RESULTS.json...``: print the demonstrator table of eval runs."""
+    import sys
+
+    paths = sys.argv[1:] if argv is None else argv
+    if not paths:
+        print("usage: python -m rollouts.report RESULTS.json [RESULTS.json...]", file=sys.stderr)
+        return 2
+    print(demonstrator_table([json.loads(Path(p).read_text()) for p in paths]), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

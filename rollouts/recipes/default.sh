@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The embedded default checkpoint, end to end: demonstrator datasets -> gato-train -> one DAgger
+# round -> fine-tuning -> 50-episode evaluation -> gato_agent/assets/default. Each step resumes or
+# skips what a previous run of this script finished. From the repository root, after .ci/setup:
+#   bash rollouts/recipes/default.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BIN=.venv/bin
+export OMP_NUM_THREADS=1  # collection and evaluation: one thread per process (see README, Performance)
+
+# 1. Demonstrator datasets. Exploration noise is executed while the clean action is recorded
+#    (DART); episodes below 80% of the demonstrator's score are dropped (as in the paper [3.1]).
+collect() { "$BIN/gato-collect" --no-progress --seed 0 --min-return-fraction 0.8 "$@"; }
+collect --action-noise 0.05 --env ALE/Breakout-v5 --episodes 20 --out data/default/breakout
+collect --action-noise 0.05 --env ALE/Pong-v5 --episodes 12 --out data/default/pong
+collect --action-noise 0.1 --env InvertedPendulum-v5 --episodes 30 --out data/default/invertedpendulum
+collect --action-noise 0.1 --env InvertedDoublePendulum-v5 --episodes 30 --out data/default/inverteddoublependulum
+collect --action-noise 0.1 --env Reacher-v5 --episodes 400 --out data/default/reacher
+collect --action-noise 0.1 --env Hopper-v5 --episodes 50 --out data/default/hopper
+collect --action-noise 0.1 --env HalfCheetah-v5 --episodes 50 --out data/default/halfcheetah
+
+# gato-train on a recipe, resuming its run if one was started.
+train() {
+  local out
+  out=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["out"])' "$1")
+  local resume=()
+  [ -e "$out/latest" ] && resume=(--resume)
+  OMP_NUM_THREADS=2 "$BIN/gato-train" --recipe "$1" --threads 2 --no-progress "${resume[@]}"
+}
+
+# 2. Behaviour cloning on all seven tasks (3000 steps).
+train rollouts/recipes/default.json
+
+# 3. One DAgger round where the first model fell short: its own episodes, labelled by the
+#    demonstrator (no return filter: these are the states the model reaches).
+dagger() { "$BIN/gato-collect" --no-progress --seed 1000 --policy checkpoint:runs/default/step-0003000 --label expert "$@"; }
+dagger --env InvertedDoublePendulum-v5 --episodes 30 --out data/default/inverteddoublependulum-dagger1
+dagger --env Hopper-v5 --episodes 20 --out data/default/hopper-dagger1
+dagger --env HalfCheetah-v5 --episodes 8 --out data/default/halfcheetah-dagger1
+
+# 4. Fine-tuning on demonstrations + DAgger data, MuJoCo-weighted (2400 steps).
+train rollouts/recipes/default-finetune.json
+
+# 5. 50 greedy, prompted episodes per task of the suite.
+RUN=runs/default-finetune
+CKPT="$RUN/$(cat "$RUN/latest")"
+if [ ! -e "$RUN/eval-50/results.json" ]; then
+  rm -rf "$RUN/eval-50.partial"
+  "$BIN/gato-eval" --suite default --checkpoint "$CKPT" --episodes 50 --num-envs 50 \
+      --no-video --no-progress --out "$RUN/eval-50.partial"
+  mv "$RUN/eval-50.partial" "$RUN/eval-50"
+fi
+
+# 6. Ship the weights, config and prompts (not the optimizer state) inside the package.
+rm -rf gato_agent/assets/default
+mkdir -p gato_agent/assets/default
+cp "$CKPT"/{config.json,model.safetensors,prompt-*.safetensors} gato_agent/assets/default/
