@@ -41,15 +41,24 @@ dagger --env HalfCheetah-v5 --episodes 8 --out data/default/halfcheetah-dagger1
 # 4. Fine-tuning on demonstrations + DAgger data, MuJoCo-weighted (2400 steps).
 train rollouts/recipes/default-finetune.json
 
-# 5. 50 greedy, prompted episodes per task of the suite.
+# 5. 50 greedy, prompted episodes per task of the suite, in two processes, and the README's table.
+#    Breakout's episodes are capped at 5000 steps (twice the demonstrator's mean episode length):
+#    a model that never launches the ball otherwise plays each to the 27,000-step limit.
 RUN=runs/default-finetune
 CKPT="$RUN/$(cat "$RUN/latest")"
-if [ ! -e "$RUN/eval-50/results.json" ]; then
-  rm -rf "$RUN/eval-50.partial"
-  "$BIN/gato-eval" --suite default --checkpoint "$CKPT" --episodes 50 --num-envs 50 \
-      --no-video --no-progress --out "$RUN/eval-50.partial"
-  mv "$RUN/eval-50.partial" "$RUN/eval-50"
-fi
+evaluate() {  # evaluate NAME --env ... : into $RUN/eval-50-NAME unless already complete
+  local out="$RUN/eval-50-$1"
+  shift
+  [ -e "$out/results.json" ] && [ ! -e "$out.partial" ] && return 0
+  rm -rf "$out" && touch "$out.partial"
+  "$BIN/gato-eval" "$@" --checkpoint "$CKPT" --episodes 50 --num-envs 50 --no-video --no-progress --out "$out"
+  rm "$out.partial"
+}
+evaluate breakout --env ALE/Breakout-v5 --max-episode-steps 5000 &
+evaluate rest --env ALE/Pong-v5 --env InvertedPendulum-v5 --env InvertedDoublePendulum-v5 --env Reacher-v5 \
+    --env Hopper-v5 --env HalfCheetah-v5
+wait %1
+"$BIN/python" -m rollouts.report "$RUN"/eval-50-{breakout,rest}/results.json | tee "$RUN/table.md"
 
 # 6. Ship the weights, config and prompts (not the optimizer state) inside the package.
 rm -rf gato_agent/assets/default
