@@ -1,7 +1,8 @@
 """Checkpoints: folders with model.safetensors, config.json, one prompt per task, and training state.
 
 config.json holds the GatoConfig, a format version, and the tasks the model was trained for: per
-task its observation and action spaces (Minari's space serialization), the file of its prompt
+task its observation and action spaces (Minari's space serialization, except that a Box whose bounds
+are the same everywhere has them written once: an Atari frame has 100,800), the file of its prompt
 demonstration (a TokenBatch in safetensors) and free-form information (dataset, returns).
 A training run adds trainer.pt (optimizer, schedule, data order and RNG states) for `--resume`.
 
@@ -21,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from gymnasium import spaces
 from minari.serialization import deserialize_space, serialize_space
@@ -125,8 +127,8 @@ def save_checkpoint(
             tensors = {f: getattr(task.prompt, f).cpu().contiguous() for f in _PROMPT_FIELDS}
             _atomic(folder / prompt_file, lambda tmp, t=tensors: save_file(t, tmp))
         meta["tasks"][name] = {
-            "observation_space": serialize_space(task.observation_space),
-            "action_space": serialize_space(task.action_space),
+            "observation_space": _serialize(task.observation_space),
+            "action_space": _serialize(task.action_space),
             "prompt": prompt_file,
             "info": task.info,
         }
@@ -186,7 +188,7 @@ def load_checkpoint(
             tensors = load_file(folder / entry["prompt"], device=str(map_location))
             prompt = TokenBatch(*(tensors[f] for f in _PROMPT_FIELDS))
         tasks[name] = Task(
-            deserialize_space(entry["observation_space"]), deserialize_space(entry["action_space"]),
+            _deserialize(entry["observation_space"]), _deserialize(entry["action_space"]),
             prompt, entry.get("info", {}),
         )
     state_dict = None
@@ -195,6 +197,33 @@ def load_checkpoint(
             raise FileNotFoundError(f"{folder} holds no training state ({TRAINER_FILE}): it cannot be resumed")
         state_dict = torch.load(folder / TRAINER_FILE, map_location=map_location, weights_only=True)
     return Checkpoint(folder, model, tasks, state_dict)
+
+
+def _serialize(space: spaces.Space) -> str:
+    """Minari's JSON for `space`, with Box bounds that are the same everywhere as one number."""
+    return json.dumps(_box_bounds(serialize_space(space, to_string=False), compact=True))
+
+
+def _deserialize(text: str) -> spaces.Space:
+    """Inverse of `_serialize`; also reads Minari's own form (every bound written out)."""
+    return deserialize_space(_box_bounds(json.loads(text), compact=False))
+
+
+def _box_bounds(entry: Any, compact: bool) -> Any:
+    """Minari's space dict with each Box's uniform bounds made one number (compact) or full arrays."""
+    if isinstance(entry, list):
+        return [_box_bounds(e, compact) for e in entry]
+    if not isinstance(entry, dict):
+        return entry
+    entry = {k: _box_bounds(v, compact) for k, v in entry.items()}
+    if entry.get("type") == "Box":
+        for key in ("low", "high"):
+            bound = np.asarray(entry[key])
+            if compact and bound.size and np.all(bound == bound.flat[0]):
+                entry[key] = bound.flat[0].item()
+            elif not compact and bound.ndim == 0:
+                entry[key] = np.full(entry["shape"], bound, dtype=entry["dtype"])
+    return entry
 
 
 def _file_name(task: str) -> str:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 from gymnasium import spaces
+from minari.serialization import serialize_space
 
 from gato_agent import Gato, GatoAgent
 from gato_agent import checkpoint
@@ -146,3 +147,16 @@ def test_saving_again_replaces_files_and_leaves_no_temporaries(saved, micro_conf
     loaded = load_checkpoint(path)
     assert list(loaded.tasks) == ["other"] and loaded.tasks["other"].prompt is None
     assert torch.equal(loaded.model.tokens.weight, other.model.tokens.weight)
+
+
+def test_uniform_box_bounds_are_written_once_and_read_back_equal(tmp_path, micro_config):
+    frame = spaces.Box(0, 255, (210, 160, 3), np.uint8)
+    mixed = spaces.Dict({"pixels": frame, "state": spaces.Box(np.array([-1.0, 0.0]), np.array([1.0, np.inf]), dtype=np.float64)})
+    tasks = {"frame": Task(frame, spaces.Discrete(4)), "mixed": Task(mixed, OBS)}
+    save_checkpoint(tmp_path, Gato(micro_config), tasks)
+    assert (tmp_path / "config.json").stat().st_size < 10_000  # 100,800 bounds each way, written once
+    loaded = load_checkpoint(tmp_path).tasks
+    assert loaded["frame"].observation_space == frame
+    assert loaded["mixed"].observation_space == mixed
+    assert loaded["mixed"].action_space == OBS
+    assert checkpoint._deserialize(serialize_space(frame)) == frame  # Minari's full form still reads
