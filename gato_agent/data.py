@@ -178,9 +178,10 @@ class Batch:
     targets: Tensor  # (B, L) long; the action token at each position, -1 where there is none
     lo: Tensor  # (B, L) long; first legal id of each action token
     hi: Tensor  # (B, L) long; one past the last legal id
+    task: Tensor  # (B,) long; each sequence's task, as an index into the sampler's tasks
 
     def to(self, device: torch.device | str) -> Batch:
-        return Batch(self.tokens.to(device), self.targets.to(device), self.lo.to(device), self.hi.to(device))
+        return Batch(self.tokens.to(device), self.targets.to(device), self.lo.to(device), self.hi.to(device), self.task.to(device))
 
 
 class SequenceSampler:
@@ -215,11 +216,14 @@ class SequenceSampler:
     def sample(self, batch_size: int) -> Batch:
         rows = [self._sequence() for _ in range(batch_size)]
         tokens = TokenBatch.join([r[0] for r in rows], 0)
-        return Batch(tokens, *(torch.cat([r[i] for r in rows]) for i in (1, 2, 3)))
+        task = torch.tensor([r[4] for r in rows])  # (B,)
+        return Batch(tokens, *(torch.cat([r[i] for r in rows]) for i in (1, 2, 3)), task)
 
     def _sequence(self):
+        """One sequence: its TokenBatch (1, L), targets, lo, hi (1, L) and its task's index."""
         rng = self.rng
-        task = self.tasks[rng.choice(len(self.tasks), p=self.weights)]
+        index = int(rng.choice(len(self.tasks), p=self.weights))
+        task = self.tasks[index]
         budget = self.context_length // task.step_tokens  # whole timesteps that fit
         segments = []
         if rng.random() < self.prompt_prob:  # a demonstration of the same task first [2.3]
@@ -233,5 +237,5 @@ class SequenceSampler:
         k = min(len(episode.ids), budget)
         t0 = int(rng.integers(len(episode.ids) - k + 1))
         segments.append((episode, t0, t0 + k))
-        return task._tokens(segments, self.context_length)
+        return *task._tokens(segments, self.context_length), index
 

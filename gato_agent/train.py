@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import numpy as np
 import torch
@@ -39,7 +39,7 @@ from gato_agent.config import PRESETS, GatoConfig
 from gato_agent.data import Batch, SequenceSampler, TaskData, load_task, merge_tasks
 from gato_agent.model import Gato
 
-__all__ = ["TrainConfig", "TrainResult", "train", "action_loss", "main"]
+__all__ = ["TrainConfig", "TrainResult", "ActionLoss", "train", "action_loss", "main"]
 
 
 @dataclass
@@ -121,12 +121,21 @@ class TrainConfig:
         return cls(**values)
 
 
-def action_loss(model: Gato, hidden: Tensor, batch: Batch) -> tuple[Tensor, Tensor]:
+class ActionLoss(NamedTuple):
+    """The action cross-entropy of a batch, and per action token what per-task logs need."""
+
+    loss: Tensor  # () mean over the batch's action tokens
+    accuracy: Tensor  # () share of action tokens whose greedy prediction is right
+    token_loss: Tensor  # (N,) each action token's cross-entropy
+    correct: Tensor  # (N,) bool; greedy prediction right
+    row: Tensor  # (N,) long; the batch row each action token is in
+
+
+def action_loss(model: Gato, hidden: Tensor, batch: Batch) -> ActionLoss:
     """Cross-entropy of each action token given the tokens before it, over its legal ids [2.3].
 
     hidden: (B, L, D). Only positions that precede an action token get logits, and only over the
     control ids (discrete values and continuous bins); ids outside a token's [lo, hi) are masked.
-    Returns the mean loss and the accuracy of greedy prediction.
     """
     c = model.config
     where = batch.targets[:, 1:] >= 0  # (B, L-1): position t predicts token t+1
@@ -140,9 +149,10 @@ def action_loss(model: Gato, hidden: Tensor, batch: Batch) -> tuple[Tensor, Tens
     legal = (index >= to_control(lo)[:, None]) & (index < to_control(hi - 1)[:, None] + 1)
     logits = logits.masked_fill(~legal, float("-inf"))
     target = to_control(targets)
-    loss = F.cross_entropy(logits.float(), target)
-    accuracy = (logits.argmax(-1) == target).float().mean()
-    return loss, accuracy
+    token_loss = F.cross_entropy(logits.float(), target, reduction="none")
+    correct = logits.argmax(-1) == target
+    row = where.nonzero()[:, 0]
+    return ActionLoss(token_loss.mean(), correct.float().mean(), token_loss, correct, row)
 
 
 def learning_rate(cfg: TrainConfig, step: int) -> float:
@@ -261,21 +271,22 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     if env.main:
         out.mkdir(parents=True, exist_ok=True)
         (out / "train_config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2, default=str) + "\n")
-    log = _Log(out, env.main, cfg.progress, step, cfg.steps)
+    log = _Log(out, env.main, cfg.progress, step, cfg.steps, names)
     try:
         while step < cfg.steps:
             started = time.perf_counter()
             batch = sampler.sample(cfg.batch_size).to(env.device)
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(cfg, step)
-            loss, accuracy = action_loss(model, net(batch.tokens), batch)
+            result = action_loss(model, net(batch.tokens), batch)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            result.loss.backward()
             grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             optimizer.step()
             step += 1
             tokens = int((batch.tokens.ids.shape[0] * batch.tokens.ids.shape[1])) * env.world
-            log.step(step, loss.item(), accuracy.item(), grad_norm.item(), optimizer.param_groups[0]["lr"],
+            log.tasks(batch.task[result.row], result.token_loss.detach(), result.correct)
+            log.step(step, result.loss.item(), result.accuracy.item(), grad_norm.item(), optimizer.param_groups[0]["lr"],
                      tokens / (time.perf_counter() - started), cfg.log_every)
             if step % cfg.checkpoint_every == 0 or step == cfg.steps:
                 _save(out, model, task_meta, optimizer, sampler, env, step, names, cfg.keep_checkpoints)
@@ -321,16 +332,29 @@ def _plain(state: Any) -> Any:
 
 
 class _Log:
-    """tqdm bar, metrics.jsonl and the loss curve, on rank 0 only."""
+    """tqdm bar, metrics.jsonl and the loss curves, on rank 0 only.
 
-    def __init__(self, out: Path, main: bool, progress: bool, step: int, steps: int):
+    Each metrics row holds the step's loss and accuracy and, per task, the loss and accuracy over
+    all of rank 0's action tokens of that task since the previous row (`task_loss`,
+    `task_accuracy`; a task drawn in none of those batches is left out).
+    """
+
+    def __init__(self, out: Path, main: bool, progress: bool, step: int, steps: int, names: list[str]):
         self.main = main
         self.path = out / "metrics.jsonl"
+        self.names = names
+        self.sums = torch.zeros(3, len(names), dtype=torch.float64)  # (loss, correct, tokens) per task
         self.bar = None
         if main and progress:
             from tqdm import tqdm
 
             self.bar = tqdm(total=steps, initial=step, desc="gato-train", dynamic_ncols=True)
+
+    def tasks(self, task: Tensor, token_loss: Tensor, correct: Tensor) -> None:
+        """Add one batch's action tokens: task, token_loss, correct (N,)."""
+        if self.main:
+            for k, value in enumerate((token_loss, correct, torch.ones_like(token_loss))):
+                self.sums[k].index_add_(0, task.cpu(), value.detach().cpu().double())
 
     def step(self, step: int, loss: float, accuracy: float, grad_norm: float, lr: float, tokens_per_s: float, every: int) -> None:
         if not self.main:
@@ -339,9 +363,14 @@ class _Log:
             self.bar.update(1)
             self.bar.set_postfix(loss=f"{loss:.4f}", tok_s=f"{tokens_per_s:.0f}", refresh=False)
         if step % every == 0:
-            self.record(step, {"loss": loss, "accuracy": accuracy, "grad_norm": grad_norm, "lr": lr, "tokens_per_s": tokens_per_s})
+            loss_sum, correct, count = self.sums
+            seen = [i for i in range(len(self.names)) if count[i] > 0]
+            self.record(step, {"loss": loss, "accuracy": accuracy, "grad_norm": grad_norm, "lr": lr, "tokens_per_s": tokens_per_s,
+                               "task_loss": {self.names[i]: (loss_sum[i] / count[i]).item() for i in seen},
+                               "task_accuracy": {self.names[i]: (correct[i] / count[i]).item() for i in seen}})
+            self.sums.zero_()
 
-    def record(self, step: int, values: dict[str, float]) -> None:
+    def record(self, step: int, values: dict[str, Any]) -> None:
         if self.main:
             with self.path.open("a") as f:
                 f.write(json.dumps({"step": step, "time": time.time(), **values}) + "\n")
@@ -356,7 +385,8 @@ class _Log:
 
 
 def plot_loss(metrics: Path, png: Path) -> None:
-    """The loss curve of a metrics.jsonl, as a PNG."""
+    """The loss curves of a metrics.jsonl, as a PNG: all tasks, and each task's (averaged over
+    runs of about 1% of the rows, as one row holds few of a task's tokens)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -366,8 +396,18 @@ def plot_loss(metrics: Path, png: Path) -> None:
     rows = [r for r in rows if "loss" in r]
     if not rows:
         return
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot([r["step"] for r in rows], [r["loss"] for r in rows])
+    names = list(dict.fromkeys(name for r in rows for name in r.get("task_loss", {})))
+    fig, ax = plt.subplots(figsize=(7, 4) if len(names) > 1 else (6, 3.5))
+    ax.plot([r["step"] for r in rows], [r["loss"] for r in rows], color="0.6", lw=0.8, label="all tasks")
+    group = max(1, len(rows) // 100)
+    for name in names if len(names) > 1 else []:
+        points = [(r["step"], r["task_loss"][name]) for r in rows if name in r.get("task_loss", {})]
+        steps, losses = (np.array(v) for v in zip(*points))
+        k = min(group, len(points))
+        n = len(points) // k * k
+        ax.plot(steps[:n].reshape(-1, k).mean(1), losses[:n].reshape(-1, k).mean(1), lw=1.2, label=name)
+    if len(names) > 1:
+        ax.legend(fontsize=7, loc="upper right")
     ax.set_xlabel("step")
     ax.set_ylabel("action cross-entropy")
     ax.set_yscale("log")

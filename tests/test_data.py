@@ -90,8 +90,9 @@ def test_tasks_are_mixed_by_weight(make_dataset, micro_config):
     pend = load_task(make_dataset("Pendulum-v1", lambda o: np.array([0.5], np.float32), episodes=2, max_steps=20), micro_config)
     sampler = SequenceSampler([cart, pend], [3.0, 1.0], 64, seed=0, prompt_prob=0.0)
     batch = sampler.sample(200)
-    continuous = (batch.lo >= micro_config.continuous_offset).any(1).float().mean().item()
-    assert 0.15 < continuous < 0.35
+    continuous = (batch.lo >= micro_config.continuous_offset).any(1)  # (B,) the Pendulum rows
+    assert 0.15 < continuous.float().mean().item() < 0.35
+    assert torch.equal(batch.task, continuous.long())  # each row says which task it is from
     with pytest.raises(ValueError, match="one non-negative weight per task"):
         SequenceSampler([cart, pend], [1.0], 64, seed=0)
 

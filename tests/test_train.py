@@ -44,8 +44,10 @@ def test_overfitting_two_episodes_reproduces_the_demonstrator(env_id, policy, ma
     path = make_dataset(env_id, policy, episodes=2, max_steps=16)
     cfg = run_cfg(tmp_path / "run", [path], micro_json, steps=250, warmup_steps=20, prompt_prob=0.0, checkpoint_every=250)
     result = train(cfg)
-    losses = [json.loads(line)["loss"] for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    losses = [r["loss"] for r in rows]
     assert losses[0] > 0.5 and np.mean(losses[-10:]) < 0.05
+    assert all(r["task_loss"] == {env_id: pytest.approx(r["loss"], rel=1e-5)} for r in rows)  # one task, one step per row
     assert (tmp_path / "run" / "loss.png").stat().st_size > 0
     # the agent, fed the recorded observations, takes the recorded actions
     import minari
@@ -117,6 +119,9 @@ def test_checkpoints_carry_tasks_with_prompts(make_dataset, micro_json, tmp_path
     assert ckpt.trainer_state["step"] == 3 and ckpt.trainer_state["tasks"] == ["CartPole-v1", "Pendulum-v1"]
     agent = GatoAgent.from_pretrained(tmp_path / "run", task="Pendulum-v1")
     assert agent.prompt is not None and agent.action_space.shape == (1,)
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert set().union(*(r["task_loss"] for r in rows)) == {"CartPole-v1", "Pendulum-v1"}
+    assert all(0 <= a <= 1 for r in rows for a in r["task_accuracy"].values())
 
 
 def test_mismatched_runs_and_inputs_are_clear_errors(make_dataset, micro_json, tmp_path, capsys):
@@ -153,7 +158,7 @@ def test_loss_covers_only_legal_ids_and_schedule_shape(make_dataset, micro_confi
     model = Gato(micro_config)
     with torch.no_grad():
         model.tokens.weight[2:] += 100.0  # illegal ids score far higher: they must not matter
-        loss, _ = action_loss(model, model(batch.tokens), batch)
+        loss = action_loss(model, model(batch.tokens), batch).loss
     assert loss < 10  # a 2-way choice; with the illegal ids counted it would be ~100
     cfg = TrainConfig(lr=1.0, warmup_steps=10, steps=110, min_lr_ratio=0.1)
     assert learning_rate(cfg, 0) == pytest.approx(0.1) and learning_rate(cfg, 9) == pytest.approx(1.0)
