@@ -40,6 +40,8 @@ WEIGHTS_FILE = "model.safetensors"
 TRAINER_FILE = "trainer.pt"
 LATEST_FILE = "latest"
 _PROMPT_FIELDS = ("ids", "local_pos", "patch_mask", "patches", "patch_idx")
+_UMASK = os.umask(0o022)  # reading the umask means setting it: put it straight back
+os.umask(_UMASK)
 
 
 @dataclass
@@ -265,9 +267,12 @@ def _check_state(model: Gato, state: dict[str, torch.Tensor], folder: Path) -> N
 
 
 def _atomic(target: Path, write: Callable[[str], Any]) -> None:
+    """`write(tmp)`, then rename tmp to `target`, with the permissions of a file made by open()
+    (safetensors and torch.save leave theirs readable by the owner alone)."""
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
         write(str(tmp))
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, target)
     finally:
         if tmp.exists():

@@ -160,3 +160,10 @@ def test_uniform_box_bounds_are_written_once_and_read_back_equal(tmp_path, micro
     assert loaded["mixed"].observation_space == mixed
     assert loaded["mixed"].action_space == OBS
     assert checkpoint._deserialize(serialize_space(frame)) == frame  # Minari's full form still reads
+
+
+def test_saved_files_have_the_permissions_of_ordinary_files(saved, tmp_path):
+    _, path = saved
+    (tmp_path / "plain").write_text("")
+    plain = (tmp_path / "plain").stat().st_mode & 0o777
+    assert {f.name: f.stat().st_mode & 0o777 for f in path.iterdir()} == {f.name: plain for f in path.iterdir()}
