@@ -386,7 +386,7 @@ class _Log:
 
 def plot_loss(metrics: Path, png: Path) -> None:
     """The loss curves of a metrics.jsonl, as a PNG: all tasks, and each task's (averaged over
-    runs of about 1% of the rows, as one row holds few of a task's tokens)."""
+    runs of about 2% of the rows, as one row holds few of a task's tokens)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -397,9 +397,9 @@ def plot_loss(metrics: Path, png: Path) -> None:
     if not rows:
         return
     names = list(dict.fromkeys(name for r in rows for name in r.get("task_loss", {})))
-    fig, ax = plt.subplots(figsize=(7, 4) if len(names) > 1 else (6, 3.5))
+    fig, ax = plt.subplots(figsize=(8.5, 4) if len(names) > 1 else (6, 3.5))
     ax.plot([r["step"] for r in rows], [r["loss"] for r in rows], color="0.6", lw=0.8, label="all tasks")
-    group = max(1, len(rows) // 100)
+    group = max(1, len(rows) // 50)
     for name in names if len(names) > 1 else []:
         points = [(r["step"], r["task_loss"][name]) for r in rows if name in r.get("task_loss", {})]
         steps, losses = (np.array(v) for v in zip(*points))
@@ -407,7 +407,7 @@ def plot_loss(metrics: Path, png: Path) -> None:
         n = len(points) // k * k
         ax.plot(steps[:n].reshape(-1, k).mean(1), losses[:n].reshape(-1, k).mean(1), lw=1.2, label=name)
     if len(names) > 1:
-        ax.legend(fontsize=7, loc="upper right")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_xlabel("step")
     ax.set_ylabel("action cross-entropy")
     ax.set_yscale("log")
