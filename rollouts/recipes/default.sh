@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The embedded default checkpoint, end to end: demonstrator datasets -> gato-train -> one DAgger
-# round -> fine-tuning -> 50-episode evaluation -> gato_agent/assets/default. Each step resumes or
+# The embedded default checkpoint, end to end: demonstrator datasets -> gato-train -> two rounds of
+# DAgger and fine-tuning -> 50-episode evaluation -> gato_agent/assets/default. Each step resumes or
 # skips what a previous run of this script finished. From the repository root, after .ci/setup:
 #   bash rollouts/recipes/default.sh
 set -euo pipefail
@@ -31,20 +31,27 @@ train() {
 # 2. Behaviour cloning on all seven tasks (3000 steps).
 train rollouts/recipes/default.json
 
-# 3. One DAgger round where the first model fell short: its own episodes, labelled by the
-#    demonstrator (no return filter: these are the states the model reaches).
-dagger() { "$BIN/gato-collect" --no-progress --seed 1000 --policy checkpoint:runs/default/step-0003000 --label expert "$@"; }
-dagger --env InvertedDoublePendulum-v5 --episodes 30 --out data/default/inverteddoublependulum-dagger1
-dagger --env Hopper-v5 --episodes 20 --out data/default/hopper-dagger1
-dagger --env HalfCheetah-v5 --episodes 8 --out data/default/halfcheetah-dagger1
+# 3. DAgger where the model falls short: its own episodes, labelled by the demonstrator (no return
+#    filter: these are the states the model reaches). dagger ROUND SEED CHECKPOINT.
+dagger() {
+  local round=$1 seed=$2 policy=$3 env out
+  for env in InvertedDoublePendulum:30 Hopper:20 HalfCheetah:8; do
+    out="data/default/$(echo "${env%%:*}" | tr 'A-Z' 'a-z')-dagger$round"
+    "$BIN/gato-collect" --no-progress --seed "$seed" --policy "checkpoint:$policy" --label expert \
+        --env "${env%%:*}-v5" --episodes "${env##*:}" --out "$out"
+  done
+}
+dagger 1 1000 runs/default/step-0003000
 
-# 4. Fine-tuning on demonstrations + DAgger data, MuJoCo-weighted (2400 steps).
+# 4. Fine-tuning on demonstrations + DAgger data, MuJoCo-weighted (2400 steps), then a second round.
 train rollouts/recipes/default-finetune.json
+dagger 2 2000 runs/default-finetune/step-0002400
+train rollouts/recipes/default-finetune2.json
 
 # 5. 50 greedy, prompted episodes per task of the suite, in two processes, and the README's table.
 #    Breakout's episodes are capped at 5000 steps (twice the demonstrator's mean episode length):
 #    a model that never launches the ball otherwise plays each to the 27,000-step limit.
-RUN=runs/default-finetune
+RUN=runs/default-finetune2
 CKPT="$RUN/$(cat "$RUN/latest")"
 evaluate() {  # evaluate NAME --env ... : into $RUN/eval-50-NAME unless already complete
   local out="$RUN/eval-50-$1"
