@@ -208,8 +208,12 @@ class _Distributed:
         dist.all_gather_object(out, value)
         return out
 
-    def close(self) -> None:
+    def close(self, finished: bool) -> None:
+        """Leave the process group; after a finished run all ranks first wait for each other, so
+        none tears gloo down while another still works (seen to abort the early rank)."""
         if self.world > 1:
+            if finished:
+                dist.barrier()
             dist.destroy_process_group()
 
 
@@ -272,6 +276,7 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
         out.mkdir(parents=True, exist_ok=True)
         (out / "train_config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2, default=str) + "\n")
     log = _Log(out, env.main, cfg.progress, step, cfg.steps, names)
+    finished = False
     try:
         while step < cfg.steps:
             started = time.perf_counter()
@@ -294,9 +299,10 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
                 model.eval()
                 log.record(step, evaluate(model, task_meta, cfg, step))
                 model.train()
+        finished = True
     finally:
         log.close()
-        env.close()
+        env.close(finished)
     return TrainResult(model, out / f"step-{step:07d}", step)
 
 
