@@ -290,7 +290,7 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
             optimizer.step()
             step += 1
             tokens = int((batch.tokens.ids.shape[0] * batch.tokens.ids.shape[1])) * env.world
-            log.tasks(batch.task[result.row], result.token_loss.detach(), result.correct)
+            log.tasks(batch.task[result.row], result.token_loss, result.correct)
             log.step(step, result.loss.item(), result.accuracy.item(), grad_norm.item(), optimizer.param_groups[0]["lr"],
                      tokens / (time.perf_counter() - started), cfg.log_every)
             if step % cfg.checkpoint_every == 0 or step == cfg.steps:
