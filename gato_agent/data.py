@@ -29,9 +29,21 @@ __all__ = ["Episode", "TaskData", "Batch", "SequenceSampler", "load_task", "merg
 
 @dataclass
 class Episode:
-    ids: np.ndarray  # (T, step_tokens) int32; patch slots hold 0
+    ids: np.ndarray  # (T, step_tokens) int32; patch slots hold 0; action slots hold the labels
     images: np.ndarray  # (T, num_images, C, H, W) uint8, resized to the model's image size
     ret: float  # the episode's return
+    executed: np.ndarray | None = None  # (T, action tokens) int32: the actions env.step received
+    # where they may differ from the labels (DAgger, DART); None: the labels were executed
+
+    def inputs(self, t0: int, t1: int) -> np.ndarray:
+        """Steps [t0, t1) as the model reads them, (t1 - t0, step_tokens): the executed actions in
+        the action slots, so the history is the one the acting policy saw."""
+        ids = self.ids[t0:t1]
+        if self.executed is None:
+            return ids
+        ids = ids.copy()
+        ids[:, ids.shape[1] - self.executed.shape[1]:] = self.executed[t0:t1]
+        return ids
 
 
 @dataclass
@@ -75,8 +87,10 @@ class TaskData:
         """Concatenated segments padded to `length`: TokenBatch (1, length), targets, lo, hi (1, length)."""
         steps = sum(t1 - t0 for _, t0, t1 in segments)
         used = steps * self.step_tokens
-        ids = np.zeros(length, dtype=np.int64)
-        ids[:used] = np.concatenate([e.ids[t0:t1].reshape(-1) for e, t0, t1 in segments])
+        ids = np.zeros(length, dtype=np.int64)  # model inputs
+        ids[:used] = np.concatenate([e.inputs(t0, t1).reshape(-1) for e, t0, t1 in segments])
+        labels = np.zeros(length, dtype=np.int64)
+        labels[:used] = np.concatenate([e.ids[t0:t1].reshape(-1) for e, t0, t1 in segments])
         pad = lambda a, fill: np.concatenate([np.tile(a, steps), np.full(length - used, fill, dtype=a.dtype)])
         is_action = pad(self.is_action, False)
         images = np.concatenate([e.images[t0:t1] for e, t0, t1 in segments]).reshape(-1, *segments[0][0].images.shape[2:])
@@ -88,7 +102,7 @@ class TaskData:
             patches,
             self.obs_codec.patch_idx[: self.obs_codec.num_patches].repeat(steps),
         )
-        targets = torch.from_numpy(np.where(is_action, ids, -1))[None]
+        targets = torch.from_numpy(np.where(is_action, labels, -1))[None]
         return tokens, targets, torch.from_numpy(pad(self.lo, 0))[None], torch.from_numpy(pad(self.hi, 0))[None]
 
 
@@ -112,8 +126,16 @@ def open_minari(source: str | os.PathLike):
         ) from None
 
 
-def load_task(source: str | os.PathLike, config: GatoConfig, name: str | None = None) -> TaskData:
-    """Load and tokenize every episode of a Minari dataset as one task."""
+def load_task(
+    source: str | os.PathLike, config: GatoConfig, name: str | None = None, executed_actions: bool = True
+) -> TaskData:
+    """Load and tokenize every episode of a Minari dataset as one task.
+
+    The recorded actions are the training targets. Where an episode also records the actions that
+    were executed (``infos["executed_action"]``, as gato-collect writes under --label and
+    --action-noise) and `executed_actions` is true, those are the history the model reads:
+    at run time the agent's context holds its own actions, not a demonstrator's.
+    """
     dataset = open_minari(source)
     env_spec = dataset.spec.env_spec
     task = name or (env_spec.id if env_spec is not None else dataset.spec.dataset_id)
@@ -131,7 +153,13 @@ def load_task(source: str | os.PathLike, config: GatoConfig, name: str | None = 
         act_ids = act_codec.encode(ep.actions, steps)
         sep = torch.full((steps, 1), config.separator_id, dtype=torch.long)
         ids = torch.cat([obs_ids, sep, act_ids], 1).to(torch.int32).numpy()
-        episodes.append(Episode(ids, images.numpy(), float(np.sum(ep.rewards))))
+        executed = (ep.infos or {}).get("executed_action") if executed_actions else None
+        if executed is not None:
+            if len(executed) != steps:
+                raise ValueError(f"dataset {source} ({task}), episode {ep.id}: {len(executed)} executed actions "
+                                 f"for {steps} steps (infos['executed_action'] must align with the actions)")
+            executed = act_codec.encode(executed, steps).to(torch.int32).numpy()
+        episodes.append(Episode(ids, images.numpy(), float(np.sum(ep.rewards)), executed))
     if not episodes:
         raise ValueError(f"dataset {source} ({task}) has no episodes with at least one step")
     data = TaskData(task, str(source), obs_codec, act_codec, episodes)

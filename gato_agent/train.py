@@ -85,6 +85,10 @@ class TrainConfig:
     """Clip the global gradient norm to this."""
     prompt_prob: float = 0.25
     """Share of sequences prefixed with a demonstration of the same task [2.3]."""
+    executed_actions: bool = True
+    """Where a dataset records the executed actions beside the labels (gato-collect --label,
+    --action-noise), feed the executed ones as the model's history and train on the labels; false:
+    the labels are both history and targets."""
     seed: int = 0
     """Seeds the model init, the data order and the patch-position sampling."""
     checkpoint_every: int = 1000
@@ -252,7 +256,7 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
         model, config = ckpt.model, ckpt.model.config
         resume_state = ckpt.trainer_state
         step = int(resume_state["step"])
-    tasks, weights = merge_tasks([load_task(path, config) for path in cfg.dataset], cfg.weight)
+    tasks, weights = merge_tasks([load_task(path, config, executed_actions=cfg.executed_actions) for path in cfg.dataset], cfg.weight)
     names = [t.name for t in tasks]
     if resume_state is not None and resume_state["tasks"] != names:
         raise ValueError(f"--resume: the run was trained on tasks {resume_state['tasks']}, not {names}")

@@ -14,7 +14,10 @@ of a SIGKILL. Instead ``--out`` holds two things:
 ``episodes/`` (the journal, the source of truth)
     one small HDF5 file per finished episode, in exactly the group layout Minari uses for an
     episode (observations T+1, actions, rewards, terminations, truncations; the seed as an
-    attribute). Each is written under a temporary name, fsynced and renamed, so after any crash a
+    attribute). When the executed action can differ from the recorded one (``--label``,
+    ``--action-noise``), ``infos/executed_action`` holds what ``env.step`` received, aligned with
+    ``actions`` (T rows): gato-train feeds it as the history the policy saw and trains on the label.
+    Each is written under a temporary name, fsynced and renamed, so after any crash a
     file either is a complete episode or does not exist. Episodes that the return filter drops
     leave a small ``.dropped.json`` record instead, so that a rerun continues the same seed
     sequence. File ``i`` always holds the episode reset with seed ``--seed + i``.
@@ -95,7 +98,8 @@ class CollectConfig:
     label: str | None = None
     """The policy whose action is recorded (same forms as --policy); default: the acting policy.
     ``--policy checkpoint:PATH --label expert`` records the demonstrator's action in the states the
-    checkpoint reaches (DAgger, Ross et al. 2011)."""
+    checkpoint reaches (DAgger, Ross et al. 2011). The executed action is kept beside the label
+    (``infos/executed_action``), so that training conditions on the actions the policy really took."""
     episodes: int = 10
     """Number of episodes to keep (episodes dropped by the return filter do not count)."""
     min_return: float | None = None
@@ -258,7 +262,7 @@ class _Episode:
     """One episode being recorded; image frames are compressed in the background as they come."""
 
     def __init__(self, seed: int, obs: Any, obs_space: spaces.Space,
-                 pool: ThreadPoolExecutor) -> None:
+                 pool: ThreadPoolExecutor, record_executed: bool = False) -> None:
         self.seed = seed
         self.image = _is_image(obs_space)
         self.obs_space = obs_space
@@ -266,7 +270,8 @@ class _Episode:
         self.chunks: list[Future[bytes]] = []  # compressed image chunks, in order
         self.pending: list[np.ndarray] = []  # image frames not yet in a chunk
         self.observations: list[Any] = []  # non-image observations
-        self.actions: list[Any] = []
+        self.actions: list[Any] = []  # the recorded (label) actions
+        self.executed: list[Any] | None = [] if record_executed else None  # what env.step got
         self.rewards: list[float] = []
         self.terminations: list[bool] = []
         self.truncations: list[bool] = []
@@ -289,8 +294,10 @@ class _Episode:
         self.chunks.append(self.pool.submit(zlib.compress, block.tobytes(), GZIP_LEVEL))
 
     def add_step(self, action: Any, reward: float, terminated: bool, truncated: bool,
-                 obs: Any) -> None:
+                 obs: Any, executed: Any = None) -> None:
         self.actions.append(action)
+        if self.executed is not None:
+            self.executed.append(executed)
         self.rewards.append(float(reward))
         self.terminations.append(bool(terminated))
         self.truncations.append(bool(truncated))
@@ -323,9 +330,11 @@ class _Episode:
                     d.id.write_direct_chunk(offset, chunk.result())
             else:
                 g.create_dataset("observations", data=np.stack(self.observations))
-            actions = np.asarray(self.actions, dtype=action_space.dtype)
-            g.create_dataset("actions",
-                             data=actions.reshape(len(self.actions), *action_space.shape))
+            shape = (len(self.actions), *action_space.shape)
+            g.create_dataset("actions", data=np.asarray(self.actions, dtype=action_space.dtype).reshape(shape))
+            if self.executed is not None:
+                executed = np.asarray(self.executed, dtype=action_space.dtype).reshape(shape)
+                g.create_group("infos").create_dataset("executed_action", data=executed)
             g.create_dataset("rewards", data=np.asarray(self.rewards, dtype=np.float64))
             g.create_dataset("terminations", data=np.asarray(self.terminations))
             g.create_dataset("truncations", data=np.asarray(self.truncations))
@@ -599,7 +608,8 @@ def collect(cfg: CollectConfig) -> CollectResult:
             if labeler is not None:
                 labeler.reset()
             noise = np.random.default_rng([seed, 1])
-            episode = _Episode(seed, obs, env.observation_space, pool)
+            episode = _Episode(seed, obs, env.observation_space, pool,
+                               record_executed=labeler is not None or bool(cfg.action_noise))
             def where() -> str:
                 return (f"policy {cfg.policy!r}, episode {index} (seed {seed}), "
                         f"step {len(episode.rewards)}")
@@ -610,7 +620,7 @@ def collect(cfg: CollectConfig) -> CollectResult:
                 if cfg.action_noise:
                     action = perturb(action, env.action_space, cfg.action_noise, noise)
                 obs, reward, terminated, truncated, _ = env.step(action)
-                episode.add_step(label, reward, terminated, truncated, obs)
+                episode.add_step(label, reward, terminated, truncated, obs, executed=action)
                 if terminated or truncated:
                     break
             steps_run += len(episode.rewards)

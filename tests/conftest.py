@@ -2,6 +2,7 @@
 
 import os
 
+import numpy as np
 import pytest
 import torch
 
@@ -25,6 +26,8 @@ def make_dataset(tmp_path, monkeypatch):
     """Record episodes of a real env under a policy as a Minari dataset; returns its folder.
 
     make_dataset(env_id, policy, episodes, max_steps, seed=0) -> Path; policy(obs) -> action.
+    With `executed=f`, f(obs) is the action stepped and `policy`'s the one recorded as the label
+    (both kept, the executed ones in infos["executed_action"], as gato-collect --label does).
     """
     import warnings
 
@@ -35,20 +38,23 @@ def make_dataset(tmp_path, monkeypatch):
     root = tmp_path / "minari"
     monkeypatch.setenv("MINARI_DATASETS_PATH", str(root))
 
-    def make(env_id, policy, episodes, max_steps, seed=0, name=None):
+    def make(env_id, policy, episodes, max_steps, seed=0, name=None, executed=None):
         env = gym.make(env_id, max_episode_steps=max_steps)
         buffers = []
         for i in range(episodes):
             obs, _ = env.reset(seed=seed + i)
             b = dict(observations=[obs], actions=[], rewards=[], terminations=[], truncations=[])
+            stepped = []
             while True:
                 action = policy(obs)
-                obs, reward, terminated, truncated, _ = env.step(action)
+                stepped.append(action if executed is None else executed(obs))
+                obs, reward, terminated, truncated, _ = env.step(stepped[-1])
                 for key, value in zip(b, (obs, action, reward, terminated, truncated)):
                     b[key].append(value)
                 if terminated or truncated:
                     break
-            buffers.append(EpisodeBuffer(id=i, seed=seed + i, **b))
+            infos = None if executed is None else {"executed_action": np.asarray(stepped)}
+            buffers.append(EpisodeBuffer(id=i, seed=seed + i, infos=infos, **b))
         dataset_id = name or f"{env_id.split('/')[-1].lower()}-s{seed}-v0"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

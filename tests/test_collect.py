@@ -137,6 +137,12 @@ def test_label_records_another_policys_action_in_the_visited_states(tmp_path):
         assert len(episode.actions) < 200
         labels = np.stack([demo.act(o, env) for o in episode.observations[:-1]])
         np.testing.assert_allclose(episode.actions, labels, atol=1e-5)
+        # What was executed is kept beside the label: replaying it from the seed retraces the episode.
+        executed = episode.infos["executed_action"]
+        assert executed.shape == episode.actions.shape and not np.allclose(executed, episode.actions)
+        env.reset(seed=int(episode.id))
+        replayed = [env.step(a)[0] for a in executed]
+        np.testing.assert_allclose(replayed, episode.observations[1:], atol=1e-6)
     meta = dataset.storage.metadata
     assert (meta["policy"], meta["label"]) == ("random", "expert")
     with pytest.raises(CollectError, match="unknown --label 'nope'"):
@@ -168,6 +174,8 @@ def test_action_noise_is_executed_and_seeded_and_the_label_is_the_clean_action(t
         # executed one (LQR reads only the observation, so it can be replayed here).
         labels = np.stack([demo.act(o, env) for o in b.observations[:-1]])
         np.testing.assert_allclose(b.actions, labels, atol=1e-5)
+        assert np.abs(b.infos["executed_action"] - b.actions).mean() > 1e-3  # the noisy action is kept
+    assert next(clean.iterate_episodes()).infos is None  # nothing to keep when the label was executed
     assert noisy.storage.metadata["total_episodes"] == 2
     assert noisy.storage.metadata["action_noise"] == 0.2
     with pytest.raises(CollectError, match=r"--action-noise must be in \[0, 1\]"):

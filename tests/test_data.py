@@ -45,6 +45,22 @@ def test_sequences_hold_targets_only_at_action_tokens(cartpole, micro_config):
     assert (batch.lo[targets >= 0] == 0).all() and (batch.hi[targets >= 0] == 2).all()
 
 
+def test_executed_actions_are_the_history_and_labels_the_targets(make_dataset, micro_config):
+    # DAgger's data: the learner's action was executed, the demonstrator's is the label.
+    path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=30, executed=lambda obs: 0)
+    task = load_task(path, micro_config)
+    episode = task.episodes[0]
+    assert (episode.ids[:, -1] == 1).any() and (episode.executed == 0).all()  # (T, 1) ids each
+    batch = SequenceSampler([task], None, 6 * 8, seed=0, prompt_prob=0.0).sample(2)
+    at_action = batch.targets >= 0
+    assert (batch.tokens.ids[at_action] == 0).all()  # the model reads what was executed
+    assert (batch.targets[at_action] == 1).any()  # and learns the labels
+    labels_only = load_task(path, micro_config, executed_actions=False)
+    assert labels_only.episodes[0].executed is None
+    batch = SequenceSampler([labels_only], None, 6 * 8, seed=0, prompt_prob=0.0).sample(2)
+    assert torch.equal(batch.tokens.ids[batch.targets >= 0], batch.targets[batch.targets >= 0])
+
+
 def test_images_become_patches_in_token_order(make_dataset, micro_config):
     import ale_py
 
