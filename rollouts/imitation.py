@@ -7,7 +7,9 @@ from the datasets go through the model in eval mode, with no prompt; the table g
 tokens' cross-entropy and how often the greedy prediction is the demonstrator's action, beside how
 often a constant policy would be (each action dimension's most common value). A task whose accuracy
 sits at that constant baseline has learned nothing from its observations; returns in an env
-(gato-eval) then show whether what it did learn is enough.
+(gato-eval) then show whether what it did learn is enough. Where a dataset keeps the executed
+actions, the model reads them as its history, as gato-train does (a model that leans on a clean
+history of the demonstrator's actions scores well here and fails when it acts on its own).
 """
 
 from __future__ import annotations
