@@ -67,6 +67,7 @@ from gymnasium import spaces
 from tqdm import tqdm
 
 import envs
+from envs.demonstrators import perturb
 
 __all__ = ["ActionChecker", "CollectConfig", "CollectError", "CollectResult", "collect", "main"]
 
@@ -236,15 +237,6 @@ class ActionChecker:
 
 # ---------------------------------------------------------------------------------------------
 # Episode files (the journal)
-
-
-def perturb(action: Any, space: spaces.Space, scale: float, rng: np.random.Generator) -> Any:
-    """`action` with exploration noise (see CollectConfig.action_noise), still inside `space`."""
-    if isinstance(space, spaces.Box):
-        half = (space.high - space.low) / 2.0
-        noisy = action + rng.normal(0.0, scale, size=space.shape) * half
-        return np.clip(noisy, space.low, space.high).astype(space.dtype)
-    return space.sample() if rng.random() < scale else action  # the space is seeded at each reset
 
 
 def _is_image(space: spaces.Space) -> bool:

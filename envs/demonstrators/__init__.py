@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from envs.demonstrators.atari import BreakoutDemonstrator, PongDemonstrator
-from envs.demonstrators.base import BoundDemonstrator, Demonstrator
+from envs.demonstrators.base import BoundDemonstrator, Demonstrator, perturb
 from envs.demonstrators.control import LQRDemonstrator, ReacherDemonstrator
 from envs.demonstrators.linear import LinearDemonstrator, LinearPolicy
 
@@ -34,6 +34,7 @@ __all__ = [
     "LinearPolicy",
     "demonstrator_ids",
     "get_demonstrator",
+    "perturb",
 ]
 
 # Committed weights of the learned demonstrators, one ``<task>.npz`` (and its ``.csv`` curve) each.

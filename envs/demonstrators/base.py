@@ -20,6 +20,8 @@ from __future__ import annotations
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
 
 
 class Demonstrator:
@@ -52,3 +54,18 @@ class BoundDemonstrator:
 
     def act(self, obs: Any) -> Any:
         return self.demonstrator.act(obs, self.env)
+
+
+def perturb(action: Any, space: spaces.Space, scale: float, rng: np.random.Generator) -> Any:
+    """``action`` with exploration noise, still inside ``space``.
+
+    Box actions get Gaussian noise with std ``scale`` times each dimension's half-range, clipped to
+    the bounds; any other space's action is replaced by ``space.sample()`` with probability
+    ``scale`` (seed the space for a reproducible stream). gato-collect's ``--action-noise`` (DART)
+    and ``python -m envs.demonstrators.score --action-noise`` both use it.
+    """
+    if isinstance(space, spaces.Box):
+        half = (space.high - space.low) / 2.0
+        noisy = action + rng.normal(0.0, scale, size=space.shape) * half
+        return np.clip(noisy, space.low, space.high).astype(space.dtype)
+    return space.sample() if rng.random() < scale else action
