@@ -109,6 +109,8 @@ class GatoAgent:
         self._pending = torch.zeros(num_envs, dtype=torch.long, device=self.device)  # last action token
         self._has_pending = torch.zeros(num_envs, dtype=torch.bool, device=self.device)
         self._fresh: set[int] = set()  # host-side: envs whose next step has no last action to feed
+        self._frames: Tensor | None = None  # (B, frame_stack, n_img, C, H, W) uint8: each env's last frames
+        self._new_stack: set[int] = set()  # envs whose next frame fills their whole stack (a new episode)
         # the constant parts of a step's [last action, observation, separator] tokens, (B, n_obs + 2)
         self._separator = torch.full((num_envs, 1), self.config.separator_id, dtype=torch.long, device=self.device)
         edge = torch.zeros(1, dtype=torch.long)  # the last action and the separator: no local position, no patch
@@ -131,6 +133,7 @@ class GatoAgent:
             return
         self._has_pending[rows] = False
         self._fresh.update(rows)
+        self._new_stack.update(rows)
         if self.cache is not None:
             if self.prompt is None:
                 self.cache.reset(rows)
@@ -154,7 +157,7 @@ class GatoAgent:
             raise ValueError(f"this agent acts for num_envs={self.num_envs} envs: pass a batch of observations")
         if not batched:
             obs = _add_batch_dim(obs)
-        step = self._step_input(self.obs_codec.encode(obs, self.num_envs).to(self.device))
+        step = self._step_input(self._observe(obs))
         valid = None  # every env feeds its last action: no padding
         if self._fresh:
             valid = torch.cat([self._has_pending[:, None], torch.ones_like(step.ids[:, 1:], dtype=torch.bool)], 1)
@@ -170,6 +173,21 @@ class GatoAgent:
         self._fresh.clear()
         actions = self.act_codec.decode(torch.stack(chosen, 1).cpu())  # (B, *action_shape)
         return actions if batched else actions[0]
+
+    def _observe(self, obs: Any) -> TokenBatch:
+        """A batch of observations -> their tokens (B, n_obs), images stacked with each env's last
+        frames (`frame_stack`); an env's first step after a reset fills its whole stack."""
+        ids, frames = self.obs_codec.tokenize(obs, self.num_envs)  # frames (B, n_img, C, H, W)
+        new_rows = sorted(self._new_stack)
+        self._new_stack.clear()
+        if self.config.frame_stack == 1:
+            return self.obs_codec.tokens(ids, frames).to(self.device)
+        if self._frames is None:
+            self._frames = frames.new_zeros((self.num_envs, self.config.frame_stack, *frames.shape[1:]))
+        self._frames = torch.cat([self._frames[:, 1:], frames[:, None]], 1)  # (B, k, n_img, C, H, W)
+        self._frames[new_rows] = frames[new_rows, None]
+        images = self._frames.movedim(1, 2).flatten(2, 3)  # (B, n_img, k * C, H, W), oldest frame first
+        return self.obs_codec.tokens(ids, images).to(self.device)
 
     def _choose(self, logits: Tensor) -> Tensor:
         """logits (B, n) over the legal ids of one action dim -> index (B,) into that range."""
@@ -194,7 +212,7 @@ class GatoAgent:
         """One action token per env: (B, 1)."""
         b = self.num_envs
         empty = self.obs_codec.patch_idx[:0].to(self.device)
-        c, p = self.config.image_channels, self.config.patch_size
+        c, p = self.config.patch_channels, self.config.patch_size
         return TokenBatch(
             ids[:, None],
             torch.zeros((b, 1), dtype=torch.long, device=self.device),
@@ -232,7 +250,7 @@ class GatoAgent:
             actions = np.asarray(prompt["actions"])
             steps = len(actions)
             observations = slice_time(prompt["observations"], steps)
-            obs = self.obs_codec.encode(observations, steps)  # (T, n_obs)
+            obs = self.obs_codec.encode_sequence(observations, steps)  # (T, n_obs)
             act = self.act_codec.encode(actions, steps)  # (T, n_act)
             sep = torch.full((steps, 1), self.config.separator_id, dtype=torch.long)
             zeros = torch.zeros((steps, 1 + act.shape[1]), dtype=torch.long)

@@ -29,7 +29,9 @@ class GatoConfig:
     mu_law_m: float = 256.0  # M of the mu-law companding [App. B]
     image_height: int = 80  # every image is resized to this height before patching [2.1]
     image_width: int = 64  # ... and this width (80x64 = 5x4 = 20 patches per frame)
-    image_channels: int = 3  # RGB; grayscale frames are repeated into three channels
+    image_channels: int = 3  # 3: RGB (grayscale frames repeated); 1: grayscale (RGB frames to luminance, ITU-R 601)
+    frame_stack: int = 1  # the last k frames of an image observation, stacked as channels (oldest first);
+    # 1 is the paper's single frame [2.1]; Atari needs several to show motion (see docs/design.md)
     patch_size: int = 16  # non-overlapping square patches [2.1]
     patch_hidden_channels: int = 32  # inner width of the pre-activation ResNet v2 patch block [2.2]
     patch_norm_groups: int = 8  # GroupNorm groups inside the patch block [2.2]
@@ -54,6 +56,8 @@ class GatoConfig:
             problems.append(
                 f"image size {self.image_height}x{self.image_width} is not a multiple of patch_size={self.patch_size}"
             )
+        if self.image_channels not in (1, 3):
+            problems.append(f"image_channels={self.image_channels} must be 1 (grayscale) or 3 (RGB)")
         if self.patch_hidden_channels % self.patch_norm_groups:
             problems.append(
                 f"patch_hidden_channels={self.patch_hidden_channels} is not divisible by patch_norm_groups={self.patch_norm_groups}"
@@ -87,6 +91,11 @@ class GatoConfig:
     @property
     def head_dim(self) -> int:
         return self.embed_dim // self.num_heads
+
+    @property
+    def patch_channels(self) -> int:
+        """Channels of one patch: the stacked frames' channels, (frame_stack * image_channels)."""
+        return self.frame_stack * self.image_channels
 
     @property
     def patches_per_image(self) -> int:

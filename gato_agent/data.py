@@ -30,7 +30,8 @@ __all__ = ["Episode", "TaskData", "Batch", "SequenceSampler", "load_task", "merg
 @dataclass
 class Episode:
     ids: np.ndarray  # (T, step_tokens) int32; patch slots hold 0; action slots hold the labels
-    images: np.ndarray  # (T, num_images, C, H, W) uint8, resized to the model's image size
+    images: np.ndarray  # (T, num_images, C, H, W) uint8, resized to the model's image size; one frame a
+    # step (the model's frame stacks are made per batch, so memory stays at one frame a step)
     ret: float  # the episode's return
     executed: np.ndarray | None = None  # (T, action tokens) int32: the actions env.step received
     # where they may differ from the labels (DAgger, DART); None: the labels were executed
@@ -93,8 +94,8 @@ class TaskData:
         labels[:used] = np.concatenate([e.ids[t0:t1].reshape(-1) for e, t0, t1 in segments])
         pad = lambda a, fill: np.concatenate([np.tile(a, steps), np.full(length - used, fill, dtype=a.dtype)])
         is_action = pad(self.is_action, False)
-        images = np.concatenate([e.images[t0:t1] for e, t0, t1 in segments]).reshape(-1, *segments[0][0].images.shape[2:])
-        patches = self.obs_codec.patches(torch.from_numpy(images))
+        images = torch.cat([self.obs_codec.stack(torch.from_numpy(e.images), t0, t1) for e, t0, t1 in segments])
+        patches = self.obs_codec.patches(images)  # (steps * num_patches, patch_channels, p, p)
         tokens = TokenBatch(
             torch.from_numpy(ids)[None],
             torch.from_numpy(pad(self.local_pos, 0))[None],

@@ -24,7 +24,7 @@ class PatchEmbedding(nn.Module):
 
     def __init__(self, config: GatoConfig):
         super().__init__()
-        c, h, p = config.image_channels, config.patch_hidden_channels, config.patch_size
+        c, h, p = config.patch_channels, config.patch_hidden_channels, config.patch_size
         self.norm1 = nn.GroupNorm(1, c)
         self.conv1 = nn.Conv2d(c, h, 3, padding=1)
         self.norm2 = nn.GroupNorm(config.patch_norm_groups, h)

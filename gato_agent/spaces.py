@@ -22,6 +22,7 @@ from gato_agent.tokenizer import (
     discrete_to_tokens,
     patchify,
     resize_images,
+    stack_frames,
     tokens_to_continuous,
 )
 
@@ -107,7 +108,8 @@ class ObservationCodec:
 
     def tokenize(self, obs: Any, batch: int) -> tuple[Tensor, Tensor]:
         """A batch of `batch` observations (leading dim) -> ids (batch, num_tokens) long, and the
-        images resized to the model's size, uint8 (batch, num_images, C, H, W); patch slots in ids are 0.
+        frames resized to the model's size, uint8 (batch, num_images, C, H, W), not yet stacked
+        (see `stack`); patch slots in ids are 0.
 
         Raises ValueError naming the leaf when a shape, dtype or value does not fit the space.
         """
@@ -133,8 +135,26 @@ class ObservationCodec:
         return ids, images
 
     def encode(self, obs: Any, batch: int) -> TokenBatch:
-        """A batch of observations -> the TokenBatch (batch, num_tokens) of one timestep."""
-        ids, images = self.tokenize(obs, batch)
+        """A batch of observations, each the first of its episode -> the TokenBatch (batch, num_tokens)
+        of one timestep (with frame stacking, each frame fills its whole stack, as at a reset)."""
+        ids, frames = self.tokenize(obs, batch)
+        return self.tokens(ids, self.stack(frames[None], 0, 1)[0])
+
+    def encode_sequence(self, obs: Any, steps: int) -> TokenBatch:
+        """`steps` consecutive observations of one episode (leading time dim) -> TokenBatch (steps,
+        num_tokens), frames stacked along time [see `stack`]."""
+        ids, frames = self.tokenize(obs, steps)
+        return self.tokens(ids, self.stack(frames, 0, steps))
+
+    def stack(self, frames: Tensor, t0: int, t1: int) -> Tensor:
+        """Frames of one episode (T, ..., C, H, W) -> the stacked images of steps [t0, t1),
+        (t1 - t0, ..., frame_stack * C, H, W): each step sees its last `frame_stack` frames."""
+        return stack_frames(frames, t0, t1, self.config.frame_stack)
+
+    def tokens(self, ids: Tensor, images: Tensor) -> TokenBatch:
+        """ids (B, num_tokens) from `tokenize` and stacked images (B, num_images, patch_channels, H, W)
+        -> the TokenBatch (B, num_tokens) of one timestep each."""
+        batch = ids.shape[0]
         return TokenBatch(
             ids,
             self.local_pos.expand(batch, -1),
@@ -144,8 +164,8 @@ class ObservationCodec:
         )
 
     def patches(self, images: Tensor) -> Tensor:
-        """uint8 images (..., C, H, W) from `tokenize` -> patches (N, C, p, p) in token order."""
-        c, p = self.config.image_channels, self.config.patch_size
+        """uint8 stacked images (..., patch_channels, H, W) -> patches (N, patch_channels, p, p) in token order."""
+        c, p = self.config.patch_channels, self.config.patch_size
         flat = images.reshape(-1, *images.shape[-3:])
         if not flat.shape[0]:
             return torch.zeros(0, c, p, p)

@@ -30,6 +30,7 @@ __all__ = [
     "discrete_to_tokens",
     "tokens_to_discrete",
     "resize_images",
+    "stack_frames",
     "patchify",
     "images_to_patches",
     "patches_to_images",
@@ -111,19 +112,39 @@ def tokens_to_discrete(ids: Tensor, num_values: int = 1024) -> Tensor:
 def resize_images(images: Tensor, height: int, width: int, channels: int = 3) -> Tensor:
     """uint8 images (N, H, W) or (N, H, W, C) with C in {1, 3} -> uint8 (N, channels, height, width).
 
-    Grayscale is repeated into `channels`; resizing is bilinear with antialiasing, rounded back to
-    uint8 so that stored training frames and live frames are the same numbers.
+    With channels=3, grayscale is repeated into three channels; with channels=1, RGB becomes its
+    luminance (ITU-R 601: 0.299 R + 0.587 G + 0.114 B). Resizing is bilinear with antialiasing,
+    rounded back to uint8 so that stored training frames and live frames are the same numbers.
     """
     x = images if images.dim() == 4 else images.unsqueeze(-1)  # (N, H, W, C)
-    if x.shape[-1] not in (1, channels):
-        raise ValueError(f"images must have 1 or {channels} channels (HxW or HxWxC), got shape {tuple(images.shape[1:])}")
+    if x.shape[-1] not in (1, 3):
+        raise ValueError(f"images must have 1 or 3 channels (HxW or HxWxC), got shape {tuple(images.shape[1:])}")
     x = x.permute(0, 3, 1, 2)  # (N, C, H, W)
-    if x.shape[1] != channels:
+    if x.shape[1] == 3 and channels == 1:
+        x = torch.einsum("nchw,c->nhw", x.float(), _LUMA.to(x.device))[:, None]  # (N, 1, H, W)
+        if x.shape[-2:] == (height, width):
+            return x.round_().clamp_(0, 255).to(torch.uint8).contiguous()
+    elif x.shape[1] != channels:
         x = x.expand(-1, channels, -1, -1)
     if x.shape[-2:] != (height, width):
         x = F.interpolate(x.float(), size=(height, width), mode="bilinear", antialias=True, align_corners=False)
         x = x.round_().clamp_(0, 255).to(torch.uint8)
     return x.contiguous()
+
+
+_LUMA = torch.tensor([0.299, 0.587, 0.114])  # ITU-R 601 luminance weights of R, G, B
+
+
+def stack_frames(frames: Tensor, t0: int, t1: int, k: int) -> Tensor:
+    """Frame stacks of steps [t0, t1) of one episode: frames (T, ..., C, H, W) -> (t1 - t0, ..., k*C, H, W).
+
+    Step t holds frames t-k+1 .. t as channels, oldest first; before the episode's first frame the
+    first frame is repeated (what an agent sees at reset).
+    """
+    index = (torch.arange(t0, t1)[:, None] + torch.arange(1 - k, 1)[None]).clamp_(min=0)  # (S, k)
+    x = frames[index]  # (S, k, ..., C, H, W)
+    x = x.movedim(1, -4)  # (S, ..., k, C, H, W)
+    return x.reshape(*x.shape[:-4], k * x.shape[-3], *x.shape[-2:])
 
 
 def patchify(images: Tensor, patch: int = 16) -> Tensor:

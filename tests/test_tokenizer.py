@@ -16,6 +16,8 @@ from gato_agent.tokenizer import (
     mu_law_decode,
     mu_law_encode,
     patches_to_images,
+    resize_images,
+    stack_frames,
     tokens_to_continuous,
     tokens_to_discrete,
 )
@@ -119,3 +121,27 @@ def test_token_batch_cat_row_and_slice_keep_patches_aligned():
     tail = ab.slice(2, 7)
     assert tail.patch_mask.sum() == tail.patches.shape[0] == 2
     assert tail.patches[:, 0, 0, 0].tolist() == [1.0, 0.0]
+
+
+def test_grayscale_is_the_luminance_of_rgb():
+    rgb = torch.zeros(1, 2, 2, 3, dtype=torch.uint8)
+    rgb[0, 0, 0] = torch.tensor([255, 0, 0])
+    rgb[0, 0, 1] = torch.tensor([0, 255, 0])
+    rgb[0, 1, 0] = torch.tensor([0, 0, 255])
+    rgb[0, 1, 1] = torch.tensor([200, 72, 72])  # Breakout's ball
+    gray = resize_images(rgb, 2, 2, channels=1)
+    assert gray.shape == (1, 1, 2, 2) and gray.dtype == torch.uint8
+    assert gray[0, 0].tolist() == [[76, 150], [29, 110]]
+    # a 2x4 ball on black survives a 210x160 -> 80x80 resize as a visible blob
+    frame = torch.zeros(1, 210, 160, 3, dtype=torch.uint8)
+    frame[0, 100:104, 80:82] = torch.tensor([200, 72, 72])
+    assert resize_images(frame, 80, 80, channels=1).max() > 30
+
+
+def test_frame_stacks_are_oldest_first_and_repeat_the_first_frame():
+    frames = torch.arange(5, dtype=torch.uint8).reshape(5, 1, 1, 1, 1).expand(5, 2, 1, 3, 3)  # (T, n_img, C, H, W)
+    stacked = stack_frames(frames, 0, 5, 3)  # (5, n_img, 3, H, W)
+    assert stacked.shape == (5, 2, 3, 3, 3)
+    assert stacked[:, 0, :, 0, 0].tolist() == [[0, 0, 0], [0, 0, 1], [0, 1, 2], [1, 2, 3], [2, 3, 4]]
+    assert torch.equal(stack_frames(frames, 3, 5, 3), stacked[3:])  # a window sees the frames before it
+    assert torch.equal(stack_frames(frames, 0, 5, 1), frames)
