@@ -69,6 +69,9 @@ class TrainConfig:
     """A checkpoint (folder or run) whose weights start the run, to fine-tune it; its model config replaces --config."""
     context_length: int | None = None
     """Override the preset's context length (tokens per training sequence)."""
+    model_overrides: dict[str, float] = field(default_factory=dict)
+    """GatoConfig fields to override in the preset or --init's config (e.g. {"frame_stack": 4,
+    "image_channels": 1}); with --init, weights whose shapes they change start fresh."""
     steps: int = 20000
     """Optimizer steps in all (a resumed run continues up to this count)."""
     batch_size: int = 16
@@ -176,6 +179,9 @@ def _optimizer(model: Gato, cfg: TrainConfig, device: torch.device) -> torch.opt
 
 def _model_config(cfg: TrainConfig, base: GatoConfig | None = None) -> GatoConfig:
     overrides = {} if cfg.context_length is None else {"context_length": cfg.context_length}
+    types = {f.name: f.type for f in dataclasses.fields(GatoConfig)}
+    GatoConfig._checked(cfg.model_overrides)
+    overrides.update({k: int(v) if types[k] in (int, "int") else v for k, v in cfg.model_overrides.items()})
     if base is not None:  # --init: the checkpoint's model
         return GatoConfig.from_dict({**base.to_dict(), **overrides})
     if cfg.config in PRESETS:
@@ -249,7 +255,7 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     torch.manual_seed(cfg.seed)  # the same initial weights on every rank
     model = Gato(config)
     if init is not None:
-        model.load_state_dict(init.model.state_dict())
+        _load_matching(model, init.model.state_dict(), env.main)
     step, resume_state = 0, None
     if cfg.resume:  # the run's own model config wins over --config
         ckpt = load_checkpoint(out, trainer_state=True)
@@ -308,6 +314,16 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
         log.close()
         env.close(finished)
     return TrainResult(model, out / f"step-{step:07d}", step)
+
+
+def _load_matching(model: Gato, state: dict[str, Tensor], verbose: bool) -> None:
+    """--init: copy every weight whose shape is unchanged; the ones --model-overrides reshaped (say,
+    the patch block under another frame_stack) keep their fresh initialisation, and are named."""
+    own = model.state_dict()
+    fresh = [name for name, value in own.items() if name not in state or state[name].shape != value.shape]
+    model.load_state_dict({k: v for k, v in state.items() if k not in fresh}, strict=not fresh)
+    if fresh and verbose:
+        print(f"gato-train: --init: {len(fresh)} tensors start fresh (their shapes changed): {', '.join(fresh)}", file=sys.stderr)
 
 
 def _save(out: Path, model: Gato, tasks: dict[str, Task], optimizer, sampler: SequenceSampler,

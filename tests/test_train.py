@@ -107,6 +107,29 @@ def test_init_starts_from_a_checkpoints_weights(make_dataset, micro_json, tmp_pa
         assert torch.equal(tuned.model.state_dict()[name], value), name
 
 
+def test_init_with_model_overrides_keeps_the_weights_whose_shapes_stay(make_dataset, micro_json, tmp_path, capsys):
+    """Frame stacking on top of a single-frame checkpoint: the patch block's reshaped convolutions
+    and projection start fresh (and are named); every other weight is the checkpoint's."""
+    import ale_py
+    import gymnasium as gym
+
+    gym.register_envs(ale_py)
+    path = make_dataset("ALE/Pong-v5", lambda obs: 0, episodes=1, max_steps=12)
+    train(run_cfg(tmp_path / "first", [path], micro_json, steps=1))
+    trained = load_checkpoint(tmp_path / "first").model
+    overrides = {"frame_stack": 2, "image_channels": 1}
+    stacked = train(run_cfg(tmp_path / "stacked", [path], micro_json, init=tmp_path / "first", steps=0, model_overrides=overrides))
+    assert stacked.model.config == dataclasses.replace(trained.config, frame_stack=2, image_channels=1)
+    reshaped = {"patches.norm1.weight", "patches.norm1.bias", "patches.conv1.weight", "patches.conv2.weight",
+                "patches.conv2.bias", "patches.proj.weight"}
+    for name, value in trained.state_dict().items():
+        assert torch.equal(stacked.model.state_dict()[name], value) != (name in reshaped), name
+    err = capsys.readouterr().err
+    assert all(name in err for name in reshaped)
+    with pytest.raises(ValueError, match="frame_stak"):
+        train(run_cfg(tmp_path / "typo", [path], micro_json, model_overrides={"frame_stak": 2}))
+
+
 def test_checkpoints_carry_tasks_with_prompts(make_dataset, micro_json, tmp_path):
     cart = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
     pend = make_dataset("Pendulum-v1", pendulum_policy, episodes=2, max_steps=20)
