@@ -5,7 +5,8 @@
 Per task (datasets of one env are merged, as gato-train does), seeded windows of whole timesteps
 from the datasets go through the model in eval mode, with no prompt; the table gives the action
 tokens' cross-entropy and how often the greedy prediction is the demonstrator's action, beside how
-often a constant policy would be (each action dimension's most common value). A task whose accuracy
+often a constant policy would be (each action dimension's most common value), and for a Discrete
+action the recall of each action (a rare but vital one shows there). A task whose accuracy
 sits at that constant baseline has learned nothing from its observations; returns in an env
 (gato-eval) then show whether what it did learn is enough. Where a dataset keeps the executed
 actions, the model reads them as its history, as gato-train does (a model that leans on a clean
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from gymnasium import spaces
 
 from gato_agent.checkpoint import load_checkpoint
 from gato_agent.data import SequenceSampler, TaskData, load_task, merge_tasks
@@ -38,6 +40,9 @@ class Imitation:
     loss: float  # mean cross-entropy of those tokens (nats)
     accuracy: float  # share whose greedy prediction is the demonstrator's
     constant: float  # share a constant policy gets right (each dimension's most common value)
+    recall: dict[int, float] | None = None  # Discrete actions: per action, the share of its labels predicted
+    # as it (a rare but vital action, such as Breakout's FIRE, shows here and hardly in the accuracy)
+    support: dict[int, int] | None = None  # Discrete actions: per action, how many labels were scored
 
 
 def constant_accuracy(task: TaskData) -> float:
@@ -54,13 +59,23 @@ def imitation(model: Gato, tasks: list[TaskData], batches: int = 4, batch_size: 
         for task in tasks:
             sampler = SequenceSampler([task], None, model.config.context_length, seed, prompt_prob=0.0)
             loss = correct = count = 0.0
+            labels, hits = [], []
             for _ in range(batches):
                 batch = sampler.sample(batch_size)
                 result = action_loss(model, model(batch.tokens), batch)
                 loss += result.token_loss.sum().item()
                 correct += result.correct.sum().item()
                 count += len(result.token_loss)
-            scores.append(Imitation(task.name, int(count), loss / count, correct / count, constant_accuracy(task)))
+                labels.append(batch.targets[batch.targets >= 0])
+                hits.append(result.correct)
+            recall = support = None
+            if isinstance(task.act_codec.space, spaces.Discrete):
+                label, hit = torch.cat(labels), torch.cat(hits)
+                actions = range(task.act_codec.ranges[0][1])
+                support = {a: int((label == a).sum()) for a in actions}
+                recall = {a: float(hit[label == a].float().mean()) for a in actions if support[a]}
+            scores.append(Imitation(task.name, int(count), loss / count, correct / count, constant_accuracy(task),
+                                    recall, support))
     return scores
 
 
@@ -70,6 +85,11 @@ def markdown(scores: list[Imitation]) -> str:
              "|---|---|---|---|---|---|"]
     lines += [f"| {s.task} | {s.tokens} | {s.loss:.3f} | {s.accuracy:.3f} | {s.constant:.3f} | {s.accuracy - s.constant:+.3f} |"
               for s in scores]
+    for s in scores:
+        if s.recall is not None:
+            lines += ["", f"{s.task}: recall per action (labels scored)", "",
+                      "| " + " | ".join(str(a) for a in s.support) + " |", "|" + "---|" * len(s.support),
+                      "| " + " | ".join(f"{s.recall[a]:.2f} ({n})" if n else "- (0)" for a, n in s.support.items()) + " |"]
     return "\n".join(lines)
 
 

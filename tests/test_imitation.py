@@ -39,6 +39,7 @@ def test_a_trained_model_beats_the_baseline_an_untrained_one_does_not(make_datas
     assert trained.task == "CartPole-v1" and trained.tokens == untrained.tokens > 0
     assert trained.accuracy > 0.95 > trained.constant and trained.loss < untrained.loss
     assert untrained.accuracy < trained.constant + 0.2
+    assert sum(trained.support.values()) == trained.tokens and min(trained.recall.values()) > 0.9
 
 
 def test_cli_prints_a_row_per_task_and_clear_errors(make_dataset, micro_config, tmp_path, capsys):
@@ -47,7 +48,8 @@ def test_cli_prints_a_row_per_task_and_clear_errors(make_dataset, micro_config, 
     save_checkpoint(tmp_path / "ckpt", Gato(micro_config))
     assert main(["--checkpoint", str(tmp_path / "ckpt"), "--dataset", str(cart), "--dataset", str(more), "--batches", "1"]) == 0
     rows = capsys.readouterr().out.splitlines()
-    assert rows[0].startswith("| task |") and len(rows) == 3 and rows[2].startswith("| CartPole-v1 |")  # merged: one task
+    assert rows[0].startswith("| task |") and rows[2].startswith("| CartPole-v1 |") and rows[3] == ""  # merged: one task
+    assert rows[4] == "CartPole-v1: recall per action (labels scored)" and rows[6] == "| 0 | 1 |" and len(rows) == 9
     assert main(["--checkpoint", str(tmp_path / "ckpt"), "--dataset", str(tmp_path / "nowhere")]) == 2
     assert "nowhere" in capsys.readouterr().err
     with pytest.raises(SystemExit):
