@@ -1,0 +1,135 @@
+"""A Nature-DQN CNN cloning an Atari demonstrator: the reference the Gato's pixel pathway is held to.
+
+    python benchmarks/cnn_reference.py --dataset data/atari/breakout --heldout data/atari/breakout-heldout \
+        --checkpoint runs/atari-stack --minutes 12 --eval-every 2 --threads 1
+
+The CNN sees exactly the frames the Gato sees: the datasets are loaded with a Gato checkpoint's
+config (`--checkpoint`, default the embedded one; its image size, grayscale and frame stacking),
+so the two differ only in the network that reads them. It trains with plain cross-entropy on the
+demonstrator's labels (Adam, one sample = one timestep's frame stack) and prints, every
+`--eval-every` minutes, its greedy agreement with the demonstrator on the held-out episodes and the
+recall of each action (how often a step labelled with that action is predicted as it), beside the
+always-most-common-action baseline. Minutes are wall time on whatever else the machine runs:
+compare runs made side by side, and read the samples column where they were not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from gato_agent.checkpoint import load_checkpoint
+from gato_agent.config import GatoConfig
+from gato_agent.data import TaskData, load_task, merge_tasks
+
+
+class Frames:
+    """Every step of a task's episodes as (frame stack, label) samples, stacked on demand."""
+
+    def __init__(self, task: TaskData, config: GatoConfig):
+        if task.act_codec.num_tokens != 1 or task.obs_codec.num_images != 1:
+            raise ValueError(f"{task.name}: the CNN reference needs one image and one discrete action a step")
+        self.k = config.frame_stack
+        self.frames = torch.from_numpy(np.concatenate([e.images[:, 0] for e in task.episodes]))  # (N, C, H, W) uint8
+        self.labels = torch.from_numpy(np.concatenate([e.ids[:, -1] for e in task.episodes]).astype(np.int64))  # (N,)
+        starts = np.cumsum([0] + [len(e.ids) for e in task.episodes[:-1]])
+        self.first = torch.from_numpy(np.repeat(starts, [len(e.ids) for e in task.episodes]))  # (N,) episode start
+        self.num_actions = task.act_codec.ranges[0][1]
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def batch(self, index: Tensor) -> tuple[Tensor, Tensor]:
+        """index (B,) -> float stacks (B, k * C, H, W) in [0, 1], oldest frame first, and labels (B,)."""
+        steps = (index[:, None] + torch.arange(1 - self.k, 1)[None]).maximum(self.first[index][:, None])  # (B, k)
+        x = self.frames[steps]  # (B, k, C, H, W)
+        return x.flatten(1, 2).float() / 255.0, self.labels[index]
+
+
+class NatureCNN(nn.Module):
+    """Mnih et al. 2015's network: three convolutions and a 512-unit layer (1.7M parameters at 84x84x4)."""
+
+    def __init__(self, channels: int, height: int, width: int, actions: int):
+        super().__init__()
+        self.conv = nn.Sequential(
+            nn.Conv2d(channels, 32, 8, stride=4), nn.ReLU(),
+            nn.Conv2d(32, 64, 4, stride=2), nn.ReLU(),
+            nn.Conv2d(64, 64, 3, stride=1), nn.ReLU(), nn.Flatten(),
+        )
+        with torch.no_grad():
+            flat = self.conv(torch.zeros(1, channels, height, width)).shape[1]
+        self.head = nn.Sequential(nn.Linear(flat, 512), nn.ReLU(), nn.Linear(512, actions))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x (B, C, H, W) -> logits (B, actions)."""
+        return self.head(self.conv(x))
+
+
+def held_out(model: nn.Module, data: Frames) -> tuple[float, list[float]]:
+    """Greedy agreement over every held-out step, and each action's recall (NaN: never labelled)."""
+    model.eval()
+    predicted = []
+    with torch.no_grad():
+        for start in range(0, len(data), 1024):
+            x, _ = data.batch(torch.arange(start, min(start + 1024, len(data))))
+            predicted.append(model(x).argmax(-1))
+    model.train()
+    pred = torch.cat(predicted)
+    recall = [float((pred[data.labels == a] == a).float().mean()) if (data.labels == a).any() else float("nan")
+              for a in range(data.num_actions)]
+    return float((pred == data.labels).float().mean()), recall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", action="append", required=True, help="training Minari dataset(s) of one task")
+    parser.add_argument("--heldout", action="append", required=True, help="held-out Minari dataset(s) of the same task")
+    parser.add_argument("--checkpoint", default=None, help="Gato checkpoint whose image config to use (default: embedded)")
+    parser.add_argument("--minutes", type=float, default=12.0, help="training wall time")
+    parser.add_argument("--eval-every", type=float, default=2.0, help="minutes between held-out evaluations")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=5e-4)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    config = load_checkpoint(args.checkpoint).model.config
+    (train_task,), _ = merge_tasks([load_task(p, config) for p in args.dataset], None)
+    (test_task,), _ = merge_tasks([load_task(p, config) for p in args.heldout], None)
+    train, test = Frames(train_task, config), Frames(test_task, config)
+    model = NatureCNN(config.patch_channels, config.image_height, config.image_width, train.num_actions)
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    common = int(torch.bincount(train.labels).argmax())
+    print(f"{train_task.name}: {len(train)} training steps, {len(test)} held-out; input {config.patch_channels}x"
+          f"{config.image_height}x{config.image_width}; {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters; "
+          f"always action {common}: {float((test.labels == common).float().mean()):.3f} held-out agreement")
+    actions = " | ".join(f"recall {a}" for a in range(train.num_actions))
+    print(f"\n| minutes | samples | held-out agreement | {actions} |\n|---|---|---|" + "---|" * train.num_actions)
+    generator = torch.Generator().manual_seed(args.seed)
+    start, samples, next_eval = time.perf_counter(), 0, 0.0
+    while True:
+        minutes = (time.perf_counter() - start) / 60
+        if minutes >= next_eval or minutes >= args.minutes:
+            agreement, recall = held_out(model, test)
+            cells = " | ".join(f"{r:.2f}" for r in recall)
+            print(f"| {minutes:.1f} | {samples} | {agreement:.3f} | {cells} |", flush=True)
+            next_eval += args.eval_every
+            start += time.perf_counter() - start - minutes * 60  # evaluation time is not training time
+            if minutes >= args.minutes:
+                break
+        x, y = train.batch(torch.randint(len(train), (args.batch_size,), generator=generator))
+        loss = F.cross_entropy(model(x), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        samples += args.batch_size
+
+
+if __name__ == "__main__":
+    main()
