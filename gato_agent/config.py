@@ -37,6 +37,8 @@ class GatoConfig:
     patch_norm_groups: int = 8  # GroupNorm groups inside the patch block [2.2]
     patch_position_bins: int = 128  # patch row/column positions are quantized to this many intervals [2.2]
     max_observation_tokens: int = 512  # size of the local observation position table [2.2]
+    max_text_tokens: int = 16  # most tokens of one text observation per timestep (a Text space of
+    # max_length L uses min(L + 1, this)); longer text is cut. The paper gives no figure [2.1]
     rope_base: float = 10000.0  # rotary position base; global token order (not in the paper, see model.py)
     dropout: float = 0.0  # dropout on attention output and feed-forward output while training
     layer_norm_eps: float = 1e-5  # epsilon of every LayerNorm

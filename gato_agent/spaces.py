@@ -1,8 +1,22 @@
 """Gymnasium spaces <-> Gato tokens: the observation and action codecs of one task.
 
-An observation becomes one timestep's observation tokens [2.1]: image patches first, then every
-other value in row-major order; Dict entries by sorted key, Tuple entries in order. An action
-becomes one token per dimension, and back; decoding always lands inside the action space.
+An observation becomes one timestep's observation tokens [2.1]: text first, then image patches,
+then every other value in row-major order; Dict entries by sorted key, Tuple entries in order. An
+action becomes one token per dimension, and back; decoding always lands inside the action space.
+
+What a leaf becomes:
+
+- text (`spaces.Text` and its subclasses, or any space of `str`, such as minigrid's MissionSpace):
+  SentencePiece ids (`gato_agent.text`) in [0, text_vocab_size), a fixed slot of
+  min(max_length + 1, config.max_text_tokens) tokens padded with id 0; longer text is cut, with a
+  warning the first time;
+- an image (`_is_image`): a uint8 Box of H x W or H x W x C (C in {1, 3}) with H and W at least 16,
+  the size of one patch [2.1]: resized to the model's size and cut into patches;
+- discrete values, the integers themselves in [0, 1024) [2.1]: Discrete, MultiDiscrete,
+  MultiBinary, and any other uint8 Box (categories such as a symbolic grid: a frame smaller than a
+  patch carries no picture). A task family that knows better declares its categories as
+  MultiDiscrete (BabyAI's 7x7x3 grid: `envs.babyai`);
+- continuous values (mu-law, binned): every other Box.
 """
 
 from __future__ import annotations
@@ -12,10 +26,13 @@ from typing import Any
 
 import numpy as np
 import torch
+import warnings
+
 from gymnasium import spaces
 from torch import Tensor
 
 from gato_agent.config import GatoConfig
+from gato_agent.text import PAD_ID, TextTokenizer, default_text_tokenizer
 from gato_agent.tokenizer import (
     TokenBatch,
     continuous_to_tokens,
@@ -26,10 +43,22 @@ from gato_agent.tokenizer import (
     tokens_to_continuous,
 )
 
-__all__ = ["ObservationCodec", "ActionCodec", "slice_time", "SUPPORTED_OBSERVATION_SPACES", "SUPPORTED_ACTION_SPACES"]
+__all__ = [
+    "ObservationCodec",
+    "ActionCodec",
+    "slice_time",
+    "SUPPORTED_OBSERVATION_SPACES",
+    "SUPPORTED_ACTION_SPACES",
+    "MIN_IMAGE_SIZE",
+    "_is_image",
+]
+
+MIN_IMAGE_SIZE = 16  # an image must hold at least one 16x16 patch [2.1]; smaller uint8 Boxes are categories
 
 SUPPORTED_OBSERVATION_SPACES = (
-    "Box (uint8 HxW or HxWxC images with C in {1, 3}; any other Box as continuous values, infinite bounds included), "
+    "Text (SentencePiece text tokens, first in the timestep), "
+    "Box (uint8 HxW or HxWxC images with C in {1, 3} of at least 16x16 pixels; smaller uint8 Boxes as discrete "
+    "values; any other Box as continuous values, infinite bounds included), "
     "Discrete, MultiDiscrete, MultiBinary, and Dict/Tuple nests of them"
 )
 SUPPORTED_ACTION_SPACES = "Discrete, MultiDiscrete, Box (finite bounds)"
@@ -39,7 +68,7 @@ SUPPORTED_ACTION_SPACES = "Discrete, MultiDiscrete, Box (finite bounds)"
 class _Leaf:
     keys: tuple  # the Dict keys / Tuple indices that lead from the observation to this leaf
     space: spaces.Space
-    kind: str  # "image", "continuous" or "discrete"
+    kind: str  # "text", "image", "continuous" or "discrete"
     num_tokens: int  # tokens this leaf contributes per timestep
 
     @property
@@ -48,8 +77,27 @@ class _Leaf:
         return "obs" + "".join(f"[{k!r}]" for k in self.keys)
 
 
-def _is_image(space: spaces.Box) -> bool:
-    return space.dtype == np.uint8 and (len(space.shape) == 2 or (len(space.shape) == 3 and space.shape[-1] in (1, 3)))
+def _is_image(space: spaces.Space) -> bool:
+    """True for the spaces that become image patches: a uint8 Box of H x W or H x W x C, C in {1, 3},
+    with H and W at least MIN_IMAGE_SIZE (one patch) [2.1]. Any other uint8 Box holds categories."""
+    if not isinstance(space, spaces.Box) or space.dtype != np.uint8:
+        return False
+    shape = space.shape
+    frame = len(shape) == 2 or (len(shape) == 3 and shape[-1] in (1, 3))
+    return frame and min(shape[:2]) >= MIN_IMAGE_SIZE
+
+
+def _is_text(space: spaces.Space) -> bool:
+    """Text spaces, and spaces of str that are not Text (minigrid's MissionSpace)."""
+    return isinstance(space, spaces.Text) or (space.dtype is not None and space.dtype.kind == "U")
+
+
+def _text_tokens(space: spaces.Space, config: GatoConfig) -> int:
+    """The fixed length of a text leaf's slot: a tokenizer piece holds at least one character, plus
+    SentencePiece's leading word-boundary piece."""
+    if isinstance(space, spaces.Text):
+        return max(1, min(space.max_length + 1, config.max_text_tokens))
+    return config.max_text_tokens
 
 
 def _leaves(space: spaces.Space, keys: tuple, config: GatoConfig) -> list[_Leaf]:
@@ -57,9 +105,15 @@ def _leaves(space: spaces.Space, keys: tuple, config: GatoConfig) -> list[_Leaf]
         return [leaf for key in sorted(space.spaces) for leaf in _leaves(space.spaces[key], (*keys, key), config)]
     if isinstance(space, spaces.Tuple):
         return [leaf for i, sub in enumerate(space.spaces) for leaf in _leaves(sub, (*keys, i), config)]
+    if _is_text(space):
+        return [_Leaf(keys, space, "text", _text_tokens(space, config))]
     if isinstance(space, spaces.Box):
         if _is_image(space):
             return [_Leaf(keys, space, "image", config.patches_per_image)]
+        if space.dtype == np.uint8:
+            leaf = _Leaf(keys, space, "discrete", int(np.prod(space.shape, dtype=np.int64)))
+            _check_discrete_range(leaf.path, int(_discrete_size(space).max()), config)
+            return [leaf]
         return [_Leaf(keys, space, "continuous", int(np.prod(space.shape, dtype=np.int64)))]
     if isinstance(space, (spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)):
         leaf = _Leaf(keys, space, "discrete", int(_discrete_size(space).size))
@@ -80,14 +134,32 @@ class ObservationCodec:
     """Tokenizes batches of observations of one observation space.
 
     The layout of a timestep's tokens is fixed by the space, so the static parts (local positions,
-    which tokens are patches) are computed once here.
+    which tokens are patches) are computed once here. Text leaves come first, then images, then the
+    rest [2.1]; all of them are observation tokens with a local position [2.2].
+
+    Args:
+        space: the observation space of one env.
+        config: the model's config (token layout, image size, text slot length).
+        text_tokenizer: the tokenizer of text leaves; default: the one shipped in the package
+            (a checkpoint stores the one it was trained with).
     """
 
-    def __init__(self, space: spaces.Space, config: GatoConfig):
+    def __init__(self, space: spaces.Space, config: GatoConfig, text_tokenizer: TextTokenizer | None = None):
         self.space = space
         self.config = config
         leaves = _leaves(space, (), config)
-        self.leaves = [leaf for leaf in leaves if leaf.kind == "image"] + [leaf for leaf in leaves if leaf.kind != "image"]
+        order = {"text": 0, "image": 1}
+        self.leaves = sorted(leaves, key=lambda leaf: order.get(leaf.kind, 2))  # stable: keys stay sorted
+        self.text_tokenizer = None
+        if any(leaf.kind == "text" for leaf in self.leaves):
+            self.text_tokenizer = text_tokenizer or default_text_tokenizer()
+            if self.text_tokenizer.vocab_size > config.text_vocab_size:
+                raise ValueError(
+                    f"the text tokenizer has {self.text_tokenizer.vocab_size} ids but the model's text range is "
+                    f"[0, {config.text_vocab_size}) (text_vocab_size) [2.1]"
+                )
+        self._warned_cut: set[str] = set()
+        self.num_text = sum(leaf.num_tokens for leaf in self.leaves if leaf.kind == "text")
         self.num_images = sum(leaf.kind == "image" for leaf in self.leaves)
         self.num_patches = self.num_images * config.patches_per_image
         self.num_tokens = sum(leaf.num_tokens for leaf in self.leaves)
@@ -97,7 +169,8 @@ class ObservationCodec:
                 f"max_observation_tokens={config.max_observation_tokens}"
             )
         self.local_pos = torch.arange(1, self.num_tokens + 1)  # (n_obs,) [2.2]
-        self.patch_mask = torch.arange(self.num_tokens) < self.num_patches  # (n_obs,)
+        token = torch.arange(self.num_tokens)
+        self.patch_mask = (token >= self.num_text) & (token < self.num_text + self.num_patches)  # (n_obs,)
         self.patch_idx = torch.arange(config.patches_per_image).repeat(self.num_images)  # (num_patches,)
 
     def is_batched(self, obs: Any) -> bool:
@@ -116,10 +189,15 @@ class ObservationCodec:
         c = self.config
         ids = torch.zeros(batch, self.num_tokens, dtype=torch.long)
         frames = []
-        start = self.num_patches
+        start = 0
         for leaf in self.leaves:
             value = _checked_leaf(obs, leaf, batch)
+            if leaf.kind == "text":
+                ids[:, start : start + leaf.num_tokens] = self._text_ids(value, leaf)
+                start += leaf.num_tokens
+                continue
             if leaf.kind == "image":
+                start += leaf.num_tokens
                 frames.append(resize_images(torch.from_numpy(value), c.image_height, c.image_width, c.image_channels))
                 continue
             flat = torch.from_numpy(value.reshape(batch, -1))  # (B, n) row-major
@@ -133,6 +211,32 @@ class ObservationCodec:
         shape = (batch, self.num_images, c.image_channels, c.image_height, c.image_width)
         images = torch.stack(frames, 1) if frames else torch.zeros(shape, dtype=torch.uint8)
         return ids, images
+
+    def _text_ids(self, texts: list[str], leaf: _Leaf) -> Tensor:
+        """A batch of texts -> ids (batch, leaf.num_tokens), padded with PAD_ID; longer text is cut
+        (warned once per leaf)."""
+        out = torch.full((len(texts), leaf.num_tokens), PAD_ID, dtype=torch.long)
+        for row, pieces in enumerate(self.text_tokenizer.encode(texts)):
+            if len(pieces) > leaf.num_tokens and leaf.path not in self._warned_cut:
+                self._warned_cut.add(leaf.path)
+                warnings.warn(
+                    f"{leaf.path}: text of {len(pieces)} tokens cut to the {leaf.num_tokens} of its slot "
+                    f"({texts[row][:60]!r}); raise GatoConfig.max_text_tokens to keep it (warned once)",
+                    stacklevel=3,
+                )
+            pieces = pieces[: leaf.num_tokens]
+            out[row, : len(pieces)] = torch.tensor(pieces, dtype=torch.long)
+        return out
+
+    def decode_text(self, ids: Tensor) -> list[str]:
+        """The observation ids (num_tokens,) of one timestep -> the text of each text leaf, in order."""
+        texts, start = [], 0
+        for leaf in self.leaves:
+            if leaf.kind != "text":
+                break
+            texts.append(self.text_tokenizer.decode(ids[start : start + leaf.num_tokens].tolist()))
+            start += leaf.num_tokens
+        return texts
 
     def encode(self, obs: Any, batch: int) -> TokenBatch:
         """A batch of observations, each the first of its episode -> the TokenBatch (batch, num_tokens)
@@ -232,6 +336,8 @@ class ActionCodec:
 def _discrete_start(space: spaces.Space) -> np.ndarray:
     if isinstance(space, spaces.MultiBinary):
         return np.zeros(int(np.prod(space.shape)), dtype=np.int64)
+    if isinstance(space, spaces.Box):  # a uint8 Box of categories
+        return space.low.astype(np.int64).reshape(-1)
     return np.asarray(getattr(space, "start", 0), dtype=np.int64).reshape(-1)
 
 
@@ -250,7 +356,9 @@ def _get(obs: Any, leaf: _Leaf) -> Any:
     return value
 
 
-def _checked_leaf(obs: Any, leaf: _Leaf, batch: int) -> np.ndarray:
+def _checked_leaf(obs: Any, leaf: _Leaf, batch: int) -> Any:
+    if leaf.kind == "text":
+        return _checked_text(obs, leaf, batch)
     value = np.asarray(_get(obs, leaf))
     expected = (batch, *_leaf_shape(leaf.space))
     if value.shape != expected:
@@ -278,9 +386,23 @@ def _checked_leaf(obs: Any, leaf: _Leaf, batch: int) -> np.ndarray:
     return value
 
 
+def _checked_text(obs: Any, leaf: _Leaf, batch: int) -> list[str]:
+    value = _get(obs, leaf)
+    texts = [value] if isinstance(value, str) else list(np.asarray(value, dtype=object).reshape(-1))
+    if len(texts) != batch or (not isinstance(value, str) and np.ndim(value) != 1):
+        raise ValueError(f"{leaf.path} holds {np.shape(value)} texts; the text space {leaf.space} expects "
+                         + ("one string" if batch == 1 else f"a batch of {batch} strings"))
+    bad = [t for t in texts if not isinstance(t, str)]
+    if bad:
+        raise ValueError(f"{leaf.path} holds {type(bad[0]).__name__} {bad[0]!r}; the text space {leaf.space} expects str")
+    return texts
+
+
 def _discrete_size(space: spaces.Space) -> np.ndarray:
     if isinstance(space, spaces.Discrete):
         return np.asarray([int(space.n)])
+    if isinstance(space, spaces.Box):  # a uint8 Box of categories: low..high inclusive
+        return (space.high.astype(np.int64) - space.low.astype(np.int64) + 1).reshape(-1)
     if isinstance(space, spaces.MultiDiscrete):
         return space.nvec.reshape(-1).astype(np.int64)
     return np.full(int(np.prod(space.shape)), 2, dtype=np.int64)

@@ -6,7 +6,8 @@ import pytest
 import torch
 from gymnasium import spaces
 
-from gato_agent.spaces import ActionCodec, ObservationCodec
+from gato_agent.spaces import ActionCodec, ObservationCodec, _is_image
+from gato_agent.text import default_text_tokenizer, train_sentencepiece
 
 IMAGE = spaces.Box(0, 255, (40, 30, 3), np.uint8)
 
@@ -33,11 +34,11 @@ def test_tuple_multidiscrete_multibinary_and_discrete_start(micro_config):
 
 @pytest.mark.parametrize(
     "space",
-    [spaces.Text(5), spaces.Graph(spaces.Box(0, 1, (2,)), None), spaces.Sequence(spaces.Discrete(2)),
-     spaces.Dict({"ok": spaces.Discrete(2), "bad": spaces.Text(3)})],
+    [spaces.Graph(spaces.Box(0, 1, (2,)), None), spaces.Sequence(spaces.Discrete(2)),
+     spaces.Dict({"ok": spaces.Discrete(2), "bad": spaces.Sequence(spaces.Discrete(2))})],
 )
 def test_unsupported_observation_spaces_name_the_supported_ones(space, micro_config):
-    with pytest.raises(TypeError, match="supported: Box .*Discrete, MultiDiscrete, MultiBinary, and Dict/Tuple"):
+    with pytest.raises(TypeError, match="supported: Text .*SentencePiece.*Box .*Discrete, MultiDiscrete, MultiBinary, and Dict/Tuple"):
         ObservationCodec(space, micro_config)
 
 
@@ -93,3 +94,73 @@ def test_batched_detection(micro_config):
     codec = ObservationCodec(gym.make("CartPole-v1").observation_space, micro_config)
     assert not codec.is_batched(np.zeros(4, np.float32))
     assert codec.is_batched(np.zeros((3, 4), np.float32))
+
+
+def test_text_comes_first_pads_and_round_trips(micro_config):
+    space = spaces.Dict({"a": spaces.Discrete(3), "cam": IMAGE, "mission": spaces.Text(40, charset="abcdefghijklmnopqrstuvwxyz ")})
+    codec = ObservationCodec(space, micro_config)
+    n_text = micro_config.max_text_tokens  # min(40 + 1, 16)
+    assert codec.num_text == n_text and codec.num_tokens == n_text + 4 + 1
+    obs = {"a": np.array([2]), "cam": np.zeros((1, 40, 30, 3), np.uint8), "mission": np.array(["go to the red ball"])}
+    tokens = codec.encode(obs, 1)
+    assert tokens.patch_mask[0].tolist() == [False] * n_text + [True] * 4 + [False]
+    assert tokens.local_pos[0].tolist() == list(range(1, n_text + 6))  # text tokens are observation tokens [2.2]
+    ids = tokens.ids[0]
+    assert ids[:5].tolist() == default_text_tokenizer().encode(["go to the red ball"])[0]  # one token a word
+    assert ids[5:n_text].tolist() == [0] * (n_text - 5) and ids[-1] == 2  # padding, then a
+    assert int(ids[:n_text].max()) < micro_config.text_vocab_size
+    assert codec.decode_text(ids) == ["go to the red ball"]
+
+
+def test_mission_space_tokenizes_and_round_trips(micro_config):
+    from minigrid.core.mission import MissionSpace
+
+    space = spaces.Dict({"mission": MissionSpace(lambda color: f"pick up the {color} key", [["red", "grey"]]),
+                         "direction": spaces.Discrete(4)})
+    codec = ObservationCodec(space, micro_config)
+    assert codec.num_text == micro_config.max_text_tokens  # a space of str without max_length: the config's cap
+    batch = {"mission": np.array(["pick up the grey key", "pick up the red key"]), "direction": np.array([0, 3])}
+    ids, _ = codec.tokenize(batch, 2)
+    assert [codec.decode_text(row) for row in ids] == [["pick up the grey key"], ["pick up the red key"]]
+    assert codec.is_batched(batch) and not codec.is_batched({"mission": "pick up the red key", "direction": 1})
+
+
+def test_long_text_is_cut_with_one_warning(micro_config):
+    codec = ObservationCodec(spaces.Text(8, charset="ab "), micro_config)  # a slot of 9 tokens
+    with pytest.warns(UserWarning, match=r"text of 24 tokens cut to the 9"):
+        ids, _ = codec.tokenize(np.array(["Über straße café naïve"]), 1)
+    assert ids.shape == (1, 9)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        codec.tokenize(np.array(["Über straße café naïve"]), 1)  # warned once only
+    with pytest.raises(ValueError, match=r"obs holds int 3; the text space .* expects str"):
+        codec.tokenize([3], 1)
+
+
+def test_tokenizer_must_fit_the_text_range(micro_config):
+    import dataclasses
+
+    small = dataclasses.replace(micro_config, text_vocab_size=320, discrete_values=256)
+    with pytest.raises(ValueError, match=r"tokenizer has 384 ids but the model's text range is \[0, 320\)"):
+        ObservationCodec(spaces.Text(10), small)
+    words = train_sentencepiece(["go to the door"] * 3, vocab_size=300)
+    assert ObservationCodec(spaces.Text(10), small, text_tokenizer=words).text_tokenizer is words
+
+
+def test_a_symbolic_grid_is_discrete_and_a_frame_is_patches(micro_config):
+    import dataclasses
+
+    micro_config = dataclasses.replace(micro_config, max_observation_tokens=256)
+    grid = spaces.Box(0, 255, (7, 7, 3), np.uint8)
+    assert not _is_image(grid) and _is_image(spaces.Box(0, 255, (16, 16), np.uint8)) and _is_image(IMAGE)
+    assert not _is_image(spaces.Box(0, 255, (15, 64, 3), np.uint8)) and not _is_image(spaces.Box(0, 1, (32, 32)))
+    codec = ObservationCodec(grid, micro_config)
+    assert codec.num_patches == 0 and codec.num_tokens == 147
+    value = np.random.default_rng(0).integers(0, 11, (1, 7, 7, 3), dtype=np.uint8)
+    assert codec.encode(value, 1).ids[0].tolist() == value.reshape(-1).tolist()  # the codes themselves [2.1]
+    declared = ObservationCodec(spaces.MultiDiscrete(np.full((7, 7, 3), 11), dtype=np.uint8), micro_config)
+    assert torch.equal(declared.encode(value, 1).ids, codec.encode(value, 1).ids)
+    frame = ObservationCodec(spaces.Box(0, 255, (64, 64, 3), np.uint8), micro_config)
+    assert frame.num_patches == frame.num_tokens == 4
