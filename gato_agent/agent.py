@@ -30,6 +30,7 @@ from torch import Tensor
 
 from gato_agent.model import Gato
 from gato_agent.spaces import ActionCodec, ObservationCodec, slice_time
+from gato_agent.text import TextTokenizer
 from gato_agent.tokenizer import TokenBatch
 
 __all__ = ["GatoAgent"]
@@ -56,6 +57,8 @@ class GatoAgent:
             seconds, and a C++ toolchain); on a 2-core CPU it made the tiny preset's 6-dim MuJoCo
             step 5-15% faster and the small preset's within noise (`benchmarks/act.py --compile`),
             so it is off by default. A one-dimensional action has no decode step to compile.
+        text_tokenizer: the tokenizer of text observations; default: the one shipped in the package
+            (`from_pretrained` passes the checkpoint's own).
     """
 
     def __init__(
@@ -70,6 +73,7 @@ class GatoAgent:
         max_prompt_tokens: int | None = None,
         seed: int | None = None,
         compile: bool = False,
+        text_tokenizer: TextTokenizer | None = None,
     ):
         if num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
@@ -81,7 +85,7 @@ class GatoAgent:
         self.config = model.config
         self.observation_space = observation_space
         self.action_space = action_space
-        self.obs_codec = ObservationCodec(observation_space, self.config)
+        self.obs_codec = ObservationCodec(observation_space, self.config, text_tokenizer)
         self.act_codec = ActionCodec(action_space, self.config)
         self.num_envs = num_envs
         self.use_cache = use_cache
@@ -281,11 +285,13 @@ class GatoAgent:
     # ----- checkpoints -----
 
     def save_pretrained(self, path: str | PathLike, task: str = "default") -> None:
-        """Write the model (safetensors), its config and this task's spaces (JSON), and the prompt."""
+        """Write the model (safetensors), its config and this task's spaces (JSON), the prompt, and the
+        text tokenizer when the observations hold text."""
         from gato_agent.checkpoint import Task, save_checkpoint
 
         prompt = None if self.prompt is None else self.prompt.to("cpu")
-        save_checkpoint(path, self.model, {task: Task(self.observation_space, self.action_space, prompt)})
+        tasks = {task: Task(self.observation_space, self.action_space, prompt)}
+        save_checkpoint(path, self.model, tasks, text_tokenizer=self.obs_codec.text_tokenizer)
 
     @classmethod
     def from_pretrained(
@@ -308,6 +314,7 @@ class GatoAgent:
         ckpt = load_checkpoint(path)
         chosen = ckpt.select(task, observation_space, action_space)
         kwargs.setdefault("prompt", chosen.prompt)
+        kwargs.setdefault("text_tokenizer", ckpt.text_tokenizer)
         return cls(ckpt.model, chosen.observation_space, chosen.action_space, **kwargs)
 
 

@@ -4,6 +4,8 @@ config.json holds the GatoConfig, a format version, and the tasks the model was 
 task its observation and action spaces (Minari's space serialization, except that a Box whose bounds
 are the same everywhere has them written once: an Atari frame has 100,800), the file of its prompt
 demonstration (a TokenBatch in safetensors) and free-form information (dataset, returns).
+When a task observes text, tokenizer.model holds the SentencePiece model its text was tokenized
+with, so that loading never depends on a download or on the package's own copy.
 A training run adds trainer.pt (optimizer, schedule, data order and RNG states) for `--resume`.
 
 Every file is written under a temporary name and renamed. A training run writes each checkpoint
@@ -30,6 +32,8 @@ from safetensors.torch import load_file, save_file
 
 from gato_agent.config import GatoConfig
 from gato_agent.model import Gato
+from gato_agent.spaces import has_text
+from gato_agent.text import TextTokenizer, default_text_tokenizer
 from gato_agent.tokenizer import TokenBatch
 
 __all__ = ["Task", "Checkpoint", "save_checkpoint", "load_checkpoint", "resolve", "embedded_checkpoint_path"]
@@ -38,6 +42,7 @@ FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 TRAINER_FILE = "trainer.pt"
+TOKENIZER_FILE = "tokenizer.model"
 LATEST_FILE = "latest"
 _PROMPT_FIELDS = ("ids", "local_pos", "patch_mask", "patches", "patch_idx")
 _UMASK = os.umask(0o022)  # reading the umask means setting it: put it straight back
@@ -62,6 +67,7 @@ class Checkpoint:
     model: Gato
     tasks: dict[str, Task]
     trainer_state: dict[str, Any] | None = None  # only with load_checkpoint(..., trainer_state=True)
+    text_tokenizer: TextTokenizer | None = None  # the text tokenizer of its tasks (None: no task has text)
 
     def select(
         self,
@@ -114,8 +120,13 @@ def save_checkpoint(
     model: Gato,
     tasks: dict[str, Task] | None = None,
     trainer_state: dict[str, Any] | None = None,
+    text_tokenizer: TextTokenizer | None = None,
 ) -> None:
-    """Write a checkpoint folder (created if needed; files already there are replaced atomically)."""
+    """Write a checkpoint folder (created if needed; files already there are replaced atomically).
+
+    When a task observes text, its tokenizer is written too: `text_tokenizer`, or by default the one
+    shipped in the package (the one `ObservationCodec` uses by default).
+    """
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     tasks = tasks or {}
@@ -136,6 +147,12 @@ def save_checkpoint(
         }
     if trainer_state is not None:
         _atomic(folder / TRAINER_FILE, lambda tmp: torch.save(trainer_state, tmp))
+    text = any(has_text(task.observation_space) for task in tasks.values())
+    if text:
+        tokenizer = text_tokenizer or default_text_tokenizer()
+        _atomic(folder / TOKENIZER_FILE, tokenizer.save)
+    elif (folder / TOKENIZER_FILE).exists():
+        (folder / TOKENIZER_FILE).unlink()
     _atomic(folder / CONFIG_FILE, lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2) + "\n"))
     kept = {CONFIG_FILE, WEIGHTS_FILE, *(t["prompt"] for t in meta["tasks"].values() if t["prompt"])}
     if trainer_state is not None:
@@ -198,7 +215,12 @@ def load_checkpoint(
         if not (folder / TRAINER_FILE).is_file():
             raise FileNotFoundError(f"{folder} holds no training state ({TRAINER_FILE}): it cannot be resumed")
         state_dict = torch.load(folder / TRAINER_FILE, map_location=map_location, weights_only=True)
-    return Checkpoint(folder, model, tasks, state_dict)
+    tokenizer = None
+    if any(has_text(task.observation_space) for task in tasks.values()):
+        if not (folder / TOKENIZER_FILE).is_file():
+            raise FileNotFoundError(f"{folder} has tasks that observe text but no {TOKENIZER_FILE} to tokenize it")
+        tokenizer = TextTokenizer.load(folder / TOKENIZER_FILE)
+    return Checkpoint(folder, model, tasks, state_dict, tokenizer)
 
 
 def _serialize(space: spaces.Space) -> str:

@@ -51,6 +51,7 @@ __all__ = [
     "SUPPORTED_ACTION_SPACES",
     "MIN_IMAGE_SIZE",
     "_is_image",
+    "has_text",
 ]
 
 MIN_IMAGE_SIZE = 16  # an image must hold at least one 16x16 patch [2.1]; smaller uint8 Boxes are categories
@@ -90,6 +91,15 @@ def _is_image(space: spaces.Space) -> bool:
 def _is_text(space: spaces.Space) -> bool:
     """Text spaces, and spaces of str that are not Text (minigrid's MissionSpace)."""
     return isinstance(space, spaces.Text) or (space.dtype is not None and space.dtype.kind == "U")
+
+
+def has_text(space: spaces.Space) -> bool:
+    """True when a text leaf sits anywhere in `space` (its tokens need a text tokenizer)."""
+    if isinstance(space, spaces.Dict):
+        return any(has_text(sub) for sub in space.spaces.values())
+    if isinstance(space, spaces.Tuple):
+        return any(has_text(sub) for sub in space.spaces)
+    return _is_text(space)
 
 
 def _text_tokens(space: spaces.Space, config: GatoConfig) -> int:

@@ -149,6 +149,7 @@ def build_policy(args: EvalArgs) -> PolicyFactory:
             temperature=args.temperature,
             seed=args.seed,
             prompt=chosen.prompt,
+            text_tokenizer=checkpoint.text_tokenizer,
         )
 
     return factory

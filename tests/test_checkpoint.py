@@ -167,3 +167,22 @@ def test_saved_files_have_the_permissions_of_ordinary_files(saved, tmp_path):
     (tmp_path / "plain").write_text("")
     plain = (tmp_path / "plain").stat().st_mode & 0o777
     assert {f.name: f.stat().st_mode & 0o777 for f in path.iterdir()} == {f.name: plain for f in path.iterdir()}
+
+
+def test_text_tokenizer_is_saved_in_the_checkpoint_and_used_on_load(tmp_path, micro_config):
+    from gato_agent.checkpoint import TOKENIZER_FILE
+    from gato_agent.text import default_text_tokenizer, train_sentencepiece
+
+    space = spaces.Dict({"mission": spaces.Text(20, charset="abcdefghijklmnopqrstuvwxyz "),
+                         "grid": spaces.MultiDiscrete(np.full((3, 3), 5), dtype=np.uint8)})
+    own = train_sentencepiece(["go to the door", "open the box"] * 4, vocab_size=300)
+    agent = GatoAgent(Gato(micro_config), space, spaces.Discrete(3), text_tokenizer=own)
+    agent.save_pretrained(tmp_path / "ckpt")
+    assert (tmp_path / "ckpt" / TOKENIZER_FILE).is_file()
+    loaded = GatoAgent.from_pretrained(tmp_path / "ckpt")
+    assert loaded.obs_codec.text_tokenizer == own != default_text_tokenizer()
+    assert loaded.observation_space == space
+    obs = {"mission": "go to the door", "grid": np.zeros((3, 3), np.uint8)}
+    assert loaded.act(obs) == agent.act(obs)
+    save_checkpoint(tmp_path / "ckpt", loaded.model, {"t": Task(spaces.Discrete(2), spaces.Discrete(3))})
+    assert not (tmp_path / "ckpt" / TOKENIZER_FILE).exists()  # no task observes text any more
