@@ -4,6 +4,8 @@ Families:
 
 - ``atari``: ``ALE/<Game>-v5`` under the protocol of :mod:`envs.atari`;
 - ``mujoco``: the 11 standard v5 tasks of :mod:`envs.mujoco`;
+- ``babyai``: the ``BabyAI-*`` levels of :mod:`envs.babyai` (with the ``minigrid`` package), their
+  grid declared as categories and their mission as Text;
 - ``gymnasium``: any other registered Gymnasium id, built by ``gym.make`` with its defaults.
 
 Every env gets ``RecordEpisodeStatistics`` as the first wrapper added on top of what ``gym.make``
@@ -23,6 +25,7 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv
 from gymnasium.wrappers import RecordEpisodeStatistics
 
 from envs.atari import atari_ids, is_atari_id, make_atari
+from envs.babyai import babyai_ids, is_babyai_id, make_babyai
 from envs.mujoco import is_mujoco_id, make_mujoco, mujoco_ids
 
 __all__ = [
@@ -37,7 +40,7 @@ __all__ = [
     "make_vector",
 ]
 
-Family = Literal["atari", "mujoco", "gymnasium"]
+Family = Literal["atari", "mujoco", "babyai", "gymnasium"]
 
 SUITES: dict[str, tuple[str, ...]] = {
     # Two Atari games and five MuJoCo tasks, from the easiest (pendulums) to locomotion.
@@ -50,6 +53,9 @@ SUITES: dict[str, tuple[str, ...]] = {
         "HalfCheetah-v5",
         "Hopper-v5",
     ),
+    # The two BabyAI levels meant for the default suite once the embedded checkpoint learns them
+    # (docs/design-text.md): one fixed mission, then the same room with the mission drawn per episode.
+    "babyai": ("BabyAI-GoToRedBall-v0", "BabyAI-GoToLocal-v0"),
 }
 
 
@@ -67,8 +73,8 @@ class TaskSpec:
 
 
 def known_task_ids() -> list[str]:
-    """Every id :func:`make` accepts: Atari v5, the MuJoCo v5 tasks, then all other registered ids."""
-    first = atari_ids() + mujoco_ids()
+    """Every id :func:`make` accepts: Atari v5, the MuJoCo v5 tasks, BabyAI, then all other registered ids."""
+    first = atari_ids() + mujoco_ids() + babyai_ids()
     seen = set(first)
     return first + sorted(k for k in gym.registry if k not in seen)
 
@@ -79,6 +85,8 @@ def task_family(task_id: str) -> Family:
         return "atari"
     if is_mujoco_id(task_id):
         return "mujoco"
+    if is_babyai_id(task_id):
+        return "babyai"
     if task_id in gym.registry:
         return "gymnasium"
     known = known_task_ids()
@@ -89,7 +97,7 @@ def task_family(task_id: str) -> Family:
     hint = f"closest known ids: {', '.join(close)}" if close else "no known id is close"
     raise UnknownTaskError(
         f"unknown env id {task_id!r}; {hint}. Accepted: any ALE/<Game>-v5, the MuJoCo tasks "
-        f"{', '.join(mujoco_ids())}, or any other registered Gymnasium id."
+        f"{', '.join(mujoco_ids())}, BabyAI-* (pip install 'gato-agent[babyai]'), or any other registered Gymnasium id."
     )
 
 
@@ -108,6 +116,8 @@ def _build(
         env, make_kwargs = make_atari(task_id, render, max_episode_steps, **kwargs)
     elif family == "mujoco":
         env, make_kwargs = make_mujoco(task_id, render, max_episode_steps, **kwargs)
+    elif family == "babyai":
+        env, make_kwargs = make_babyai(task_id, render, max_episode_steps, **kwargs)
     else:
         env = gym.make(
             task_id,

@@ -213,3 +213,14 @@ def test_on_task_end_sees_the_results_so_far():
     evaluate(Balancer(), ["CartPole-v1", "CartPole-v1"], episodes=1, progress=False,
              on_task_end=lambda partial: seen.append([t.status for t in partial.tasks]))
     assert seen == [["ok", "not_run"], ["ok", "ok"]]
+
+
+def test_babyai_reports_its_success_rate_beside_the_return():
+    from rollouts.report import summary_markdown
+
+    results = evaluate(RandomPolicy.factory(0), ["BabyAI-GoToRedBall-v0", "CartPole-v1"], episodes=6, num_envs=2,
+                       progress=False)
+    babyai, cartpole = results.tasks
+    assert babyai.family == "babyai" and babyai.success_rate == np.mean(np.array(babyai.returns) > 0)
+    assert babyai.normalized is not None and cartpole.success_rate is None
+    assert f"{babyai.mean:.2f} (success {babyai.success_rate:.0%})" in summary_markdown(results)

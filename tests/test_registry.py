@@ -9,19 +9,29 @@ from gymnasium.wrappers import RecordEpisodeStatistics
 import envs
 from envs.mujoco import mujoco_ids
 
-REGISTRY = list(dict.fromkeys([*envs.SUITES["default"], *mujoco_ids(), "ALE/SpaceInvaders-v5", "CartPole-v1"]))
+REGISTRY = list(dict.fromkeys([*envs.SUITES["default"], *mujoco_ids(), "ALE/SpaceInvaders-v5", "CartPole-v1",
+                                *envs.SUITES["babyai"]]))
 
 
 def _rollout(env, seed, steps=20):
     obs, _ = env.reset(seed=seed)
     env.action_space.seed(seed)
-    trace = [np.asarray(obs, dtype=np.float64).ravel()[:64]]
+    trace = [_numbers(obs)]
     for _ in range(steps):
         obs, reward, terminated, truncated, _ = env.step(env.action_space.sample())
-        trace.append(np.append(np.asarray(obs, dtype=np.float64).ravel()[:64], reward))
+        trace.append(np.append(_numbers(obs), reward))
         if terminated or truncated:
             break
     return np.concatenate(trace)
+
+
+def _numbers(obs):
+    """The first 64 numbers of an observation (a Dict's entries by key; text as its length)."""
+    if isinstance(obs, dict):
+        return np.concatenate([_numbers(obs[k]) for k in sorted(obs)])[:64]
+    if isinstance(obs, str):
+        return np.array([len(obs)], dtype=np.float64)
+    return np.asarray(obs, dtype=np.float64).ravel()[:64]
 
 
 @pytest.mark.parametrize("task_id", REGISTRY)
@@ -42,8 +52,10 @@ def test_families():
     assert envs.task_family("CartPole-v1") == "gymnasium"
     assert envs.task_family("Hopper-v4") == "gymnasium"  # registered, but not one of the 11 v5 tasks
     assert envs.task_family("Breakout-v4") == "gymnasium"  # other ALE protocols go through gym.make as is
+    assert envs.task_family("BabyAI-GoToLocal-v0") == "babyai"
+    assert envs.task_family("MiniGrid-Empty-5x5-v0") == "gymnasium"  # minigrid's other envs: as gym.make makes them
     ids = envs.known_task_ids()
-    assert "ALE/Pong-v5" in ids and "Walker2d-v5" in ids and "CartPole-v1" in ids
+    assert "ALE/Pong-v5" in ids and "Walker2d-v5" in ids and "CartPole-v1" in ids and "BabyAI-BossLevel-v0" in ids
 
 
 @pytest.mark.parametrize(
@@ -62,7 +74,8 @@ def test_suites():
         "ALE/Breakout-v5", "ALE/Pong-v5", "InvertedPendulum-v5", "InvertedDoublePendulum-v5",
         "Reacher-v5", "HalfCheetah-v5", "Hopper-v5",
     )
-    with pytest.raises(ValueError, match="known suites: default"):
+    assert envs.suite("babyai") == ("BabyAI-GoToRedBall-v0", "BabyAI-GoToLocal-v0")
+    with pytest.raises(ValueError, match="known suites: babyai, default"):
         envs.suite("atari57")
 
 
