@@ -99,7 +99,7 @@ class TaskResult:
 
     env_id: str  # the task id
     status: Literal["ok", "error", "interrupted", "not_run"]  # how the task's evaluation ended
-    family: str | None = None  # "atari", "mujoco" or "gymnasium" (None if the id is unknown)
+    family: str | None = None  # "atari", "mujoco", "babyai" or "gymnasium" (None if the id is unknown)
     make_kwargs: dict[str, Any] = field(default_factory=dict)  # kwargs defining the task
     num_envs: int = 0  # sub-envs actually used (at most the number of episodes)
     episodes_requested: int = 0  # episodes fixed up front
@@ -112,6 +112,7 @@ class TaskResult:
     normalized: float | None = None  # (mean - random) / (expert - random), if referenced
     normalized_episodes: list[float] | None = None  # the same per episode
     human_normalized: float | None = None  # (mean - random) / (human - random), Atari only
+    success_rate: float | None = None  # fraction of episodes with a positive return, BabyAI only
     steps: int = 0  # env steps in finished episodes
     wall_s: float = 0.0  # seconds from the first reset to the last episode's end
     steps_per_second: float | None = None  # steps / wall_s
@@ -228,6 +229,8 @@ def _summarize(result: TaskResult) -> None:
     result.mean = float(returns.mean())
     result.std = float(returns.std())
     result.median = float(np.median(returns))
+    if result.family == "babyai":  # BabyAI rewards only success: 1 - 0.9 * steps / max_steps
+        result.success_rate = float(np.mean(returns > 0))
     result.steps = int(sum(result.lengths))
     if result.wall_s > 0:
         result.steps_per_second = result.steps / result.wall_s

@@ -13,7 +13,7 @@ import matplotlib
 matplotlib.use("Agg")  # headless: files only, never a window
 import matplotlib.pyplot as plt  # noqa: E402
 
-from rollouts.evaluate import EvalResults  # noqa: E402
+from rollouts.evaluate import EvalResults, TaskResult  # noqa: E402
 
 __all__ = ["RESULTS_FILE", "SUMMARY_FILE", "PLOT_FILE", "write_report", "summary_markdown", "plot_scores",
            "demonstrator_table"]
@@ -29,6 +29,11 @@ def _fmt(value: float | None, digits: int = 2) -> str:
 
 def _ci(interval: tuple[float, float] | None) -> str:
     return "-" if interval is None else f"[{interval[0]:.3f}, {interval[1]:.3f}]"
+
+
+def _success(task: TaskResult) -> str:
+    """ " (success 85%)" beside the mean return of a task that reports a success rate."""
+    return "" if task.success_rate is None else f" (success {task.success_rate:.0%})"
 
 
 def summary_markdown(results: EvalResults, meta: dict[str, Any] | None = None) -> str:
@@ -52,7 +57,7 @@ def summary_markdown(results: EvalResults, meta: dict[str, Any] | None = None) -
     ]
     for t in results.tasks:
         lines.append(
-            f"| {t.env_id} | {t.status} | {len(t.returns)}/{t.episodes_requested} | {_fmt(t.mean)} | "
+            f"| {t.env_id} | {t.status} | {len(t.returns)}/{t.episodes_requested} | {_fmt(t.mean)}{_success(t)} | "
             f"{_fmt(t.std)} | {_fmt(t.median)} | {_fmt(t.normalized, 3)} | "
             f"{_fmt(t.human_normalized, 3)} | {_fmt(t.steps_per_second, 0)} |"
         )
