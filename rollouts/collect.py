@@ -243,11 +243,35 @@ def _is_image(space: spaces.Space) -> bool:
     return isinstance(space, spaces.Box) and space.dtype == np.uint8 and len(space.shape) == 3
 
 
+_ARRAYS = (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)
+
+
 def _check_storable(space: spaces.Space, what: str) -> None:
-    if not isinstance(space, (spaces.Box, spaces.Discrete, spaces.MultiDiscrete,
-                              spaces.MultiBinary)):
+    nested = what == "observation" and isinstance(space, (spaces.Dict, spaces.Text))
+    if nested and isinstance(space, spaces.Dict):
+        for sub in space.spaces.values():
+            _check_storable(sub, what)
+    elif not (isinstance(space, _ARRAYS) or nested):
         raise CollectError(f"gato-collect stores array {what}s (Box, Discrete, MultiDiscrete, "
-                           f"MultiBinary); this task's {what} space is {space}")
+                           f"MultiBinary{'; and Text and Dicts of these as observations' if what == 'observation' else ''}); "
+                           f"this task's {what} space is {space}")
+
+
+def _write_observations(group: h5py.Group, key: str, space: spaces.Space, values: list) -> None:
+    """T+1 observations as Minari lays them out: a Dict as a group, Text as UTF-8 strings."""
+    if isinstance(space, spaces.Dict):
+        sub = group.create_group(key)
+        for name, subspace in space.spaces.items():
+            _write_observations(sub, name, subspace, [v[name] for v in values])
+    elif isinstance(space, spaces.Text):
+        group.create_dataset(key, data=values, dtype=h5py.string_dtype(encoding="utf-8"))
+    else:
+        group.create_dataset(key, data=np.stack([np.asarray(v, dtype=space.dtype) for v in values]))
+
+
+def _length(node: h5py.Group | h5py.Dataset) -> int:
+    """Rows of a stored observation (a Dict's first entry's)."""
+    return _length(node[next(iter(node))]) if isinstance(node, h5py.Group) else node.shape[0]
 
 
 class _Episode:
@@ -273,7 +297,7 @@ class _Episode:
     def add_obs(self, obs: Any) -> None:
         self.num_obs += 1
         if not self.image:
-            self.observations.append(np.asarray(obs, dtype=self.obs_space.dtype))
+            self.observations.append(obs)
             return
         self.pending.append(np.asarray(obs, dtype=np.uint8))
         if len(self.pending) == FRAME_CHUNK:
@@ -321,7 +345,7 @@ class _Episode:
                     offset = (i * FRAME_CHUNK,) + (0,) * len(self.obs_space.shape)
                     d.id.write_direct_chunk(offset, chunk.result())
             else:
-                g.create_dataset("observations", data=np.stack(self.observations))
+                _write_observations(g, "observations", self.obs_space, self.observations)
             shape = (len(self.actions), *action_space.shape)
             g.create_dataset("actions", data=np.asarray(self.actions, dtype=action_space.dtype).reshape(shape))
             if self.executed is not None:
@@ -392,7 +416,7 @@ def read_journal(journal: Path, seed: int) -> list[_JournalEntry]:
                     steps = int(g.attrs["total_steps"])
                     ok = (int(g.attrs["seed"]) == seed + index
                           and g["rewards"].shape == (steps,) and g["actions"].shape[0] == steps
-                          and g["observations"].shape[0] == steps + 1
+                          and _length(g["observations"]) == steps + 1
                           and g["terminations"].shape == (steps,)
                           and g["truncations"].shape == (steps,))
                     ret = float(np.sum(g["rewards"][()]))

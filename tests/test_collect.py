@@ -323,3 +323,20 @@ def test_damaged_minari_file_is_rebuilt_from_the_journal(tmp_path, capsys):
     assert "main_data.hdf5 is damaged; rebuilding it" in capsys.readouterr().err
     assert again.returns == first.returns
     assert minari.MinariDataset(str(again.data_path)).total_episodes == 3
+
+
+def test_babyai_dataset_keeps_the_mission_text_and_the_grid(tmp_path):
+    result = collect(CollectConfig(env="BabyAI-GoToLocal-v0", out=tmp_path / "babyai-v0", episodes=3,
+                                   progress=False))
+    assert result.kept == 3 and all(r > 0 for r in result.returns)  # the bot succeeds
+    dataset = minari.MinariDataset(str(result.data_path))
+    assert dataset.observation_space == envs.make("BabyAI-GoToLocal-v0").observation_space
+    episode = dataset[0]
+    t = len(episode.actions)
+    assert len(episode.observations["mission"]) == t + 1 and episode.observations["mission"][0].startswith("go to")
+    assert episode.observations["image"].shape == (t + 1, 7, 7, 3) and episode.observations["image"].dtype == np.uint8
+    assert episode.observations["direction"].shape == (t + 1,)
+    env = envs.make("BabyAI-GoToLocal-v0")
+    first, _ = env.reset(seed=0)
+    assert first["mission"] == episode.observations["mission"][0]
+    np.testing.assert_array_equal(first["image"], episode.observations["image"][0])
