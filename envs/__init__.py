@@ -5,11 +5,13 @@ Never imports ``gato_agent`` or ``rollouts``.
 
 from envs.registry import (
     SUITES,
+    EnvFactory,
     TaskSpec,
     UnknownTaskError,
     known_task_ids,
     make,
     make_vector,
+    factory_name,
     task_family,
     suite,
 )
@@ -17,6 +19,8 @@ from envs.scores import REFERENCE_SCORES, ReferenceScore, human_normalize, norma
 
 __all__ = [
     "SUITES",
+    "EnvFactory",
+    "factory_name",
     "TaskSpec",
     "UnknownTaskError",
     "known_task_ids",
