@@ -12,6 +12,7 @@ from envs.registry import (
     make,
     make_vector,
     factory_name,
+    parse_make_kwargs,
     task_family,
     suite,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "SUITES",
     "EnvFactory",
     "factory_name",
+    "parse_make_kwargs",
     "TaskSpec",
     "UnknownTaskError",
     "known_task_ids",

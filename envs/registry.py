@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -45,6 +46,7 @@ __all__ = [
     "make",
     "make_vector",
     "factory_name",
+    "parse_make_kwargs",
 ]
 
 Family = Literal["atari", "mujoco", "gymnasium", "custom"]
@@ -130,6 +132,19 @@ def task_family(task_id: str) -> Family:
         f"{', '.join(mujoco_ids())}, any other registered Gymnasium id, or module:EnvId (imports "
         f"module first)."
     )
+
+
+def parse_make_kwargs(text: str | None, flag: str = "--env-kwargs") -> dict[str, Any]:
+    """The make kwargs of a JSON object (a CLI's ``flag``); ValueError saying what was wrong otherwise."""
+    if text is None:
+        return {}
+    try:
+        kwargs = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"{flag} {text!r} is not JSON ({exc}); give an object such as '{{\"reset_noise_scale\": 0.2}}'") from None
+    if not isinstance(kwargs, dict):
+        raise ValueError(f"{flag} {text!r} is not a JSON object of keyword arguments")
+    return kwargs
 
 
 def suite(name: str) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["write_atomic"]
+__all__ = ["fsync", "write_atomic"]
 
 _UMASK = os.umask(0o022)  # reading the umask means setting it: put it straight back
 os.umask(_UMASK)
@@ -40,17 +40,17 @@ def write_atomic(
             with open(tmp, "wb") as f:
                 f.write(content.encode() if isinstance(content, str) else content)
         if durable:
-            _fsync(tmp)
+            fsync(tmp)
         os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, target)
         if durable:
-            _fsync(target.parent)
+            fsync(target.parent)
     finally:
         tmp.unlink(missing_ok=True)
     return target
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: str | os.PathLike) -> None:
     """Flush a file's or a folder's entry to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:

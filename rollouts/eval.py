@@ -22,7 +22,6 @@ each run gets a fresh runs/eval-<UTC date>-<time> folder.
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import sys
@@ -36,10 +35,10 @@ import tyro
 
 import envs
 from rollouts.evaluate import evaluate
-from rollouts.policies import POLICY_FORMS, PolicyError, PolicyFactory, PolicySpec, parse_policy, policy_factory
+from rollouts.policies import PolicyError, PolicyFactory, PolicySpec, parse_policy, policy_factory
 from rollouts.report import write_report
 
-__all__ = ["EvalArgs", "UsageError", "build_policy", "parse_env_kwargs", "main", "run"]
+__all__ = ["EvalArgs", "UsageError", "build_policy", "main", "run"]
 
 
 @dataclass
@@ -120,19 +119,6 @@ def _check(args: EvalArgs) -> None:
         raise UsageError(f"--temperature must be >= 0, got {args.temperature}")
 
 
-def parse_env_kwargs(text: str | None, flag: str = "--env-kwargs") -> dict[str, Any]:
-    """The make kwargs of a JSON object; ValueError saying what was wrong otherwise."""
-    if text is None:
-        return {}
-    try:
-        kwargs = json.loads(text)
-    except ValueError as exc:
-        raise ValueError(f"{flag} {text!r} is not JSON ({exc}); give an object such as '{{\"reset_noise_scale\": 0.2}}'") from None
-    if not isinstance(kwargs, dict):
-        raise ValueError(f"{flag} {text!r} is not a JSON object of keyword arguments")
-    return kwargs
-
-
 def _policy_spec(args: EvalArgs) -> PolicySpec:
     try:
         return parse_policy(args.policy, args.checkpoint)
@@ -198,7 +184,7 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
     _set_threads(args.threads)
     task_ids = _task_ids(args)
     try:
-        env_kwargs = parse_env_kwargs(args.env_kwargs)
+        env_kwargs = envs.parse_make_kwargs(args.env_kwargs)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     spec = _policy_spec(args)

@@ -114,6 +114,10 @@ class PerObservation:
         return concatenate(self.action_space, [self._act(o) for o in iterate(
             batch_space(self.observation_space, self.num_envs), obs)], self._out)
 
+    def act_one(self, obs: Any) -> Any:
+        """The wrapped function's action for one observation, as it returned it."""
+        return self._act(obs)
+
     def reset(self, env_ids: Sequence[int] | None = None) -> None:
         """Call the wrapped ``reset()`` (if any) when its env starts an episode."""
         if self._reset is not None:
@@ -172,9 +176,11 @@ class SingleEnvPolicy:
             self.policy.reset(None)
 
     def act(self, obs: Any) -> Any:
-        """The action for the single observation ``obs``."""
+        """The action for the single observation ``obs`` (a policy of one observation is called as is)."""
+        if isinstance(self.policy, PerObservation):
+            return self.policy.act_one(obs)
         batch = self.policy.act(concatenate(self.env.observation_space, [obs], self._obs))
-        return next(iter(iterate(self._actions, batch)))
+        return copy.deepcopy(next(iter(iterate(self._actions, batch))))  # not a view of a reused batch
 
 
 @dataclass(frozen=True)
