@@ -16,9 +16,11 @@ from envs.registry import (
     task_family,
     suite,
 )
+from envs import toy  # registers the project's own toy tasks
 from envs.scores import REFERENCE_SCORES, ReferenceScore, human_normalize, normalize, reference_for
 
 __all__ = [
+    "toy",
     "SUITES",
     "EnvFactory",
     "factory_name",
