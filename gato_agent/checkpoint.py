@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -28,6 +27,7 @@ from gymnasium import spaces
 from minari.serialization import deserialize_space, serialize_space
 from safetensors.torch import load_file, save_file
 
+from gato_agent.atomic import write_atomic
 from gato_agent.config import GatoConfig
 from gato_agent.model import Gato
 from gato_agent.tokenizer import TokenBatch
@@ -40,8 +40,6 @@ WEIGHTS_FILE = "model.safetensors"
 TRAINER_FILE = "trainer.pt"
 LATEST_FILE = "latest"
 _PROMPT_FIELDS = ("ids", "local_pos", "patch_mask", "patches", "patch_idx")
-_UMASK = os.umask(0o022)  # reading the umask means setting it: put it straight back
-os.umask(_UMASK)
 
 
 @dataclass
@@ -121,13 +119,13 @@ def save_checkpoint(
     tasks = tasks or {}
     meta: dict[str, Any] = {"format_version": FORMAT_VERSION, "model": model.config.to_dict(), "tasks": {}}
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    _atomic(folder / WEIGHTS_FILE, lambda tmp: save_file(state, tmp))
+    write_atomic(folder / WEIGHTS_FILE, lambda tmp: save_file(state, tmp))
     for name, task in tasks.items():
         prompt_file = None
         if task.prompt is not None:
             prompt_file = f"prompt-{_file_name(name)}.safetensors"
             tensors = {f: getattr(task.prompt, f).cpu().contiguous() for f in _PROMPT_FIELDS}
-            _atomic(folder / prompt_file, lambda tmp, t=tensors: save_file(t, tmp))
+            write_atomic(folder / prompt_file, lambda tmp, t=tensors: save_file(t, tmp))
         meta["tasks"][name] = {
             "observation_space": _serialize(task.observation_space),
             "action_space": _serialize(task.action_space),
@@ -135,8 +133,8 @@ def save_checkpoint(
             "info": task.info,
         }
     if trainer_state is not None:
-        _atomic(folder / TRAINER_FILE, lambda tmp: torch.save(trainer_state, tmp))
-    _atomic(folder / CONFIG_FILE, lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2) + "\n"))
+        write_atomic(folder / TRAINER_FILE, lambda tmp: torch.save(trainer_state, tmp))
+    write_atomic(folder / CONFIG_FILE, lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2) + "\n"))
     kept = {CONFIG_FILE, WEIGHTS_FILE, *(t["prompt"] for t in meta["tasks"].values() if t["prompt"])}
     if trainer_state is not None:
         kept.add(TRAINER_FILE)
@@ -264,16 +262,3 @@ def _check_state(model: Gato, state: dict[str, torch.Tensor], folder: Path) -> N
     shapes = [k for k in sorted(set(expected) & set(got)) if expected[k] != got[k]]
     problems += [f"{k} has shape {got[k]} in the weights but {expected[k]} from the config" for k in shapes[:3]]
     raise ValueError(f"{folder / WEIGHTS_FILE} does not match {folder / CONFIG_FILE}: " + "; ".join(problems))
-
-
-def _atomic(target: Path, write: Callable[[str], Any]) -> None:
-    """`write(tmp)`, then rename tmp to `target`, with the permissions of a file made by open()
-    (safetensors and torch.save leave theirs readable by the owner alone)."""
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
-        write(str(tmp))
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

@@ -26,7 +26,7 @@ from gato_agent.tokenizer import (
     tokens_to_continuous,
 )
 
-__all__ = ["ObservationCodec", "ActionCodec", "slice_time", "SUPPORTED_OBSERVATION_SPACES", "SUPPORTED_ACTION_SPACES"]
+__all__ = ["ObservationCodec", "ActionCodec", "slice_time", "is_image_space", "SUPPORTED_OBSERVATION_SPACES", "SUPPORTED_ACTION_SPACES"]
 
 SUPPORTED_OBSERVATION_SPACES = (
     "Box (uint8 HxW or HxWxC images with C in {1, 3}; any other Box as continuous values, infinite bounds included), "
@@ -48,8 +48,11 @@ class _Leaf:
         return "obs" + "".join(f"[{k!r}]" for k in self.keys)
 
 
-def _is_image(space: spaces.Box) -> bool:
-    return space.dtype == np.uint8 and (len(space.shape) == 2 or (len(space.shape) == 3 and space.shape[-1] in (1, 3)))
+def is_image_space(space: spaces.Space) -> bool:
+    """True for the spaces Gato reads as images: uint8 Boxes of shape (H, W) or (H, W, 1 or 3)."""
+    return isinstance(space, spaces.Box) and space.dtype == np.uint8 and (
+        len(space.shape) == 2 or (len(space.shape) == 3 and space.shape[-1] in (1, 3))
+    )
 
 
 def _leaves(space: spaces.Space, keys: tuple, config: GatoConfig) -> list[_Leaf]:
@@ -58,7 +61,7 @@ def _leaves(space: spaces.Space, keys: tuple, config: GatoConfig) -> list[_Leaf]
     if isinstance(space, spaces.Tuple):
         return [leaf for i, sub in enumerate(space.spaces) for leaf in _leaves(sub, (*keys, i), config)]
     if isinstance(space, spaces.Box):
-        if _is_image(space):
+        if is_image_space(space):
             return [_Leaf(keys, space, "image", config.patches_per_image)]
         return [_Leaf(keys, space, "continuous", int(np.prod(space.shape, dtype=np.int64)))]
     if isinstance(space, (spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)):

@@ -37,6 +37,7 @@ from torch import Tensor
 from gato_agent.checkpoint import LATEST_FILE, Task, load_checkpoint, save_checkpoint
 from gato_agent.config import PRESETS, GatoConfig
 from gato_agent.data import Batch, SequenceSampler, TaskData, load_task, merge_tasks
+from gato_agent.loss_plot import plot_loss
 from gato_agent.model import Gato
 
 __all__ = ["TrainConfig", "TrainResult", "ActionLoss", "train", "action_loss", "main"]
@@ -408,39 +409,6 @@ class _Log:
             self.bar.close()
         if self.path.exists():
             plot_loss(self.path, self.path.with_name("loss.png"))
-
-
-def plot_loss(metrics: Path, png: Path) -> None:
-    """The loss curves of a metrics.jsonl, as a PNG: all tasks, and each task's (averaged over
-    runs of about 2% of the rows, as one row holds few of a task's tokens)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = [json.loads(line) for line in metrics.read_text().splitlines() if line.strip()]
-    rows = [r for r in rows if "loss" in r]
-    if not rows:
-        return
-    names = list(dict.fromkeys(name for r in rows for name in r.get("task_loss", {})))
-    fig, ax = plt.subplots(figsize=(8.5, 4) if len(names) > 1 else (6, 3.5))
-    ax.plot([r["step"] for r in rows], [r["loss"] for r in rows], color="0.6", lw=0.8, label="all tasks")
-    group = max(1, len(rows) // 50)
-    for name in names if len(names) > 1 else []:
-        points = [(r["step"], r["task_loss"][name]) for r in rows if name in r.get("task_loss", {})]
-        steps, losses = (np.array(v) for v in zip(*points))
-        k = min(group, len(points))
-        n = len(points) // k * k
-        ax.plot(steps[:n].reshape(-1, k).mean(1), losses[:n].reshape(-1, k).mean(1), lw=1.2, label=name)
-    if len(names) > 1:
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.set_xlabel("step")
-    ax.set_ylabel("action cross-entropy")
-    ax.set_yscale("log")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(png, dpi=100)
-    plt.close(fig)
 
 
 def main(argv: list[str] | None = None, evaluate: Evaluator | None = None) -> int:

@@ -93,3 +93,13 @@ def test_batched_detection(micro_config):
     codec = ObservationCodec(gym.make("CartPole-v1").observation_space, micro_config)
     assert not codec.is_batched(np.zeros(4, np.float32))
     assert codec.is_batched(np.zeros((3, 4), np.float32))
+
+
+def test_is_image_space_is_the_one_rule_for_images():
+    from gato_agent.spaces import is_image_space
+
+    assert is_image_space(spaces.Box(0, 255, (84, 84), np.uint8))
+    assert is_image_space(spaces.Box(0, 255, (210, 160, 3), np.uint8))
+    assert not is_image_space(spaces.Box(0, 255, (4, 84, 84), np.uint8))  # channels first: not an image
+    assert not is_image_space(spaces.Box(-1, 1, (84, 84, 3), np.float32))
+    assert not is_image_space(spaces.Discrete(3))
