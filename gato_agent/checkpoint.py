@@ -8,7 +8,8 @@ A training run adds trainer.pt (optimizer, schedule, data order and RNG states) 
 
 Every file is written under a temporary name and renamed. A training run writes each checkpoint
 into a fresh `step-NNNNNNN/` folder and then points the file `latest` at it, so the folder a
-reader loads is always whole; `load_checkpoint(run_dir)` follows `latest`.
+reader loads is always whole; `load_checkpoint(run_dir)` follows `latest`. `save_run_checkpoint`
+does that and keeps only the newest few step folders.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -32,7 +34,9 @@ from gato_agent.config import GatoConfig
 from gato_agent.model import Gato
 from gato_agent.tokenizer import TokenBatch
 
-__all__ = ["Task", "Checkpoint", "save_checkpoint", "load_checkpoint", "resolve", "embedded_checkpoint_path"]
+__all__ = [
+    "Task", "Checkpoint", "save_checkpoint", "save_run_checkpoint", "load_checkpoint", "resolve", "embedded_checkpoint_path",
+]
 
 FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
@@ -143,6 +147,38 @@ def save_checkpoint(
     for stale in folder.glob("prompt-*.safetensors"):
         if stale.name not in kept:
             stale.unlink()
+
+
+def save_run_checkpoint(
+    run: Path, model: Gato, tasks: dict[str, Task], trainer_state: dict[str, Any], step: int, keep: int
+) -> Path:
+    """Write `run/step-NNNNNNN/` whole (under a temporary name, then renamed), point `run/latest`
+    at it, and delete all but the newest `keep` step folders; -> the new folder.
+
+    numpy integers inside trainer_state (e.g. bit generator states) are stored as Python ints, so
+    that the file loads with torch.load(weights_only=True).
+    """
+    name = f"step-{step:07d}"
+    tmp = run / f".{name}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    save_checkpoint(tmp, model, tasks, trainer_state=_plain(trainer_state))
+    shutil.rmtree(run / name, ignore_errors=True)
+    os.replace(tmp, run / name)
+    _atomic(run / LATEST_FILE, lambda tmp: Path(tmp).write_text(name + "\n"))
+    for old in sorted(run.glob("step-*"))[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    return run / name
+
+
+def _plain(state: Any) -> Any:
+    """numpy integers (at any depth of dicts and lists) -> Python ints."""
+    if isinstance(state, dict):
+        return {k: _plain(v) for k, v in state.items()}
+    if isinstance(state, list):
+        return [_plain(v) for v in state]
+    if isinstance(state, np.integer):
+        return int(state)
+    return state
 
 
 def resolve(path: str | os.PathLike | None) -> Path:
