@@ -32,7 +32,8 @@ import tyro
 from gato_agent.checkpoint import LATEST_FILE, Task, load_checkpoint, save_run_checkpoint
 from gato_agent.data import SequenceSampler, TaskData, load_task, merge_tasks
 from gato_agent.distributed import Distributed
-from gato_agent.loggers import JsonlLogger
+from gato_agent.extras import MissingExtra
+from gato_agent.loggers import check_loggers, make_loggers
 from gato_agent.loss import action_loss
 from gato_agent.metrics import MetricsLog, plot_loss
 from gato_agent.model import Gato
@@ -64,6 +65,7 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
         raise ValueError("no --dataset given: pass one or more Minari datasets (gato-collect --out folders)")
     if cfg.eval_every and evaluate is None:
         raise ValueError("--eval-every needs an evaluator: use the gato-train command (rollouts.train), not gato_agent.train")
+    check_loggers(cfg.logger)
     env = Distributed(cfg.device)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -85,10 +87,13 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     # batches without images leave the patch block unused: find_unused_parameters
     net = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True) if env.world > 1 else model
     task_meta = {t.name: _task_meta(t, model.config.context_length) for t in tasks}
+    loggers = []
     if env.main:
         cfg.out.mkdir(parents=True, exist_ok=True)
-        (cfg.out / "train_config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2, default=str) + "\n")
-    log = MetricsLog([JsonlLogger(cfg.out / "metrics.jsonl")], names, env.main, cfg.progress, step, cfg.steps)
+        flags = json.loads(json.dumps(dataclasses.asdict(cfg), default=str))
+        (cfg.out / "train_config.json").write_text(json.dumps(flags, indent=2) + "\n")
+        loggers = make_loggers(cfg.logger, cfg.out, step if cfg.resume else None, flags, cfg.wandb_project)
+    log = MetricsLog(loggers, names, env.main, cfg.progress, step, cfg.steps)
 
     finished = False
     try:
@@ -176,7 +181,7 @@ def main(argv: list[str] | None = None, evaluate: Evaluator | None = None) -> in
     cfg = tyro.cli(TrainConfig, args=argv, default=default, description=__doc__)
     try:
         result = train(cfg, evaluate)
-    except (ValueError, FileNotFoundError, FileExistsError) as e:
+    except (ValueError, FileNotFoundError, FileExistsError, MissingExtra) as e:
         print(f"gato-train: error: {e}", file=sys.stderr)
         return 2
     if int(os.environ.get("RANK", "0")) == 0:

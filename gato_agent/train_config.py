@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import tyro
 
 from gato_agent.config import PRESETS, GatoConfig
+from gato_agent.loggers import LoggerName
 from gato_agent.optim import CosineSchedule
 
 __all__ = ["TrainConfig"]
@@ -64,6 +65,11 @@ class TrainConfig:
     """How many step-* folders to keep."""
     log_every: int = 10
     """Append a metrics line every this many steps."""
+    logger: Annotated[list[LoggerName], tyro.conf.UseAppendAction] = field(default_factory=list)
+    """Also log to tensorboard (--out/tensorboard) or wandb (W&B, files under --out/wandb); repeatable.
+    metrics.jsonl is always written. Each needs its extra: pip install 'gato-agent[tensorboard]' / '[wandb]'."""
+    wandb_project: str = "gato-agent"
+    """The W&B project of --logger wandb."""
     eval_every: int = 0
     """Evaluate the policy every this many steps through rollouts.evaluate (gato-train only; 0: never)."""
     eval_episodes: int = 3

@@ -143,3 +143,25 @@ def test_mismatched_runs_and_inputs_are_clear_errors(make_dataset, micro_json, t
         train(run_cfg(tmp_path / "x", [cart], "huge"))
     assert main(["--dataset", str(tmp_path / "missing"), "--out", str(tmp_path / "y"), "--no-progress"]) == 2
     assert "no Minari dataset at" in capsys.readouterr().err
+
+
+def test_tensorboard_gets_the_same_scalars_as_metrics_jsonl(make_dataset, micro_json, tmp_path):
+    pytest.importorskip("tensorboard")
+    from tests.test_loggers import tensorboard_scalars
+
+    cart = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=10)
+    evaluate = lambda model, tasks, cfg, step: {f"eval/{name}/return": float(step) for name in tasks}
+    train(run_cfg(tmp_path / "run", [cart], micro_json, steps=4, log_every=2, eval_every=2, logger=["tensorboard"]), evaluate)
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    scalars = tensorboard_scalars(tmp_path / "run" / "tensorboard")
+    assert scalars["loss"] == [(r["step"], pytest.approx(r["loss"])) for r in rows if "loss" in r]
+    assert scalars["task_accuracy/CartPole-v1"] == [(r["step"], pytest.approx(r["task_accuracy"]["CartPole-v1"])) for r in rows if "loss" in r]
+    assert scalars["eval/CartPole-v1/return"] == [(2, 2.0), (4, 4.0)]
+    assert {"accuracy", "grad_norm", "lr", "tokens_per_s", "task_loss/CartPole-v1"} <= set(scalars)
+
+
+def test_asking_for_a_missing_logger_is_an_install_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "wandb", None)
+    assert main(["--dataset", "x", "--out", str(tmp_path / "run"), "--logger", "jsonl", "--logger", "wandb", "--no-progress"]) == 2
+    assert "pip install 'gato-agent[wandb]'" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
