@@ -38,6 +38,7 @@ from gato_agent.loss import action_loss
 from gato_agent.metrics import MetricsLog, plot_loss
 from gato_agent.model import Gato
 from gato_agent.optim import build_optimizer
+from gato_agent.precision import MixedPrecision
 from gato_agent.train_config import TrainConfig
 
 __all__ = ["TrainConfig", "TrainResult", "Evaluator", "train", "main"]
@@ -80,8 +81,10 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     sampler = SequenceSampler(tasks, weights, model.config.context_length, cfg.seed, env.rank, cfg.prompt_prob)
     optimizer = build_optimizer(model, cfg.lr, cfg.weight_decay, env.device)
     schedule = cfg.schedule()
+    amp = MixedPrecision(cfg.precision, env.device)
     if state is not None:
         optimizer.load_state_dict(state["optimizer"])
+        amp.load_state_dict(state.get("scaler", {}))
         sampler.load_state_dict(state["samplers"][env.rank])
         torch.set_rng_state(state["torch_rng"][env.rank])
     # batches without images leave the patch block unused: find_unused_parameters
@@ -103,11 +106,10 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
             lr = schedule(step)
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            result = action_loss(model, net(batch.tokens), batch)
+            with amp.autocast():
+                result = action_loss(model, net(batch.tokens), batch)
             optimizer.zero_grad(set_to_none=True)
-            result.loss.backward()
-            grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            optimizer.step()
+            grad_norm = amp.step(result.loss, optimizer, model.parameters(), cfg.grad_clip)
             step += 1
 
             tokens = batch.tokens.ids.numel() * env.world
@@ -115,7 +117,7 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
             log.step(step, {"loss": result.loss.item(), "accuracy": result.accuracy.item(), "grad_norm": grad_norm.item(),
                             "lr": lr, "tokens_per_s": tokens / (time.perf_counter() - started)}, cfg.log_every)
             if step % cfg.checkpoint_every == 0 or step == cfg.steps:
-                _save(cfg, env, model, task_meta, optimizer, sampler, step, names)
+                _save(cfg, env, model, task_meta, optimizer, amp, sampler, step, names)
             if cfg.eval_every and step % cfg.eval_every == 0 and env.main:
                 model.eval()
                 log.record(step, evaluate(model, task_meta, cfg, step))
@@ -157,12 +159,13 @@ def _task_meta(task: TaskData, context_length: int) -> Task:
 
 
 def _save(cfg: TrainConfig, env: Distributed, model: Gato, tasks: dict[str, Task], optimizer: torch.optim.Optimizer,
-          sampler: SequenceSampler, step: int, names: list[str]) -> None:
+          amp: MixedPrecision, sampler: SequenceSampler, step: int, names: list[str]) -> None:
     """Every rank hands in its data order and RNG state; rank 0 writes the checkpoint."""
     samplers = env.gather(sampler.state_dict())
     rngs = env.gather(torch.get_rng_state())
     if env.main:
-        state = {"step": step, "tasks": names, "optimizer": optimizer.state_dict(), "samplers": samplers, "torch_rng": rngs}
+        state = {"step": step, "tasks": names, "optimizer": optimizer.state_dict(), "scaler": amp.state_dict(),
+                 "samplers": samplers, "torch_rng": rngs}
         save_run_checkpoint(cfg.out, model, tasks, state, step, cfg.keep_checkpoints)
 
 

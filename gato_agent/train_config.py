@@ -15,6 +15,7 @@ import tyro
 from gato_agent.config import PRESETS, GatoConfig
 from gato_agent.loggers import LoggerName
 from gato_agent.optim import CosineSchedule
+from gato_agent.precision import PrecisionName
 
 __all__ = ["TrainConfig"]
 
@@ -78,6 +79,8 @@ class TrainConfig:
     """Continue the run in --out from its latest checkpoint."""
     device: str = "auto"
     """cpu, cuda, or auto (cuda when available)."""
+    precision: PrecisionName = "auto"
+    """fp32, bf16 or fp16 (torch.autocast; fp16 with a GradScaler); auto: bf16 on CUDA devices that support it, else fp32."""
     threads: int | None = None
     """torch CPU threads per process; default: torch's choice (with torchrun: cores / processes)."""
     progress: bool = True

@@ -165,3 +165,12 @@ def test_asking_for_a_missing_logger_is_an_install_line(tmp_path, monkeypatch, c
     assert main(["--dataset", "x", "--out", str(tmp_path / "run"), "--logger", "jsonl", "--logger", "wandb", "--no-progress"]) == 2
     assert "pip install 'gato-agent[wandb]'" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def test_bf16_on_cpu_trains(make_dataset, micro_json, tmp_path):
+    path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=16)
+    train(run_cfg(tmp_path / "run", [path], micro_json, steps=30, warmup_steps=5, prompt_prob=0.0, checkpoint_every=30, precision="bf16"))
+    losses = [json.loads(line)["loss"] for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert np.mean(losses[-5:]) < 0.7 * np.mean(losses[:5])
+    assert json.loads((tmp_path / "run" / "train_config.json").read_text())["precision"] == "bf16"
+    assert load_checkpoint(tmp_path / "run").model.tokens.weight.dtype == torch.float32
