@@ -31,6 +31,7 @@ from minari.serialization import deserialize_space, serialize_space
 from safetensors.torch import load_file, save_file
 
 from gato_agent.config import GatoConfig
+from gato_agent.hub import download, hub_repo_id
 from gato_agent.model import Gato
 from gato_agent.tokenizer import TokenBatch
 
@@ -182,7 +183,9 @@ def _plain(state: Any) -> Any:
 
 
 def resolve(path: str | os.PathLike | None) -> Path:
-    """The checkpoint folder that `path` names: itself, the step `latest` points at, or the embedded one."""
+    """The checkpoint folder that `path` names: itself, the step `latest` points at, the embedded
+    one (None), or a Hugging Face Hub snapshot (`hf://org/name`, or `org/name` where no such local
+    path exists; see gato_agent.hub)."""
     if path is None:
         folder = embedded_checkpoint_path()
         if not (folder / CONFIG_FILE).exists():
@@ -191,7 +194,8 @@ def resolve(path: str | os.PathLike | None) -> Path:
                 "GatoAgent.save_pretrained or gato-train (gato-eval: --checkpoint PATH)"
             )
         return folder
-    folder = Path(path)
+    repo_id = hub_repo_id(path)
+    folder = Path(path) if repo_id is None else download(repo_id)
     if not (folder / CONFIG_FILE).exists() and (folder / LATEST_FILE).is_file():
         folder = folder / (folder / LATEST_FILE).read_text().strip()
     for name in (CONFIG_FILE, WEIGHTS_FILE):

@@ -32,7 +32,8 @@ import tyro
 from gato_agent.checkpoint import LATEST_FILE, Task, load_checkpoint, save_run_checkpoint
 from gato_agent.data import SequenceSampler, TaskData, load_task, merge_tasks
 from gato_agent.distributed import Distributed
-from gato_agent.extras import MissingExtra
+from gato_agent.extras import MissingExtra, require
+from gato_agent.hub import push_to_hub
 from gato_agent.loggers import check_loggers, make_loggers
 from gato_agent.loss import action_loss
 from gato_agent.metrics import MetricsLog, plot_loss
@@ -67,6 +68,8 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     if cfg.eval_every and evaluate is None:
         raise ValueError("--eval-every needs an evaluator: use the gato-train command (rollouts.train), not gato_agent.train")
     check_loggers(cfg.logger)
+    if cfg.push_to_hub:
+        require("huggingface_hub", "hub", "--push-to-hub")
     env = Distributed(cfg.device)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -128,6 +131,8 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
         if env.main and (cfg.out / "metrics.jsonl").exists():
             plot_loss(cfg.out / "metrics.jsonl", cfg.out / "loss.png")
         env.close(finished)
+    if cfg.push_to_hub and env.main:
+        push_to_hub(cfg.out, cfg.push_to_hub, cfg.hub_dataset, cfg.hub_results)  # the run's latest checkpoint
     return TrainResult(model, cfg.out / f"step-{step:07d}", step)
 
 

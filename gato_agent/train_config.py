@@ -35,7 +35,7 @@ class TrainConfig:
     config: str = "tiny"
     """Model preset (tiny, small, baseline, large) or the path of a config.json to take the model from."""
     init: Path | None = None
-    """A checkpoint (folder or run) whose weights start the run, to fine-tune it; its model config replaces --config."""
+    """A checkpoint (folder, run, or Hub repo hf://org/name) whose weights start the run, to fine-tune it; its model config replaces --config."""
     context_length: int | None = None
     """Override the preset's context length (tokens per training sequence)."""
     steps: int = 20000
@@ -75,6 +75,12 @@ class TrainConfig:
     """Evaluate the policy every this many steps through rollouts.evaluate (gato-train only; 0: never)."""
     eval_episodes: int = 3
     """Episodes per task of each periodic evaluation."""
+    push_to_hub: str | None = None
+    """At the end, upload the last checkpoint with a model card to this Hugging Face Hub repo (org/name); needs gato-agent[hub]."""
+    hub_dataset: Annotated[list[str], tyro.conf.UseAppendAction] = field(default_factory=list)
+    """Hub dataset ids that the model card's metadata names (repeatable)."""
+    hub_results: Path | None = None
+    """A gato-eval results.json whose scores the model card shows as a table (and that is uploaded beside it)."""
     resume: bool = False
     """Continue the run in --out from its latest checkpoint."""
     device: str = "auto"
@@ -95,7 +101,7 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"{path}: unknown TrainConfig field(s) {unknown}; known: {sorted(known)}")
         values.update(overrides)
-        for key in ("out", "recipe", "init"):
+        for key in ("out", "recipe", "init", "hub_results"):
             if values.get(key) is not None:
                 values[key] = Path(values[key])
         return cls(**values)

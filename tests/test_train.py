@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from types import SimpleNamespace
 from pathlib import Path
 
 import numpy as np
@@ -174,3 +175,27 @@ def test_bf16_on_cpu_trains(make_dataset, micro_json, tmp_path):
     assert np.mean(losses[-5:]) < 0.7 * np.mean(losses[:5])
     assert json.loads((tmp_path / "run" / "train_config.json").read_text())["precision"] == "bf16"
     assert load_checkpoint(tmp_path / "run").model.tokens.weight.dtype == torch.float32
+
+
+def test_init_from_the_hub_and_push_to_it(make_dataset, micro_json, tmp_path, monkeypatch):
+    hf = pytest.importorskip("huggingface_hub")
+    from tests.test_hub import cache_snapshot
+
+    path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
+    first = train(run_cfg(tmp_path / "first", [path], micro_json, steps=3))
+    cache_snapshot(tmp_path / "hf", "org/first", first.checkpoint)
+    monkeypatch.setattr(hf.constants, "HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))  # what HF_HOME gives at import
+    monkeypatch.setattr(hf.constants, "HF_HUB_OFFLINE", True)
+    uploads = []
+    monkeypatch.setattr(hf.HfApi, "create_repo", lambda self, repo_id, private, exist_ok: None)
+    monkeypatch.setattr(hf.HfApi, "upload_folder", lambda self, *, repo_id, folder_path, commit_message: uploads.append(
+        (repo_id, sorted(p.name for p in Path(folder_path).iterdir()), (Path(folder_path) / "README.md").read_text())) or SimpleNamespace(commit_url=""))
+    assert main(["--dataset", str(path), "--out", str(tmp_path / "tuned"), "--config", micro_json, "--steps", "1", "--no-progress",
+                 "--init", "hf://org/first", "--push-to-hub", "org/tuned", "--hub-dataset", "org/cartpole"]) == 0
+    tuned = load_checkpoint(tmp_path / "tuned").model
+    for name, value in first.model.state_dict().items():  # one step at a warmup learning rate of 6e-7
+        assert torch.allclose(tuned.state_dict()[name], value, atol=1e-4), name
+    assert not torch.allclose(Gato(tuned.config).tokens.weight, first.model.tokens.weight, atol=1e-4)
+    [(repo_id, files, card)] = uploads
+    assert repo_id == "org/tuned" and "trainer.pt" not in files and "model.safetensors" in files
+    assert "library_name: gato-agent" in card and "org/cartpole" in card
