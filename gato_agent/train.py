@@ -58,7 +58,7 @@ class TrainResult:
 
 
 def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
-    """Run (or resume) a training run to cfg.steps.
+    """Run (or resume) a training run to cfg.steps (or cfg.stop_after, if fewer).
 
     `evaluate(model, tasks, cfg, step)` is called every cfg.eval_every steps on rank 0 and its
     numbers are logged; the gato-train command passes one built on rollouts.evaluate.
@@ -79,11 +79,16 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     names = [t.name for t in tasks]
     if state is not None and state["tasks"] != names:
         raise ValueError(f"--resume: the run was trained on tasks {state['tasks']}, not {names}")
+    schedule = cfg.schedule()
+    if state is not None and state.get("schedule", schedule.to_dict()) != schedule.to_dict():
+        raise ValueError(f"--resume: the run's learning-rate schedule is {state['schedule']}, these flags give "
+                         f"{schedule.to_dict()}; resuming would bend its cosine curve. Pass the run's values "
+                         "(--stop-after N stops a run early without changing them), or start a new run from its weights with --init")
+    end = cfg.steps if cfg.stop_after is None else min(cfg.steps, cfg.stop_after)
 
     model.to(env.device).train()
     sampler = SequenceSampler(tasks, weights, model.config.context_length, cfg.seed, env.rank, cfg.prompt_prob)
     optimizer = build_optimizer(model, cfg.lr, cfg.weight_decay, env.device)
-    schedule = cfg.schedule()
     amp = MixedPrecision(cfg.precision, env.device)
     if state is not None:
         optimizer.load_state_dict(state["optimizer"])
@@ -103,7 +108,7 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
 
     finished = False
     try:
-        while step < cfg.steps:
+        while step < end:
             started = time.perf_counter()
             batch = sampler.sample(cfg.batch_size).to(env.device)
             lr = schedule(step)
@@ -119,7 +124,7 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
             log.tasks(batch.task[result.row], result.token_loss, result.correct)
             log.step(step, {"loss": result.loss.item(), "accuracy": result.accuracy.item(), "grad_norm": grad_norm.item(),
                             "lr": lr, "tokens_per_s": tokens / (time.perf_counter() - started)}, cfg.log_every)
-            if step % cfg.checkpoint_every == 0 or step == cfg.steps:
+            if step % cfg.checkpoint_every == 0 or step == end:
                 _save(cfg, env, model, task_meta, optimizer, amp, sampler, step, names)
             if cfg.eval_every and step % cfg.eval_every == 0 and env.main:
                 model.eval()
@@ -169,7 +174,8 @@ def _save(cfg: TrainConfig, env: Distributed, model: Gato, tasks: dict[str, Task
     samplers = env.gather(sampler.state_dict())
     rngs = env.gather(torch.get_rng_state())
     if env.main:
-        state = {"step": step, "tasks": names, "optimizer": optimizer.state_dict(), "scaler": amp.state_dict(),
+        state = {"step": step, "tasks": names, "schedule": cfg.schedule().to_dict(), "optimizer": optimizer.state_dict(),
+                 "scaler": amp.state_dict(),
                  "samplers": samplers, "torch_rng": rngs}
         save_run_checkpoint(cfg.out, model, tasks, state, step, cfg.keep_checkpoints)
 

@@ -39,7 +39,9 @@ class TrainConfig:
     context_length: int | None = None
     """Override the preset's context length (tokens per training sequence)."""
     steps: int = 20000
-    """Optimizer steps in all (a resumed run continues up to this count)."""
+    """Optimizer steps in all; the cosine schedule ends here, so --resume refuses another value."""
+    stop_after: int | None = None
+    """Stop (with a checkpoint) once this many steps are done, keeping the schedule of --steps; --resume goes on."""
     batch_size: int = 16
     """Sequences per optimizer step on each rank."""
     lr: float = 3e-4

@@ -69,8 +69,10 @@ def test_overfitting_two_episodes_reproduces_the_demonstrator(env_id, policy, ma
 def test_resume_gives_the_same_next_losses(make_dataset, micro_json, tmp_path):
     path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
     train(run_cfg(tmp_path / "straight", [path], micro_json))
-    train(run_cfg(tmp_path / "cut", [path], micro_json, steps=3))
-    assert (tmp_path / "cut" / "latest").read_text().strip() == "step-0000003"
+    train(run_cfg(tmp_path / "cut", [path], micro_json, stop_after=4))  # stops with a checkpoint at step 4
+    assert (tmp_path / "cut" / "latest").read_text().strip() == "step-0000004"
+    with pytest.raises(ValueError, match=r"--resume: the run's learning-rate schedule is .*'steps': 6.*'steps': 9.*bend its cosine"):
+        train(run_cfg(tmp_path / "cut", [path], micro_json, resume=True, steps=9))
     train(run_cfg(tmp_path / "cut", [path], micro_json, resume=True))
     read = lambda run: [json.loads(line)["loss"] for line in (tmp_path / run / "metrics.jsonl").read_text().splitlines()]
     straight, cut = read("straight"), read("cut")
