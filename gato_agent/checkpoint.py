@@ -119,13 +119,17 @@ def save_checkpoint(
     model: Gato,
     tasks: dict[str, Task] | None = None,
     trainer_state: dict[str, Any] | None = None,
+    weights: dict[str, torch.Tensor] | None = None,
 ) -> None:
-    """Write a checkpoint folder (created if needed; files already there are replaced atomically)."""
+    """Write a checkpoint folder (created if needed; files already there are replaced atomically).
+
+    weights: what to write instead of model.state_dict() (a sharded model's gathered full state).
+    """
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     tasks = tasks or {}
     meta: dict[str, Any] = {"format_version": FORMAT_VERSION, "model": model.config.to_dict(), "tasks": {}}
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    state = {k: v.detach().cpu().contiguous() for k, v in (model.state_dict() if weights is None else weights).items()}
     _atomic(folder / WEIGHTS_FILE, lambda tmp: save_file(state, tmp))
     for name, task in tasks.items():
         prompt_file = None
@@ -151,10 +155,12 @@ def save_checkpoint(
 
 
 def save_run_checkpoint(
-    run: Path, model: Gato, tasks: dict[str, Task], trainer_state: dict[str, Any], step: int, keep: int
+    run: Path, model: Gato, tasks: dict[str, Task], trainer_state: dict[str, Any], step: int, keep: int,
+    weights: dict[str, torch.Tensor] | None = None,
 ) -> Path:
     """Write `run/step-NNNNNNN/` whole (under a temporary name, then renamed), point `run/latest`
-    at it, and delete all but the newest `keep` step folders; -> the new folder.
+    at it, and delete all but the newest `keep` step folders; -> the new folder. weights: as in
+    save_checkpoint.
 
     numpy integers inside trainer_state (e.g. bit generator states) are stored as Python ints, so
     that the file loads with torch.load(weights_only=True).
@@ -162,7 +168,7 @@ def save_run_checkpoint(
     name = f"step-{step:07d}"
     tmp = run / f".{name}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    save_checkpoint(tmp, model, tasks, trainer_state=_plain(trainer_state))
+    save_checkpoint(tmp, model, tasks, trainer_state=_plain(trainer_state), weights=weights)
     shutil.rmtree(run / name, ignore_errors=True)
     os.replace(tmp, run / name)
     _atomic(run / LATEST_FILE, lambda tmp: Path(tmp).write_text(name + "\n"))

@@ -67,6 +67,8 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
         raise ValueError("no --dataset given: pass one or more Minari datasets (gato-collect --out folders)")
     if cfg.eval_every and evaluate is None:
         raise ValueError("--eval-every needs an evaluator: use the gato-train command (rollouts.train), not gato_agent.train")
+    if cfg.eval_every and cfg.strategy == "fsdp" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise ValueError("--eval-every runs on rank 0 alone and cannot use a model sharded with --strategy fsdp: evaluate the checkpoints with gato-eval")
     check_loggers(cfg.logger)
     if cfg.push_to_hub:
         require("huggingface_hub", "hub", "--push-to-hub")
@@ -80,6 +82,8 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     if state is not None and state["tasks"] != names:
         raise ValueError(f"--resume: the run was trained on tasks {state['tasks']}, not {names}")
     schedule = cfg.schedule()
+    if state is not None and state.get("strategy", "ddp") != cfg.strategy and env.world > 1:
+        raise ValueError(f"--resume: the run was trained with --strategy {state['strategy']}, not {cfg.strategy}")
     if state is not None and state.get("schedule", schedule.to_dict()) != schedule.to_dict():
         raise ValueError(f"--resume: the run's learning-rate schedule is {state['schedule']}, these flags give "
                          f"{schedule.to_dict()}; resuming would bend its cosine curve. Pass the run's values "
@@ -88,15 +92,14 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
 
     model.to(env.device).train()
     sampler = SequenceSampler(tasks, weights, model.config.context_length, cfg.seed, env.rank, cfg.prompt_prob)
-    optimizer = build_optimizer(model, cfg.lr, cfg.weight_decay, env.device)
     amp = MixedPrecision(cfg.precision, env.device)
+    net = env.wrap(model, cfg.strategy)  # before the optimizer: fsdp replaces the parameters by shards
+    optimizer = build_optimizer(model, cfg.lr, cfg.weight_decay, env.device)
     if state is not None:
-        optimizer.load_state_dict(state["optimizer"])
+        env.load_optimizer_state(model, optimizer, state["optimizer"], cfg.strategy)
         amp.load_state_dict(state.get("scaler", {}))
         sampler.load_state_dict(state["samplers"][env.rank])
         torch.set_rng_state(state["torch_rng"][env.rank])
-    # batches without images leave the patch block unused: find_unused_parameters
-    net = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True) if env.world > 1 else model
     task_meta = {t.name: _task_meta(t, model.config.context_length) for t in tasks}
     loggers = []
     if env.main:
@@ -170,14 +173,16 @@ def _task_meta(task: TaskData, context_length: int) -> Task:
 
 def _save(cfg: TrainConfig, env: Distributed, model: Gato, tasks: dict[str, Task], optimizer: torch.optim.Optimizer,
           amp: MixedPrecision, sampler: SequenceSampler, step: int, names: list[str]) -> None:
-    """Every rank hands in its data order and RNG state; rank 0 writes the checkpoint."""
+    """Every rank hands in its data order and RNG state (and under fsdp its shards); rank 0 writes
+    the checkpoint."""
     samplers = env.gather(sampler.state_dict())
     rngs = env.gather(torch.get_rng_state())
+    weights = env.full_weights(model, cfg.strategy)
+    optimizer_state = env.optimizer_state(model, optimizer, cfg.strategy)
     if env.main:
-        state = {"step": step, "tasks": names, "schedule": cfg.schedule().to_dict(), "optimizer": optimizer.state_dict(),
-                 "scaler": amp.state_dict(),
-                 "samplers": samplers, "torch_rng": rngs}
-        save_run_checkpoint(cfg.out, model, tasks, state, step, cfg.keep_checkpoints)
+        state = {"step": step, "tasks": names, "schedule": cfg.schedule().to_dict(), "strategy": cfg.strategy,
+                 "optimizer": optimizer_state, "scaler": amp.state_dict(), "samplers": samplers, "torch_rng": rngs}
+        save_run_checkpoint(cfg.out, model, tasks, state, step, cfg.keep_checkpoints, weights)
 
 
 def main(argv: list[str] | None = None, evaluate: Evaluator | None = None) -> int:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import tyro
 
 from gato_agent.config import PRESETS, GatoConfig
+from gato_agent.distributed import Strategy
 from gato_agent.loggers import LoggerName
 from gato_agent.optim import CosineSchedule
 from gato_agent.precision import PrecisionName
@@ -87,6 +88,8 @@ class TrainConfig:
     """Continue the run in --out from its latest checkpoint."""
     device: str = "auto"
     """cpu, cuda, or auto (cuda when available)."""
+    strategy: Strategy = "ddp"
+    """Under torchrun: ddp (a whole model per rank) or fsdp (blocks sharded over the ranks, for baseline and large)."""
     precision: PrecisionName = "auto"
     """fp32, bf16 or fp16 (torch.autocast; fp16 with a GradScaler); auto: bf16 on CUDA devices that support it, else fp32."""
     threads: int | None = None

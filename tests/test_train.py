@@ -201,3 +201,34 @@ def test_init_from_the_hub_and_push_to_it(make_dataset, micro_json, tmp_path, mo
     [(repo_id, files, card)] = uploads
     assert repo_id == "org/tuned" and "trainer.pt" not in files and "model.safetensors" in files
     assert "library_name: gato-agent" in card and "org/cartpole" in card
+
+
+def test_fsdp_on_two_cpu_ranks_matches_ddp(make_dataset, micro_json, tmp_path):
+    """torch's fully_shard runs on gloo: two ranks sharding the model reach DDP's weights and losses, and resume exactly."""
+    path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
+    script = tmp_path / "strategies.py"
+    script.write_text(textwrap.dedent(f"""
+        from pathlib import Path
+        import torch.distributed as dist
+        from gato_agent.train import TrainConfig, train
+        dist.init_process_group("gloo")  # one group for the four runs (train leaves a caller's group alone)
+        run = lambda out, strategy, **kw: train(TrainConfig(
+            dataset=[{str(path)!r}], out=Path({str(tmp_path)!r}) / out, config={micro_json!r}, strategy=strategy, batch_size=2,
+            steps=3, warmup_steps=1, lr=3e-3, log_every=1, checkpoint_every=2, progress=False, threads=1, **kw))
+        run("ddp", "ddp")
+        run("fsdp", "fsdp")
+        run("cut", "fsdp", stop_after=2)
+        run("cut", "fsdp", resume=True)
+        dist.destroy_process_group()
+    """))
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": REPO}
+    run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29534", str(script)],
+                         capture_output=True, text=True, timeout=300, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    ddp, fsdp = (load_checkpoint(tmp_path / s, trainer_state=True) for s in ("ddp", "fsdp"))
+    for name, value in ddp.model.state_dict().items():
+        assert torch.allclose(fsdp.model.state_dict()[name], value, atol=1e-5), name
+    read = lambda s: [json.loads(line)["loss"] for line in (tmp_path / s / "metrics.jsonl").read_text().splitlines()]
+    assert read("fsdp") == pytest.approx(read("ddp"), rel=1e-4)
+    assert read("cut") == pytest.approx(read("fsdp"), rel=1e-5, abs=1e-6)  # resumed from the gathered optimizer state
+    assert fsdp.trainer_state["strategy"] == "fsdp" and set(fsdp.trainer_state["optimizer"]["state"]) >= {"tokens.weight"}
