@@ -63,15 +63,7 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     `evaluate(model, tasks, cfg, step)` is called every cfg.eval_every steps on rank 0 and its
     numbers are logged; the gato-train command passes one built on rollouts.evaluate.
     """
-    if not cfg.dataset:
-        raise ValueError("no --dataset given: pass one or more Minari datasets (gato-collect --out folders)")
-    if cfg.eval_every and evaluate is None:
-        raise ValueError("--eval-every needs an evaluator: use the gato-train command (rollouts.train), not gato_agent.train")
-    if cfg.eval_every and cfg.strategy == "fsdp" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        raise ValueError("--eval-every runs on rank 0 alone and cannot use a model sharded with --strategy fsdp: evaluate the checkpoints with gato-eval")
-    check_loggers(cfg.logger)
-    if cfg.push_to_hub:
-        require("huggingface_hub", "hub", "--push-to-hub")
+    _check_flags(cfg, evaluate)
     env = Distributed(cfg.device)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -79,15 +71,9 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     step = 0 if state is None else int(state["step"])
     tasks, weights = merge_tasks([load_task(path, model.config, executed_actions=cfg.executed_actions) for path in cfg.dataset], cfg.weight)
     names = [t.name for t in tasks]
-    if state is not None and state["tasks"] != names:
-        raise ValueError(f"--resume: the run was trained on tasks {state['tasks']}, not {names}")
+    if state is not None:
+        _check_resume(cfg, state, names, env)
     schedule = cfg.schedule()
-    if state is not None and state.get("strategy", "ddp") != cfg.strategy and env.world > 1:
-        raise ValueError(f"--resume: the run was trained with --strategy {state['strategy']}, not {cfg.strategy}")
-    if state is not None and state.get("schedule", schedule.to_dict()) != schedule.to_dict():
-        raise ValueError(f"--resume: the run's learning-rate schedule is {state['schedule']}, these flags give "
-                         f"{schedule.to_dict()}; resuming would bend its cosine curve. Pass the run's values "
-                         "(--stop-after N stops a run early without changing them), or start a new run from its weights with --init")
     end = cfg.steps if cfg.stop_after is None else min(cfg.steps, cfg.stop_after)
 
     model.to(env.device).train()
@@ -142,6 +128,33 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     if cfg.push_to_hub and env.main:
         push_to_hub(cfg.out, cfg.push_to_hub, cfg.hub_dataset, cfg.hub_results)  # the run's latest checkpoint
     return TrainResult(model, cfg.out / f"step-{step:07d}", step)
+
+
+def _check_flags(cfg: TrainConfig, evaluate: Evaluator | None) -> None:
+    """Fail before any work (on every rank) on flags that cannot run."""
+    if not cfg.dataset:
+        raise ValueError("no --dataset given: pass one or more Minari datasets (gato-collect --out folders)")
+    if cfg.eval_every and evaluate is None:
+        raise ValueError("--eval-every needs an evaluator: use the gato-train command (rollouts.train), not gato_agent.train")
+    if cfg.eval_every and cfg.strategy == "fsdp" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise ValueError("--eval-every runs on rank 0 alone and cannot use a model sharded with --strategy fsdp: "
+                         "evaluate the checkpoints with gato-eval")
+    check_loggers(cfg.logger)
+    if cfg.push_to_hub:
+        require("huggingface_hub", "hub", "--push-to-hub")
+
+
+def _check_resume(cfg: TrainConfig, state: dict[str, Any], names: list[str], env: Distributed) -> None:
+    """A resumed run must see the same tasks, strategy and learning-rate schedule as the one it continues."""
+    if state["tasks"] != names:
+        raise ValueError(f"--resume: the run was trained on tasks {state['tasks']}, not {names}")
+    if state.get("strategy", "ddp") != cfg.strategy and env.world > 1:
+        raise ValueError(f"--resume: the run was trained with --strategy {state['strategy']}, not {cfg.strategy}")
+    schedule = cfg.schedule().to_dict()
+    if state.get("schedule", schedule) != schedule:
+        raise ValueError(f"--resume: the run's learning-rate schedule is {state['schedule']}, these flags give "
+                         f"{schedule}; resuming would bend its cosine curve. Pass the run's values "
+                         "(--stop-after N stops a run early without changing them), or start a new run from its weights with --init")
 
 
 def _starting_point(cfg: TrainConfig, env: Distributed) -> tuple[Gato, dict[str, Any] | None]:
