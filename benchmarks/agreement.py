@@ -24,7 +24,7 @@ from gato_agent.checkpoint import load_checkpoint
 from gato_agent.data import Batch, TaskData, load_task, merge_tasks
 from gato_agent.model import Gato
 from gato_agent.tokenizer import TokenBatch
-from gato_agent.train import action_loss
+from gato_agent.loss import action_loss
 
 
 def predictions(model: Gato, task: TaskData, batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:

@@ -8,7 +8,8 @@ A training run adds trainer.pt (optimizer, schedule, data order and RNG states) 
 
 Every file is written under a temporary name and renamed. A training run writes each checkpoint
 into a fresh `step-NNNNNNN/` folder and then points the file `latest` at it, so the folder a
-reader loads is always whole; `load_checkpoint(run_dir)` follows `latest`.
+reader loads is always whole; `load_checkpoint(run_dir)` follows `latest`. `save_run_checkpoint`
+does that and keeps only the newest few step folders.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -29,10 +31,13 @@ from safetensors.torch import load_file, save_file
 
 from gato_agent.atomic import write_atomic
 from gato_agent.config import GatoConfig
+from gato_agent.hub import download, hub_repo_id
 from gato_agent.model import Gato
 from gato_agent.tokenizer import TokenBatch
 
-__all__ = ["Task", "Checkpoint", "save_checkpoint", "load_checkpoint", "resolve", "embedded_checkpoint_path"]
+__all__ = [
+    "Task", "Checkpoint", "save_checkpoint", "save_run_checkpoint", "load_checkpoint", "resolve", "embedded_checkpoint_path",
+]
 
 FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
@@ -112,13 +117,17 @@ def save_checkpoint(
     model: Gato,
     tasks: dict[str, Task] | None = None,
     trainer_state: dict[str, Any] | None = None,
+    weights: dict[str, torch.Tensor] | None = None,
 ) -> None:
-    """Write a checkpoint folder (created if needed; files already there are replaced atomically)."""
+    """Write a checkpoint folder (created if needed; files already there are replaced atomically).
+
+    weights: what to write instead of model.state_dict() (a sharded model's gathered full state).
+    """
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     tasks = tasks or {}
     meta: dict[str, Any] = {"format_version": FORMAT_VERSION, "model": model.config.to_dict(), "tasks": {}}
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    state = {k: v.detach().cpu().contiguous() for k, v in (model.state_dict() if weights is None else weights).items()}
     write_atomic(folder / WEIGHTS_FILE, lambda tmp: save_file(state, tmp))
     for name, task in tasks.items():
         prompt_file = None
@@ -143,8 +152,44 @@ def save_checkpoint(
             stale.unlink()
 
 
+def save_run_checkpoint(
+    run: Path, model: Gato, tasks: dict[str, Task], trainer_state: dict[str, Any], step: int, keep: int,
+    weights: dict[str, torch.Tensor] | None = None,
+) -> Path:
+    """Write `run/step-NNNNNNN/` whole (under a temporary name, then renamed), point `run/latest`
+    at it, and delete all but the newest `keep` step folders; -> the new folder. weights: as in
+    save_checkpoint.
+
+    numpy integers inside trainer_state (e.g. bit generator states) are stored as Python ints, so
+    that the file loads with torch.load(weights_only=True).
+    """
+    name = f"step-{step:07d}"
+    tmp = run / f".{name}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    save_checkpoint(tmp, model, tasks, trainer_state=_plain(trainer_state), weights=weights)
+    shutil.rmtree(run / name, ignore_errors=True)
+    os.replace(tmp, run / name)
+    write_atomic(run / LATEST_FILE, lambda tmp: Path(tmp).write_text(name + "\n"))
+    for old in sorted(run.glob("step-*"))[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    return run / name
+
+
+def _plain(state: Any) -> Any:
+    """numpy integers (at any depth of dicts and lists) -> Python ints."""
+    if isinstance(state, dict):
+        return {k: _plain(v) for k, v in state.items()}
+    if isinstance(state, list):
+        return [_plain(v) for v in state]
+    if isinstance(state, np.integer):
+        return int(state)
+    return state
+
+
 def resolve(path: str | os.PathLike | None) -> Path:
-    """The checkpoint folder that `path` names: itself, the step `latest` points at, or the embedded one."""
+    """The checkpoint folder that `path` names: itself, the step `latest` points at, the embedded
+    one (None), or a Hugging Face Hub snapshot (`hf://org/name`, or `org/name` where no such local
+    path exists; see gato_agent.hub)."""
     if path is None:
         folder = embedded_checkpoint_path()
         if not (folder / CONFIG_FILE).exists():
@@ -153,7 +198,8 @@ def resolve(path: str | os.PathLike | None) -> Path:
                 "GatoAgent.save_pretrained or gato-train (gato-eval: --checkpoint PATH)"
             )
         return folder
-    folder = Path(path)
+    repo_id = hub_repo_id(path)
+    folder = Path(path) if repo_id is None else download(repo_id)
     if not (folder / CONFIG_FILE).exists() and (folder / LATEST_FILE).is_file():
         folder = folder / (folder / LATEST_FILE).read_text().strip()
     for name in (CONFIG_FILE, WEIGHTS_FILE):

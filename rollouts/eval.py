@@ -227,7 +227,12 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of gato-eval; returns the exit status (also raised as SystemExit by the script)."""
+    """Entry point of gato-eval; returns the exit status (also raised as SystemExit by the script).
+    Under torchrun (WORLD_SIZE > 1) the episodes are sharded over the ranks (rollouts.sharded)."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        from rollouts.sharded import main as sharded
+
+        return sharded(argv)
     args = tyro.cli(EvalArgs, args=argv, description=__doc__)
     try:
         return run(args, argv)
