@@ -4,8 +4,9 @@
         --checkpoint runs/atari-stack --minutes 12 --eval-every 2 --threads 1
 
 The CNN sees exactly the frames the Gato sees: the datasets are loaded with a Gato checkpoint's
-config (`--checkpoint`, default the embedded one; its image size, grayscale and frame stacking),
-so the two differ only in the network that reads them. It trains with plain cross-entropy on the
+config (`--checkpoint`, default the embedded one; its image size, grayscale and frame stacking,
+which `--frame-stack` and `--image-channels` override), so the two differ only in the network that
+reads them. It trains with plain cross-entropy on the
 demonstrator's labels (Adam, one sample = one timestep's frame stack) and prints, every
 `--eval-every` minutes, its greedy agreement with the demonstrator on the held-out episodes and the
 recall of each action (how often a step labelled with that action is predicted as it), beside the
@@ -16,6 +17,7 @@ compare runs made side by side, and read the samples column where they were not.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
 import numpy as np
@@ -90,6 +92,8 @@ def main() -> None:
     parser.add_argument("--dataset", action="append", required=True, help="training Minari dataset(s) of one task")
     parser.add_argument("--heldout", action="append", required=True, help="held-out Minari dataset(s) of the same task")
     parser.add_argument("--checkpoint", default=None, help="Gato checkpoint whose image config to use (default: embedded)")
+    parser.add_argument("--frame-stack", type=int, default=None, help="override the checkpoint's frame_stack")
+    parser.add_argument("--image-channels", type=int, default=None, help="override its image_channels (1: grayscale)")
     parser.add_argument("--minutes", type=float, default=12.0, help="training wall time")
     parser.add_argument("--eval-every", type=float, default=2.0, help="minutes between held-out evaluations")
     parser.add_argument("--batch-size", type=int, default=64)
@@ -100,6 +104,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     config = load_checkpoint(args.checkpoint).model.config
+    overrides = {"frame_stack": args.frame_stack, "image_channels": args.image_channels}
+    config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
     (train_task,), _ = merge_tasks([load_task(p, config) for p in args.dataset], None)
     (test_task,), _ = merge_tasks([load_task(p, config) for p in args.heldout], None)
     train, test = Frames(train_task, config), Frames(test_task, config)

@@ -23,7 +23,8 @@ import gymnasium as gym
 import torch
 import tyro
 
-from rollouts.evaluate import PolicyFactory, RandomPolicy, evaluate
+from rollouts.evaluate import evaluate
+from rollouts.policies import PolicyFactory, RandomPolicy
 
 
 @dataclass

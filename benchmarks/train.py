@@ -4,7 +4,7 @@
     python benchmarks/train.py --configs tiny --repeats 5 --threads 1
 
 Ours: logits only at the positions before action tokens, only over the control ids (1024 discrete
-values + 1024 bins), masked to each token's legal range (gato_agent.train.action_loss).
+values + 1024 bins), masked to each token's legal range (gato_agent.loss.action_loss).
 Naive: logits over the full vocabulary at every position, cross-entropy at the action positions.
 Both run the same model, batch and AdamW step; the two are interleaved and the medians compared.
 Sequences are Atari-shaped (20 patches + separator + 1 action = 22 tokens a timestep) and
@@ -26,7 +26,7 @@ from gymnasium import spaces
 from gato_agent import Gato, GatoConfig
 from gato_agent.data import Batch, Episode, SequenceSampler, TaskData
 from gato_agent.spaces import ActionCodec, ObservationCodec
-from gato_agent.train import action_loss
+from gato_agent.loss import action_loss
 
 CONFIGS = {
     "tiny": lambda: GatoConfig.tiny(),

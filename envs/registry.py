@@ -6,7 +6,13 @@ Families:
 - ``mujoco``: the 11 standard v5 tasks of :mod:`envs.mujoco`;
 - ``babyai``: the ``BabyAI-*`` levels of :mod:`envs.babyai` (with the ``minigrid`` package), their
   grid declared as categories and their mission as Text;
-- ``gymnasium``: any other registered Gymnasium id, built by ``gym.make`` with its defaults.
+- ``gymnasium``: any other registered Gymnasium id, built by ``gym.make`` with its defaults;
+  Gymnasium's ``module:EnvId-v0`` form imports ``module`` first (which registers the id);
+- ``custom``: an env built by a zero-argument factory of the caller (see :func:`make_vector`).
+
+``max_episode_steps`` only ever shortens episodes: the limit is the smaller of the task's own
+time limit and the cap (a task keeps its own limit when the cap is larger), and
+:class:`TaskSpec` records both.
 
 Every env gets ``RecordEpisodeStatistics`` as the first wrapper added on top of what ``gym.make``
 returns, before anything that could change rewards or end episodes early (life-loss signals,
@@ -17,18 +23,22 @@ length. It sits above ``gym.make``'s own ``TimeLimit`` so capped episodes are re
 from __future__ import annotations
 
 import difflib
+import importlib
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import gymnasium as gym
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
-from gymnasium.wrappers import RecordEpisodeStatistics
+from gymnasium.wrappers import RecordEpisodeStatistics, TimeLimit
 
-from envs.atari import atari_ids, is_atari_id, make_atari
+from envs.atari import FRAMESKIP, MAX_NUM_FRAMES_PER_EPISODE, atari_ids, is_atari_id, make_atari
 from envs.babyai import babyai_ids, is_babyai_id, make_babyai
 from envs.mujoco import is_mujoco_id, make_mujoco, mujoco_ids
 
 __all__ = [
+    "EnvFactory",
     "Family",
     "TaskSpec",
     "UnknownTaskError",
@@ -38,9 +48,14 @@ __all__ = [
     "suite",
     "make",
     "make_vector",
+    "factory_name",
+    "parse_make_kwargs",
 ]
 
-Family = Literal["atari", "mujoco", "babyai", "gymnasium"]
+Family = Literal["atari", "mujoco", "babyai", "gymnasium", "custom"]
+
+# A zero-argument callable returning a fresh env (the caller's own environment).
+EnvFactory = Callable[[], gym.Env]
 
 SUITES: dict[str, tuple[str, ...]] = {
     # Two Atari games and five MuJoCo tasks, from the easiest (pendulums) to locomotion.
@@ -54,7 +69,8 @@ SUITES: dict[str, tuple[str, ...]] = {
         "Hopper-v5",
     ),
     # The two BabyAI levels meant for the default suite once the embedded checkpoint learns them
-    # (docs/design-text.md): one fixed mission, then the same room with the mission drawn per episode.
+    # (docs/design.md, "Text observations and BabyAI"): one fixed mission, then the same room with
+    # the mission drawn per episode.
     "babyai": ("BabyAI-GoToRedBall-v0", "BabyAI-GoToLocal-v0"),
 }
 
@@ -67,9 +83,16 @@ class UnknownTaskError(ValueError):
 class TaskSpec:
     """How a task id is built."""
 
-    task_id: str  # the Gymnasium id, e.g. "ALE/Breakout-v5"
+    task_id: str  # the Gymnasium id as named, e.g. "ALE/Breakout-v5" or "mypkg.envs:Maze-v0"
     family: Family  # which builder makes it
     make_kwargs: dict[str, Any] = field(default_factory=dict)  # the kwargs that define the task
+    time_limit: int | None = None  # the task's own episode limit in steps (None: none known)
+    max_episode_steps: int | None = None  # the limit applied: min(time_limit, the cap asked for)
+
+    @property
+    def capped(self) -> bool:
+        """True when a cap cut the task's own limit (its scores are not comparable with references)."""
+        return self.max_episode_steps is not None and self.max_episode_steps != self.time_limit
 
 
 def known_task_ids() -> list[str]:
@@ -79,8 +102,26 @@ def known_task_ids() -> list[str]:
     return first + sorted(k for k in gym.registry if k not in seen)
 
 
+def _import_env_module(task_id: str) -> str:
+    """For ``module:EnvId``, import ``module`` (it registers its ids) and return ``EnvId``."""
+    if ":" not in task_id:
+        return task_id
+    module, _, env_id = task_id.partition(":")
+    try:
+        importlib.import_module(module)
+    except Exception as exc:  # any failure inside the user's module
+        raise UnknownTaskError(
+            f"env id {task_id!r}: module {module!r} does not import ({type(exc).__name__}: {exc}); "
+            f"the form module:EnvId imports the module, which must register EnvId with gymnasium"
+        ) from None
+    if env_id not in gym.registry:
+        raise UnknownTaskError(f"env id {task_id!r}: module {module!r} imported but did not register {env_id!r}")
+    return env_id
+
+
 def task_family(task_id: str) -> Family:
     """The family that builds ``task_id``; raises :class:`UnknownTaskError` if none does."""
+    task_id = _import_env_module(task_id)
     if is_atari_id(task_id):
         return "atari"
     if is_mujoco_id(task_id):
@@ -97,8 +138,22 @@ def task_family(task_id: str) -> Family:
     hint = f"closest known ids: {', '.join(close)}" if close else "no known id is close"
     raise UnknownTaskError(
         f"unknown env id {task_id!r}; {hint}. Accepted: any ALE/<Game>-v5, the MuJoCo tasks "
-        f"{', '.join(mujoco_ids())}, BabyAI-* (pip install 'gato-agent[babyai]'), or any other registered Gymnasium id."
+        f"{', '.join(mujoco_ids())}, BabyAI-* (pip install 'gato-agent[babyai]'), any other registered "
+        f"Gymnasium id, or module:EnvId (imports module first)."
     )
+
+
+def parse_make_kwargs(text: str | None, flag: str = "--env-kwargs") -> dict[str, Any]:
+    """The make kwargs of a JSON object (a CLI's ``flag``); ValueError saying what was wrong otherwise."""
+    if text is None:
+        return {}
+    try:
+        kwargs = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"{flag} {text!r} is not JSON ({exc}); give an object such as '{{\"reset_noise_scale\": 0.2}}'") from None
+    if not isinstance(kwargs, dict):
+        raise ValueError(f"{flag} {text!r} is not a JSON object of keyword arguments")
+    return kwargs
 
 
 def suite(name: str) -> tuple[str, ...]:
@@ -108,27 +163,42 @@ def suite(name: str) -> tuple[str, ...]:
     return SUITES[name]
 
 
+def _own_limit(env_id: str, family: Family, kwargs: dict[str, Any]) -> int | None:
+    """The task's own time limit in steps (Atari: its frame cap over the frameskip)."""
+    if family == "atari":
+        frameskip = kwargs.get("frameskip", FRAMESKIP)
+        frames = kwargs.get("max_num_frames_per_episode", MAX_NUM_FRAMES_PER_EPISODE)
+        return frames // frameskip if isinstance(frameskip, int) and frames else None
+    return gym.spec(env_id).max_episode_steps
+
+
+def _cap(own: int | None, cap: int | None) -> int | None:
+    """The limit applied: the smaller of the task's own and the cap."""
+    if cap is not None and cap < 1:
+        raise ValueError(f"max_episode_steps must be >= 1 or None, got {cap}")
+    return own if cap is None else cap if own is None else min(own, cap)
+
+
 def _build(
     task_id: str, render: bool, max_episode_steps: int | None, **kwargs: Any
 ) -> tuple[gym.Env, TaskSpec]:
     family = task_family(task_id)
+    env_id = _import_env_module(task_id)
+    own = _own_limit(env_id, family, kwargs)
+    limit = _cap(own, max_episode_steps)
+    cap = limit if limit != own else None  # None: gym.make applies the task's own
     if family == "atari":
-        env, make_kwargs = make_atari(task_id, render, max_episode_steps, **kwargs)
+        env, make_kwargs = make_atari(env_id, render, cap, **kwargs)
     elif family == "mujoco":
-        env, make_kwargs = make_mujoco(task_id, render, max_episode_steps, **kwargs)
+        env, make_kwargs = make_mujoco(env_id, render, cap, **kwargs)
     elif family == "babyai":
-        env, make_kwargs = make_babyai(task_id, render, max_episode_steps, **kwargs)
+        env, make_kwargs = make_babyai(env_id, render, cap, **kwargs)
     else:
-        env = gym.make(
-            task_id,
-            render_mode="rgb_array" if render else None,
-            max_episode_steps=max_episode_steps,
-            **kwargs,
-        )
+        env = gym.make(env_id, render_mode="rgb_array" if render else None, max_episode_steps=cap, **kwargs)
         make_kwargs = dict(kwargs)
-    if max_episode_steps is not None:
-        make_kwargs = {**make_kwargs, "max_episode_steps": max_episode_steps}
-    return RecordEpisodeStatistics(env), TaskSpec(task_id, family, make_kwargs)
+    if cap is not None:
+        make_kwargs = {**make_kwargs, "max_episode_steps": cap}
+    return RecordEpisodeStatistics(env), TaskSpec(task_id, family, make_kwargs, own, limit)
 
 
 def make(
@@ -145,7 +215,8 @@ def make(
         seed: when given, the env is reset once with it and its action space seeded with it, so
             the next ``reset()`` (without seed) continues a reproducible stream.
         render: make ``env.render()`` return ``rgb_array`` frames (MuJoCo: offscreen, headless).
-        max_episode_steps: optional cap in steps (a truncation), for tests and quick looks.
+        max_episode_steps: optional cap in steps (a truncation), for tests and quick looks; it
+            never lengthens an episode past the task's own limit.
         **kwargs: passed to the family's builder (overrides of the protocol are recorded).
 
     The returned env's ``task_spec`` attribute holds its :class:`TaskSpec`.
@@ -159,13 +230,17 @@ def make(
 
 
 def make_vector(
-    task_id: str,
+    task: str | EnvFactory,
     num_envs: int,
     render: bool = False,
     max_episode_steps: int | None = None,
     **kwargs: Any,
 ) -> tuple[SyncVectorEnv, TaskSpec]:
-    """``num_envs`` copies of ``task_id`` in a SyncVectorEnv with autoreset DISABLED.
+    """``num_envs`` copies of a task in a SyncVectorEnv with autoreset DISABLED.
+
+    ``task`` is an id accepted by :func:`make` or an :data:`EnvFactory` (family ``custom``:
+    its env is capped like any other and wrapped in RecordEpisodeStatistics; ``kwargs`` are
+    refused then, as the factory alone builds it).
 
     With ``AutoresetMode.DISABLED`` a finished sub-env stays finished until the caller resets it
     with ``reset(seed=[...], options={"reset_mask": mask})``, so the caller chooses every episode's
@@ -175,10 +250,38 @@ def make_vector(
     """
     if num_envs < 1:
         raise ValueError(f"num_envs must be >= 1, got {num_envs}")
-    task_family(task_id)  # an unknown id fails here, with suggestions, before any env is built
+    if isinstance(task, str):
+        task_family(task)  # an unknown id fails here, with suggestions, before any env is built
 
-    def factory() -> gym.Env:
-        return make(task_id, render=render, max_episode_steps=max_episode_steps, **kwargs)
-
+        def factory() -> gym.Env:
+            return make(task, render=render, max_episode_steps=max_episode_steps, **kwargs)
+    else:
+        if kwargs:
+            raise ValueError(f"make kwargs {sorted(kwargs)} given with an env factory; build the env with them in the factory")
+        factory = _custom_factory(task, max_episode_steps)
     vec = SyncVectorEnv([factory] * num_envs, autoreset_mode=AutoresetMode.DISABLED)
     return vec, vec.envs[0].task_spec
+
+
+def factory_name(factory: EnvFactory) -> str:
+    """How results name a factory's task: ``module.qualname`` of the callable."""
+    return f"{getattr(factory, '__module__', '?')}.{getattr(factory, '__qualname__', type(factory).__name__)}"
+
+
+def _custom_factory(factory: EnvFactory, max_episode_steps: int | None) -> EnvFactory:
+    """``factory`` with the cap and RecordEpisodeStatistics added on top of each env it builds."""
+
+    def build() -> gym.Env:
+        env = factory()
+        if not isinstance(env, gym.Env):
+            raise TypeError(f"the env factory {factory_name(factory)} returned {type(env).__name__}, not a gymnasium.Env")
+        own = env.spec.max_episode_steps if env.spec is not None else None
+        limit = _cap(own, max_episode_steps)
+        if limit is not None and limit != own:
+            env = TimeLimit(env, limit)
+        env = RecordEpisodeStatistics(env)
+        name = env.spec.id if env.spec is not None else factory_name(factory)
+        env.task_spec = TaskSpec(name, "custom", {}, own, limit)
+        return env
+
+    return build

@@ -293,6 +293,18 @@ class GatoAgent:
         tasks = {task: Task(self.observation_space, self.action_space, prompt)}
         save_checkpoint(path, self.model, tasks, text_tokenizer=self.obs_codec.text_tokenizer)
 
+    def push_to_hub(self, repo_id: str, task: str = "default", **kwargs: Any) -> str:
+        """Upload this agent as a checkpoint to the Hugging Face Hub repo `repo_id`, with a model
+        card; -> the commit URL. Keyword arguments (datasets, results, private, token) go to
+        `gato_agent.hub.push_to_hub`. Needs `pip install 'gato-agent[hub]'`."""
+        import tempfile
+
+        from gato_agent.hub import push_to_hub
+
+        with tempfile.TemporaryDirectory(prefix="gato-agent-") as folder:
+            self.save_pretrained(folder, task)
+            return push_to_hub(folder, repo_id, **kwargs)
+
     @classmethod
     def from_pretrained(
         cls,
@@ -302,7 +314,9 @@ class GatoAgent:
         action_space: spaces.Space | None = None,
         **kwargs: Any,
     ) -> GatoAgent:
-        """Load an agent from a checkpoint folder (None: the checkpoint embedded in the package).
+        """Load an agent from a checkpoint folder (None: the checkpoint embedded in the package) or
+        from the Hugging Face Hub (`"org/name"` where no such local folder exists, or `"hf://org/name"`;
+        through the Hub cache, so HF_HUB_OFFLINE=1 loads a cached one).
 
         A checkpoint of several tasks picks `task` by name, or the task whose spaces equal the given
         ones; its prompt demonstration conditions every episode unless `prompt=` says otherwise.

@@ -10,7 +10,8 @@ A training run adds trainer.pt (optimizer, schedule, data order and RNG states) 
 
 Every file is written under a temporary name and renamed. A training run writes each checkpoint
 into a fresh `step-NNNNNNN/` folder and then points the file `latest` at it, so the folder a
-reader loads is always whole; `load_checkpoint(run_dir)` follows `latest`.
+reader loads is always whole; `load_checkpoint(run_dir)` follows `latest`. `save_run_checkpoint`
+does that and keeps only the newest few step folders.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable
+import shutil
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -30,13 +31,17 @@ from gymnasium import spaces
 from minari.serialization import deserialize_space, serialize_space
 from safetensors.torch import load_file, save_file
 
+from gato_agent.atomic import write_atomic
 from gato_agent.config import GatoConfig
+from gato_agent.hub import download, hub_repo_id
 from gato_agent.model import Gato
 from gato_agent.spaces import has_text
 from gato_agent.text import TextTokenizer, default_text_tokenizer
 from gato_agent.tokenizer import TokenBatch
 
-__all__ = ["Task", "Checkpoint", "save_checkpoint", "load_checkpoint", "resolve", "embedded_checkpoint_path"]
+__all__ = [
+    "Task", "Checkpoint", "save_checkpoint", "save_run_checkpoint", "load_checkpoint", "resolve", "embedded_checkpoint_path",
+]
 
 FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
@@ -45,8 +50,6 @@ TRAINER_FILE = "trainer.pt"
 TOKENIZER_FILE = "tokenizer.model"
 LATEST_FILE = "latest"
 _PROMPT_FIELDS = ("ids", "local_pos", "patch_mask", "patches", "patch_idx")
-_UMASK = os.umask(0o022)  # reading the umask means setting it: put it straight back
-os.umask(_UMASK)
 
 
 @dataclass
@@ -120,10 +123,12 @@ def save_checkpoint(
     model: Gato,
     tasks: dict[str, Task] | None = None,
     trainer_state: dict[str, Any] | None = None,
+    weights: dict[str, torch.Tensor] | None = None,
     text_tokenizer: TextTokenizer | None = None,
 ) -> None:
     """Write a checkpoint folder (created if needed; files already there are replaced atomically).
 
+    weights: what to write instead of model.state_dict() (a sharded model's gathered full state).
     When a task observes text, its tokenizer is written too: `text_tokenizer`, or by default the one
     shipped in the package (the one `ObservationCodec` uses by default).
     """
@@ -131,14 +136,14 @@ def save_checkpoint(
     folder.mkdir(parents=True, exist_ok=True)
     tasks = tasks or {}
     meta: dict[str, Any] = {"format_version": FORMAT_VERSION, "model": model.config.to_dict(), "tasks": {}}
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    _atomic(folder / WEIGHTS_FILE, lambda tmp: save_file(state, tmp))
+    state = {k: v.detach().cpu().contiguous() for k, v in (model.state_dict() if weights is None else weights).items()}
+    write_atomic(folder / WEIGHTS_FILE, lambda tmp: save_file(state, tmp))
     for name, task in tasks.items():
         prompt_file = None
         if task.prompt is not None:
             prompt_file = f"prompt-{_file_name(name)}.safetensors"
             tensors = {f: getattr(task.prompt, f).cpu().contiguous() for f in _PROMPT_FIELDS}
-            _atomic(folder / prompt_file, lambda tmp, t=tensors: save_file(t, tmp))
+            write_atomic(folder / prompt_file, lambda tmp, t=tensors: save_file(t, tmp))
         meta["tasks"][name] = {
             "observation_space": _serialize(task.observation_space),
             "action_space": _serialize(task.action_space),
@@ -146,14 +151,12 @@ def save_checkpoint(
             "info": task.info,
         }
     if trainer_state is not None:
-        _atomic(folder / TRAINER_FILE, lambda tmp: torch.save(trainer_state, tmp))
-    text = any(has_text(task.observation_space) for task in tasks.values())
-    if text:
-        tokenizer = text_tokenizer or default_text_tokenizer()
-        _atomic(folder / TOKENIZER_FILE, tokenizer.save)
+        write_atomic(folder / TRAINER_FILE, lambda tmp: torch.save(trainer_state, tmp))
+    if any(has_text(task.observation_space) for task in tasks.values()):
+        write_atomic(folder / TOKENIZER_FILE, (text_tokenizer or default_text_tokenizer()).model_proto)
     elif (folder / TOKENIZER_FILE).exists():
         (folder / TOKENIZER_FILE).unlink()
-    _atomic(folder / CONFIG_FILE, lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2) + "\n"))
+    write_atomic(folder / CONFIG_FILE, lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2) + "\n"))
     kept = {CONFIG_FILE, WEIGHTS_FILE, *(t["prompt"] for t in meta["tasks"].values() if t["prompt"])}
     if trainer_state is not None:
         kept.add(TRAINER_FILE)
@@ -162,8 +165,44 @@ def save_checkpoint(
             stale.unlink()
 
 
+def save_run_checkpoint(
+    run: Path, model: Gato, tasks: dict[str, Task], trainer_state: dict[str, Any], step: int, keep: int,
+    weights: dict[str, torch.Tensor] | None = None,
+) -> Path:
+    """Write `run/step-NNNNNNN/` whole (under a temporary name, then renamed), point `run/latest`
+    at it, and delete all but the newest `keep` step folders; -> the new folder. weights: as in
+    save_checkpoint.
+
+    numpy integers inside trainer_state (e.g. bit generator states) are stored as Python ints, so
+    that the file loads with torch.load(weights_only=True).
+    """
+    name = f"step-{step:07d}"
+    tmp = run / f".{name}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    save_checkpoint(tmp, model, tasks, trainer_state=_plain(trainer_state), weights=weights)
+    shutil.rmtree(run / name, ignore_errors=True)
+    os.replace(tmp, run / name)
+    write_atomic(run / LATEST_FILE, lambda tmp: Path(tmp).write_text(name + "\n"))
+    for old in sorted(run.glob("step-*"))[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    return run / name
+
+
+def _plain(state: Any) -> Any:
+    """numpy integers (at any depth of dicts and lists) -> Python ints."""
+    if isinstance(state, dict):
+        return {k: _plain(v) for k, v in state.items()}
+    if isinstance(state, list):
+        return [_plain(v) for v in state]
+    if isinstance(state, np.integer):
+        return int(state)
+    return state
+
+
 def resolve(path: str | os.PathLike | None) -> Path:
-    """The checkpoint folder that `path` names: itself, the step `latest` points at, or the embedded one."""
+    """The checkpoint folder that `path` names: itself, the step `latest` points at, the embedded
+    one (None), or a Hugging Face Hub snapshot (`hf://org/name`, or `org/name` where no such local
+    path exists; see gato_agent.hub)."""
     if path is None:
         folder = embedded_checkpoint_path()
         if not (folder / CONFIG_FILE).exists():
@@ -172,7 +211,8 @@ def resolve(path: str | os.PathLike | None) -> Path:
                 "GatoAgent.save_pretrained or gato-train (gato-eval: --checkpoint PATH)"
             )
         return folder
-    folder = Path(path)
+    repo_id = hub_repo_id(path)
+    folder = Path(path) if repo_id is None else download(repo_id)
     if not (folder / CONFIG_FILE).exists() and (folder / LATEST_FILE).is_file():
         folder = folder / (folder / LATEST_FILE).read_text().strip()
     for name in (CONFIG_FILE, WEIGHTS_FILE):
@@ -286,16 +326,3 @@ def _check_state(model: Gato, state: dict[str, torch.Tensor], folder: Path) -> N
     shapes = [k for k in sorted(set(expected) & set(got)) if expected[k] != got[k]]
     problems += [f"{k} has shape {got[k]} in the weights but {expected[k]} from the config" for k in shapes[:3]]
     raise ValueError(f"{folder / WEIGHTS_FILE} does not match {folder / CONFIG_FILE}: " + "; ".join(problems))
-
-
-def _atomic(target: Path, write: Callable[[str], Any]) -> None:
-    """`write(tmp)`, then rename tmp to `target`, with the permissions of a file made by open()
-    (safetensors and torch.save leave theirs readable by the owner alone)."""
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
-        write(str(tmp))
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

@@ -152,15 +152,5 @@ class GatoConfig:
             raise ValueError(f"unknown GatoConfig field(s) {', '.join(hints)}; known fields: {', '.join(known)}")
         return values
 
-    def num_parameters(self) -> int:
-        """Exact parameter count of `Gato(self)`, counted on the meta device (nothing is allocated)."""
-        import torch
-
-        from gato_agent.model import Gato
-
-        with torch.device("meta"):
-            model = Gato(self)
-        return sum(p.numel() for p in model.parameters())
-
 
 PRESETS = ("tiny", "small", "baseline", "large")

@@ -15,7 +15,7 @@ from gato_agent.config import GatoConfig
 from gato_agent.kv_cache import KVCache
 from gato_agent.tokenizer import TokenBatch
 
-__all__ = ["Gato"]
+__all__ = ["Gato", "num_parameters"]
 
 
 class PatchEmbedding(nn.Module):
@@ -245,3 +245,10 @@ class Gato(nn.Module):
             self.config.num_layers, batch, self.config.num_heads, self.config.head_dim,
             window or self.config.context_length, chunk, dtype=p.dtype, device=p.device,
         )
+
+
+def num_parameters(config: GatoConfig) -> int:
+    """Exact parameter count of `Gato(config)`, counted on the meta device (nothing is allocated)."""
+    with torch.device("meta"):
+        model = Gato(config)
+    return sum(p.numel() for p in model.parameters())

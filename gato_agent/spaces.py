@@ -10,7 +10,7 @@ What a leaf becomes:
   SentencePiece ids (`gato_agent.text`) in [0, text_vocab_size), a fixed slot of
   min(max_length + 1, config.max_text_tokens) tokens padded with id 0; longer text is cut, with a
   warning the first time;
-- an image (`_is_image`): a uint8 Box of H x W or H x W x C (C in {1, 3}) with H and W at least 16,
+- an image (`is_image_space`): a uint8 Box of H x W or H x W x C (C in {1, 3}) with H and W at least 16,
   the size of one patch [2.1]: resized to the model's size and cut into patches;
 - discrete values, the integers themselves in [0, 1024) [2.1]: Discrete, MultiDiscrete,
   MultiBinary, and any other uint8 Box (categories such as a symbolic grid: a frame smaller than a
@@ -21,13 +21,12 @@ What a leaf becomes:
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
-import warnings
-
 from gymnasium import spaces
 from torch import Tensor
 
@@ -47,11 +46,11 @@ __all__ = [
     "ObservationCodec",
     "ActionCodec",
     "slice_time",
+    "is_image_space",
+    "has_text",
+    "MIN_IMAGE_SIZE",
     "SUPPORTED_OBSERVATION_SPACES",
     "SUPPORTED_ACTION_SPACES",
-    "MIN_IMAGE_SIZE",
-    "_is_image",
-    "has_text",
 ]
 
 MIN_IMAGE_SIZE = 16  # an image must hold at least one 16x16 patch [2.1]; smaller uint8 Boxes are categories
@@ -78,7 +77,7 @@ class _Leaf:
         return "obs" + "".join(f"[{k!r}]" for k in self.keys)
 
 
-def _is_image(space: spaces.Space) -> bool:
+def is_image_space(space: spaces.Space) -> bool:
     """True for the spaces that become image patches: a uint8 Box of H x W or H x W x C, C in {1, 3},
     with H and W at least MIN_IMAGE_SIZE (one patch) [2.1]. Any other uint8 Box holds categories."""
     if not isinstance(space, spaces.Box) or space.dtype != np.uint8:
@@ -118,7 +117,7 @@ def _leaves(space: spaces.Space, keys: tuple, config: GatoConfig) -> list[_Leaf]
     if _is_text(space):
         return [_Leaf(keys, space, "text", _text_tokens(space, config))]
     if isinstance(space, spaces.Box):
-        if _is_image(space):
+        if is_image_space(space):
             return [_Leaf(keys, space, "image", config.patches_per_image)]
         if space.dtype == np.uint8:
             leaf = _Leaf(keys, space, "discrete", int(np.prod(space.shape, dtype=np.int64)))

@@ -5,7 +5,7 @@ The paper tokenizes text with SentencePiece (32000 subwords). The one shipped he
 BabyAI level (`python -m envs.babyai corpus`), with SentencePiece's byte fallback: the 33 words of
 the BabyAI grammar are one token each, and any other UTF-8 text still tokenizes, losslessly, byte by
 byte. Id 0 is padding (a timestep's text slot has a fixed length), id 1 unknown; there is no
-begin/end token. See docs/design-text.md for the choice.
+begin/end token. See docs/design.md ("Text observations and BabyAI") for the choice.
 
 Rebuild the shipped model (deterministic for a given minigrid version):
 

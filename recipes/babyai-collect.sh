@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# BabyAI demonstrations for the two levels meant for the default suite (docs/design-text.md):
-# BabyAI's bot with 10% random actions executed and its clean action recorded (DART); every episode
-# is kept (the bot succeeds in all of them). A rerun resumes. From the repository root, after
-# .ci/setup:
+# BabyAI demonstrations for the two levels meant for the default suite (docs/design.md, "Text
+# observations and BabyAI"): BabyAI's bot with 10% random actions executed and its clean action
+# recorded (DART); every episode is kept (the bot succeeds in all of them). A rerun resumes. From
+# the repository root, after .ci/setup:
 #   bash recipes/babyai-collect.sh                 # data/babyai/{gotoredball,gotolocal}-v0
 #   .venv/bin/gato-train --recipe recipes/babyai.json
 set -euo pipefail

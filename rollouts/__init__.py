@@ -1,14 +1,8 @@
 """Where agents meet environments: evaluation (``gato-eval``), videos, dataset collection."""
 
-from rollouts.evaluate import (
-    Aggregate,
-    EvalResults,
-    Policy,
-    PolicyFactory,
-    RandomPolicy,
-    TaskResult,
-    evaluate,
-)
+from rollouts.aggregates import Aggregate
+from rollouts.evaluate import EvalResults, TaskResult, evaluate
+from rollouts.policies import Policy, PolicyFactory, RandomPolicy, parse_policy, policy_factory
 
 __all__ = [
     "Aggregate",
@@ -18,4 +12,6 @@ __all__ = [
     "RandomPolicy",
     "TaskResult",
     "evaluate",
+    "parse_policy",
+    "policy_factory",
 ]

@@ -12,9 +12,15 @@ The protocol (stable-baselines3's ``evaluate_policy``, made deterministic):
   and its return and length come from ``RecordEpisodeStatistics`` (see :mod:`envs.registry`).
   A sub-env whose episodes are all done keeps stepping (the batch has a fixed size) but nothing
   it does is counted.
-- Aggregates across tasks: mean and interquartile mean (IQM, as in rliable) of the per-task mean
-  normalized scores, each with a 95% percentile-bootstrap confidence interval from a stratified
-  bootstrap (episodes resampled with replacement within each task; seeded).
+- ``max_episode_steps`` caps the task's own time limit (never lengthens it); each task records
+  both, and ``capped`` when the cap cut its episodes (its normalized score is then not comparable).
+- Episode k's reset seed is ``seed + k`` and the sub-env's action space is seeded with it too.
+- Aggregates across tasks (:mod:`rollouts.aggregates`): rliable's IQM, mean, median and optimality
+  gap over the normalized scores of every episode of every task, with stratified-bootstrap 95% CIs.
+
+Tasks are ids of :func:`envs.make` or env factories (zero-argument callables returning an env);
+policies are :class:`~rollouts.policies.Policy` objects, :data:`~rollouts.policies.PolicyFactory`
+callables (four arguments), or plain ``obs -> action`` functions of one observation.
 
 A task that fails to build or crashes mid-rollout is recorded with its error and the next task
 runs; Ctrl-C stops the evaluation and returns what was gathered, with ``interrupted`` set.
@@ -22,75 +28,26 @@ runs; Ctrl-C stops the evaluation and returns what was gathered, with ``interrup
 
 from __future__ import annotations
 
-import copy
+import inspect
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Literal, Sequence
 
 import gymnasium as gym
 import numpy as np
-from gymnasium.vector.utils import batch_space, concatenate
 from tqdm.auto import tqdm
 
 import envs
+from rollouts.aggregates import Aggregate, aggregate_scores
+from rollouts.policies import PerObservation, Policy, PolicyFactory
 from rollouts.video import EpisodeVideo, video_name
 
-__all__ = [
-    "Policy",
-    "PolicyFactory",
-    "RandomPolicy",
-    "TaskResult",
-    "Aggregate",
-    "EvalResults",
-    "evaluate",
-    "iqm",
-    "bootstrap_ci",
-    "aggregate",
-]
+__all__ = ["TaskResult", "EvalResults", "evaluate", "aggregate", "score_matrix"]
 
-
-@runtime_checkable
-class Policy(Protocol):
-    """Anything that maps a batch of observations (leading dim ``num_envs``) to a batch of actions.
-
-    It may also define ``reset(env_ids)``: called with None before the first step and with the
-    indices of the sub-envs that start a new episode (GatoAgent clears their history then).
-    """
-
-    def act(self, obs: Any) -> Any: ...
-
-
-# Builds the policy for one task: (task id, single observation space, single action space, num_envs).
-PolicyFactory = Callable[[str, gym.Space, gym.Space, int], Policy]
-
-
-class RandomPolicy:
-    """Uniformly random actions; sub-env ``i`` samples from its own space seeded ``seed + i``."""
-
-    def __init__(self, action_space: gym.Space, num_envs: int = 1, seed: int | None = None) -> None:
-        """Sample from ``action_space`` (a single env's space) for ``num_envs`` sub-envs."""
-        self.action_space = action_space
-        self.num_envs = num_envs
-        self._spaces = [copy.deepcopy(action_space) for _ in range(num_envs)]
-        for i, space in enumerate(self._spaces):
-            space.seed(None if seed is None else seed + i)
-        self._batch = batch_space(action_space, num_envs)
-
-    def act(self, obs: Any) -> Any:
-        """A batch of ``num_envs`` random actions (``obs`` is ignored)."""
-        return concatenate(
-            self.action_space, [s.sample() for s in self._spaces], self._batch.sample()
-        )
-
-    def reset(self, env_ids: Sequence[int] | None = None) -> None:
-        """Nothing to forget: random actions carry no episode state."""
-
-    @staticmethod
-    def factory(seed: int | None = None) -> PolicyFactory:
-        """A :data:`PolicyFactory` building a RandomPolicy per task, seeded with ``seed``."""
-        return lambda task_id, obs_space, act_space, num_envs: RandomPolicy(act_space, num_envs, seed)
+# What evaluate takes as a task: an id of envs.make, or a zero-argument callable returning an env.
+Task = str | envs.EnvFactory
 
 
 @dataclass
@@ -101,6 +58,9 @@ class TaskResult:
     status: Literal["ok", "error", "interrupted", "not_run"]  # how the task's evaluation ended
     family: str | None = None  # "atari", "mujoco", "babyai" or "gymnasium" (None if the id is unknown)
     make_kwargs: dict[str, Any] = field(default_factory=dict)  # kwargs defining the task
+    time_limit: int | None = None  # the task's own episode limit in steps (None: none known)
+    max_episode_steps: int | None = None  # the limit applied: min(time_limit, the cap asked for)
+    capped: bool = False  # the cap cut the task's own limit: normalized scores not comparable
     num_envs: int = 0  # sub-envs actually used (at most the number of episodes)
     episodes_requested: int = 0  # episodes fixed up front
     seeds: list[int] = field(default_factory=list)  # reset seed of each finished episode
@@ -123,26 +83,13 @@ class TaskResult:
 
 
 @dataclass
-class Aggregate:
-    """Across-task statistics of the per-task mean normalized scores."""
-
-    tasks: list[str]  # the tasks included: status "ok" and a reference score
-    mean: float | None  # mean over tasks
-    mean_ci95: tuple[float, float] | None  # stratified-bootstrap 95% interval of the mean
-    iqm: float | None  # interquartile mean over tasks
-    iqm_ci95: tuple[float, float] | None  # stratified-bootstrap 95% interval of the IQM
-    bootstrap_resamples: int  # bootstrap resamples drawn
-    bootstrap_seed: int  # seed of the bootstrap's generator
-
-
-@dataclass
 class EvalResults:
     """The whole evaluation: settings, one :class:`TaskResult` per task, the aggregate."""
 
     seed: int  # base seed: episode k of every task is reset with seed + k
     episodes: int  # episodes per task
     num_envs: int  # sub-envs per task requested
-    max_episode_steps: int | None  # step cap per episode, if any
+    max_episode_steps: int | None  # the cap asked for (each task records the limit it got)
     tasks: list[TaskResult]  # per task, in the order requested
     aggregate: Aggregate  # across tasks
     interrupted: bool = False  # True when Ctrl-C stopped the evaluation early
@@ -157,68 +104,18 @@ class EvalResults:
         return asdict(self)
 
 
-def iqm(values: Sequence[float] | np.ndarray, axis: int = -1) -> np.ndarray | float:
-    """Interquartile mean: the mean of the middle half after cutting ``int(n / 4)`` from each end.
-
-    The same trimming as ``scipy.stats.trim_mean(values, 0.25)``, which rliable uses.
-    """
-    x = np.sort(np.asarray(values, dtype=np.float64), axis=axis)
-    n = x.shape[axis]
-    if n == 0:
-        raise ValueError("iqm of an empty sequence")
-    cut = int(0.25 * n)
-    middle = np.take(x, np.arange(cut, n - cut), axis=axis)
-    result = middle.mean(axis=axis)
-    return float(result) if np.ndim(result) == 0 else result
-
-
-def bootstrap_ci(
-    per_task: Sequence[Sequence[float]],
-    statistic: Callable[[np.ndarray], np.ndarray],
-    resamples: int = 2000,
-    seed: int = 0,
-    confidence: float = 0.95,
-) -> tuple[float, float]:
-    """Percentile interval of ``statistic`` over tasks under a stratified bootstrap.
-
-    Args:
-        per_task: for each task, its per-episode scores.
-        statistic: maps an array (resamples, tasks) of per-task means to (resamples,) values,
-            e.g. ``lambda m: m.mean(axis=1)`` or ``lambda m: iqm(m, axis=1)``.
-        resamples: bootstrap draws.
-        seed: seed of the generator (same inputs and seed give the same interval).
-        confidence: coverage of the interval.
-    """
-    if not per_task or any(len(t) == 0 for t in per_task):
-        raise ValueError("bootstrap_ci needs at least one task and one score per task")
-    rng = np.random.default_rng(seed)
-    means = np.empty((resamples, len(per_task)))
-    for j, scores in enumerate(per_task):
-        scores = np.asarray(scores, dtype=np.float64)
-        idx = rng.integers(0, len(scores), size=(resamples, len(scores)))
-        means[:, j] = scores[idx].mean(axis=1)
-    stats = np.asarray(statistic(means))
-    alpha = (1.0 - confidence) / 2.0
-    lo, hi = np.quantile(stats, [alpha, 1.0 - alpha])
-    return float(lo), float(hi)
+def score_matrix(tasks: Sequence[TaskResult]) -> tuple[list[str], np.ndarray | None]:
+    """The finished tasks with reference scores and their normalized scores as a (runs, tasks) matrix."""
+    scored = [t for t in tasks if t.status == "ok" and t.normalized_episodes]
+    if not scored:
+        return [], None
+    return [t.env_id for t in scored], np.array([t.normalized_episodes for t in scored], dtype=np.float64).T
 
 
 def aggregate(tasks: Sequence[TaskResult], resamples: int = 2000, seed: int = 0) -> Aggregate:
-    """Mean and IQM of the per-task normalized scores with their bootstrap intervals."""
-    scored = [t for t in tasks if t.status == "ok" and t.normalized_episodes]
-    if not scored:
-        return Aggregate([], None, None, None, None, resamples, seed)
-    per_task = [t.normalized_episodes for t in scored]
-    task_means = np.array([np.mean(s) for s in per_task])
-    return Aggregate(
-        tasks=[t.env_id for t in scored],
-        mean=float(task_means.mean()),
-        mean_ci95=bootstrap_ci(per_task, lambda m: m.mean(axis=1), resamples, seed),
-        iqm=float(iqm(task_means)),
-        iqm_ci95=bootstrap_ci(per_task, lambda m: iqm(m, axis=1), resamples, seed),
-        bootstrap_resamples=resamples,
-        bootstrap_seed=seed,
-    )
+    """rliable's aggregates of the tasks' normalized scores (see :mod:`rollouts.aggregates`)."""
+    names, scores = score_matrix(tasks)
+    return aggregate_scores(names, scores, resamples, seed)
 
 
 def _summarize(result: TaskResult) -> None:
@@ -241,34 +138,35 @@ def _summarize(result: TaskResult) -> None:
 
 
 def _run_task(
-    policy: Policy | PolicyFactory,
+    task: Task,
+    policy: PolicyFactory,
     result: TaskResult,
     episodes: int,
     seed: int,
     num_envs: int,
     max_episode_steps: int | None,
+    env_kwargs: dict[str, Any],
     video_dir: Path | None,
     video_episodes: int,
     progress: bool,
 ) -> None:
-    """Roll out ``episodes`` episodes of ``result.env_id`` and record them into ``result``."""
+    """Roll out ``episodes`` episodes of ``task`` and record them into ``result``."""
     n = min(num_envs, episodes)
-    vec, task = envs.make_vector(
-        result.env_id, n, render=video_dir is not None, max_episode_steps=max_episode_steps
-    )
-    result.family, result.make_kwargs, result.num_envs = task.family, task.make_kwargs, n
+    vec, spec = envs.make_vector(task, n, render=video_dir is not None, max_episode_steps=max_episode_steps, **env_kwargs)
+    result.env_id, result.family, result.make_kwargs, result.num_envs = spec.task_id, spec.family, spec.make_kwargs, n
+    result.time_limit, result.max_episode_steps, result.capped = spec.time_limit, spec.max_episode_steps, spec.capped
     order: list[int] = []  # episode index of each finished episode, to sort them at the end
     videos: dict[int, EpisodeVideo] = {}  # sub-env index -> video of its running episode
     bar = tqdm(total=episodes, desc=result.env_id, unit="ep", disable=not progress, leave=True)
     try:
-        agent = policy if isinstance(policy, Policy) else policy(
-            result.env_id, vec.single_observation_space, vec.single_action_space, n
-        )
+        agent = policy(result.env_id, vec.single_observation_space, vec.single_action_space, n)
         if getattr(agent, "num_envs", n) != n:
             raise ValueError(
                 f"the policy acts for num_envs={agent.num_envs} but this task runs {n} envs "
                 f"(min(num_envs={num_envs}, episodes={episodes})); pass a factory to size it per task"
             )
+        if hasattr(agent, "bind_envs"):
+            agent.bind_envs(vec.envs)
         queues = [list(range(i, episodes, n)) for i in range(n)]  # fixed up front
         running: list[int | None] = [q.pop(0) for q in queues]  # episode index per sub-env
         fps = vec.metadata.get("render_fps") or 30
@@ -286,6 +184,8 @@ def _run_task(
                 videos[i] = EpisodeVideo(video_dir / video_name(result.env_id, k), fps)
                 videos[i].append(frame)
 
+        for i, k in enumerate(running):
+            vec.envs[i].action_space.seed(seed + k)
         obs, _ = vec.reset(seed=[seed + k for k in running])
         if hasattr(agent, "reset"):
             agent.reset(None)
@@ -317,6 +217,9 @@ def _run_task(
             result.wall_s = time.perf_counter() - start
             seeds = [seed + running[i] if d and running[i] is not None else None
                      for i, d in enumerate(done)]
+            for i, episode_seed in enumerate(seeds):
+                if episode_seed is not None:
+                    vec.envs[i].action_space.seed(episode_seed)
             obs, _ = vec.reset(seed=seeds, options={"reset_mask": done})
             if hasattr(agent, "reset"):
                 agent.reset([int(i) for i in np.flatnonzero(done)])
@@ -334,36 +237,72 @@ def _run_task(
         _summarize(result)
 
 
+def _as_factory(policy: Policy | PolicyFactory | Callable[[Any], Any]) -> PolicyFactory:
+    """A PolicyFactory for any accepted policy; TypeError up front for anything else."""
+    accepted = ("an object with act(obs) (and optional reset(env_ids)), a factory "
+                "(task_id, observation_space, action_space, num_envs) -> policy, or a function obs -> action")
+    if isinstance(policy, Policy):
+        return lambda task_id, obs_space, act_space, n: policy
+    if not callable(policy):
+        raise TypeError(f"policy {policy!r} is not usable; accepted: {accepted}")
+    try:
+        params = [p for p in inspect.signature(policy).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+    except (TypeError, ValueError):  # no signature (some builtins): take it as obs -> action
+        params = [None]
+    if len(params) == 4:
+        return policy
+    if len(params) == 1:
+        return lambda task_id, obs_space, act_space, n: PerObservation(policy, obs_space, act_space, n)
+    raise TypeError(f"policy {policy!r} takes {len(params)} required arguments; accepted: {accepted}")
+
+
+def _task_name(task: Any) -> str:
+    """The id results use for ``task``; TypeError up front for what is not a task."""
+    if isinstance(task, str):
+        return task
+    if isinstance(task, gym.Env):
+        raise TypeError(f"got an env instance ({task}); evaluate builds one env per sub-env and per run: "
+                        f"pass a task id or an env factory such as lambda: gym.make(...)")
+    if callable(task):
+        return envs.factory_name(task)
+    raise TypeError(f"task {task!r} is neither a task id nor an env factory (a zero-argument callable returning an env)")
+
+
 def evaluate(
-    policy: Policy | PolicyFactory,
-    task_ids: Sequence[str],
+    policy: Policy | PolicyFactory | Callable[[Any], Any],
+    tasks: Task | Sequence[Task],
     episodes: int = 10,
     seed: int = 0,
     num_envs: int = 1,
     *,
     max_episode_steps: int | None = None,
+    env_kwargs: dict[str, Any] | None = None,
     video_dir: str | Path | None = None,
     video_episodes: int = 1,
     progress: bool = True,
     bootstrap_resamples: int = 2000,
     on_task_end: Callable[[EvalResults], None] | None = None,
 ) -> EvalResults:
-    """Evaluate ``policy`` on each task of ``task_ids``; see the module docstring for the protocol.
+    """Evaluate ``policy`` on each of ``tasks``; see the module docstring for the protocol.
 
     Args:
-        policy: an object with ``act(obs)`` (and optional ``reset(env_ids)``) for a batch of
-            ``min(num_envs, episodes)`` envs, used on every task; or a :data:`PolicyFactory`
-            called per task with the task id, its single-env spaces and the batch size (needed
-            when tasks have different spaces, e.g. a GatoAgent per task).
-        task_ids: ids accepted by :func:`envs.make`.
+        policy: an object with ``act(obs)`` (optional ``reset(env_ids)``, ``bind_envs(envs)``)
+            for a batch of ``min(num_envs, episodes)`` envs, used on every task; a
+            :data:`~rollouts.policies.PolicyFactory` called per task with the task id, its
+            single-env spaces and the batch size (needed when tasks have different spaces,
+            e.g. a GatoAgent per task); or a plain function of one observation returning one action.
+        tasks: one task or a sequence of them: ids accepted by :func:`envs.make` (including
+            ``module:EnvId``), or env factories (zero-argument callables returning an env).
         episodes: episodes per task (>= 1).
         seed: episode ``k`` of each task is reset with ``seed + k``; the bootstrap uses ``seed``.
         num_envs: sub-envs per task (>= 1); at most ``episodes`` are used.
-        max_episode_steps: optional cap in steps per episode (a truncation, counted as an end).
+        max_episode_steps: optional cap in steps per episode; it never lengthens the task's own limit.
+        env_kwargs: keyword arguments for :func:`envs.make` of every task id (e.g. reset_noise_scale).
         video_dir: where to write an mp4 per recorded episode; None records none.
         video_episodes: episodes ``0 .. video_episodes - 1`` of each task are recorded.
         progress: show a tqdm bar per task (episodes done, running mean return).
-        bootstrap_resamples: draws for the aggregate's confidence intervals.
+        bootstrap_resamples: draws for the aggregates' confidence intervals.
         on_task_end: called after each task with the results so far (later tasks "not_run"),
             e.g. to save them, so a run killed outright still leaves its finished tasks behind.
 
@@ -376,12 +315,13 @@ def evaluate(
         raise ValueError(f"num_envs must be >= 1, got {num_envs}")
     if max_episode_steps is not None and max_episode_steps < 1:
         raise ValueError(f"max_episode_steps must be >= 1 or None, got {max_episode_steps}")
-    if not task_ids:
-        raise ValueError("no task ids given")
-    if not isinstance(policy, Policy) and not callable(policy):
-        raise TypeError("policy must have an act(obs) method or be a factory returning one")
+    task_list = [tasks] if isinstance(tasks, str) or callable(tasks) or isinstance(tasks, gym.Env) else list(tasks)
+    if not task_list:
+        raise ValueError("no tasks given")
+    names = [_task_name(t) for t in task_list]
+    factory = _as_factory(policy)
     out = Path(video_dir) if video_dir is not None else None
-    results = [TaskResult(env_id=t, status="not_run", episodes_requested=episodes) for t in task_ids]
+    results = [TaskResult(env_id=name, status="not_run", episodes_requested=episodes) for name in names]
 
     def gathered(interrupted: bool) -> EvalResults:
         return EvalResults(
@@ -394,12 +334,10 @@ def evaluate(
             interrupted=interrupted,
         )
 
-    for result in results:
+    for task, result in zip(task_list, results):
         try:
-            _run_task(
-                policy, result, episodes, seed, num_envs, max_episode_steps, out,
-                video_episodes, progress,
-            )
+            _run_task(task, factory, result, episodes, seed, num_envs, max_episode_steps, dict(env_kwargs or {}),
+                      out, video_episodes, progress)
             result.status = "ok"
         except KeyboardInterrupt:
             result.status = "interrupted"

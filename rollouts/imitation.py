@@ -26,7 +26,7 @@ from gymnasium import spaces
 from gato_agent.checkpoint import load_checkpoint
 from gato_agent.data import SequenceSampler, TaskData, load_task, merge_tasks
 from gato_agent.model import Gato
-from gato_agent.train import action_loss
+from gato_agent.loss import action_loss
 
 __all__ = ["Imitation", "imitation", "constant_accuracy", "markdown", "main"]
 

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+from gato_agent.atomic import write_atomic
+from rollouts.aggregates import METRICS
+from rollouts.evaluate import EvalResults, TaskResult
+from rollouts.plots import plot_scores
 
-matplotlib.use("Agg")  # headless: files only, never a window
-import matplotlib.pyplot as plt  # noqa: E402
-
-from rollouts.evaluate import EvalResults, TaskResult  # noqa: E402
-
-__all__ = ["RESULTS_FILE", "SUMMARY_FILE", "PLOT_FILE", "write_report", "summary_markdown", "plot_scores",
-           "demonstrator_table"]
+__all__ = ["RESULTS_FILE", "SUMMARY_FILE", "PLOT_FILE", "write_report", "summary_markdown", "demonstrator_table"]
 
 RESULTS_FILE = "results.json"
 SUMMARY_FILE = "summary.md"
@@ -42,33 +38,38 @@ def summary_markdown(results: EvalResults, meta: dict[str, Any] | None = None) -
     lines = ["# gato-eval results", ""]
     if meta.get("policy"):
         lines.append(f"Policy: `{meta['policy']}`" + (f", checkpoint `{meta['checkpoint']}`" if meta.get("checkpoint") else ""))
-    cap = (
-        f", capped at {results.max_episode_steps} steps each (normalized scores of capped episodes"
-        " are not comparable with the reference scores)"
-        if results.max_episode_steps
-        else ""
-    )
+    capped = [t for t in results.tasks if t.capped]
     lines += [
-        f"{results.episodes} episodes per task{cap}, {results.num_envs} envs, seed {results.seed}"
+        f"{results.episodes} episodes per task, {results.num_envs} envs, seed {results.seed}"
         f" (episode k reset with seed {results.seed} + k).",
         "",
-        "| task | status | episodes | mean return | std | median | normalized | human-normalized | steps/s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| task | status | episodes | steps limit | mean return | std | median | normalized | human-normalized | steps/s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for t in results.tasks:
+        limit = "-" if t.max_episode_steps is None else f"{t.max_episode_steps}" + (
+            f" (capped; own {t.time_limit or 'none'})" if t.capped else "")
+        flag = " *" if t.capped and t.normalized is not None else ""
         lines.append(
-            f"| {t.env_id} | {t.status} | {len(t.returns)}/{t.episodes_requested} | {_fmt(t.mean)}{_success(t)} | "
-            f"{_fmt(t.std)} | {_fmt(t.median)} | {_fmt(t.normalized, 3)} | "
+            f"| {t.env_id} | {t.status} | {len(t.returns)}/{t.episodes_requested} | {limit} | {_fmt(t.mean)}{_success(t)} | "
+            f"{_fmt(t.std)} | {_fmt(t.median)} | {_fmt(t.normalized, 3)}{flag} | "
             f"{_fmt(t.human_normalized, 3)} | {_fmt(t.steps_per_second, 0)} |"
         )
+    if capped:
+        lines += ["", "\\* capped below the task's own time limit: not comparable with the reference scores."]
     agg = results.aggregate
     lines.append("")
     if agg.tasks:
         lines += [
-            f"Normalized score over {len(agg.tasks)} tasks: mean {_fmt(agg.mean, 3)} "
-            f"(95% CI {_ci(agg.mean_ci95)}), IQM {_fmt(agg.iqm, 3)} (95% CI {_ci(agg.iqm_ci95)}); "
-            f"stratified bootstrap, {agg.bootstrap_resamples} resamples.",
+            f"Normalized scores of all {agg.runs} x {len(agg.tasks)} episodes ({', '.join(agg.tasks)}), as rliable "
+            f"aggregates them; 95% CIs from a stratified bootstrap of {agg.bootstrap_resamples} resamples (seed "
+            f"{agg.bootstrap_seed}):",
+            "",
+            "| aggregate | value | 95% CI |",
+            "|---|---|---|",
         ]
+        lines += [f"| {name.replace('_', ' ')} | {_fmt(getattr(agg, name), 3)} | {_ci(getattr(agg, f'{name}_ci95'))} |"
+                  for name in METRICS]
     else:
         lines.append("No task with a reference score finished: no aggregate.")
     if results.interrupted:
@@ -84,42 +85,16 @@ def summary_markdown(results: EvalResults, meta: dict[str, Any] | None = None) -
     return "\n".join(lines) + "\n"
 
 
-def plot_scores(results: EvalResults, path: str | Path) -> Path:
-    """Bar chart of each task's normalized score (random = 0, expert = 1) written to ``path``."""
-    tasks = [t for t in results.tasks if t.normalized is not None]
-    fig, ax = plt.subplots(figsize=(max(4.0, 1.1 * len(tasks) + 2.0), 4.0), layout="constrained")
-    if tasks:
-        names = [t.env_id.removeprefix("ALE/") for t in tasks]
-        ax.bar(names, [t.normalized for t in tasks], color="tab:blue")
-        ax.axhline(1.0, color="tab:green", linestyle="--", linewidth=1, label="expert")
-        ax.axhline(0.0, color="gray", linewidth=1, label="random")
-        ax.set_ylabel("normalized score")
-        ax.tick_params(axis="x", labelrotation=30)
-        ax.legend(loc="best", fontsize="small")
-    else:
-        ax.text(0.5, 0.5, "no task with a reference score finished", ha="center", va="center")
-        ax.set_axis_off()
-    agg = results.aggregate
-    title = "gato-eval" if agg.iqm is None else f"gato-eval: IQM {agg.iqm:.3f}, mean {agg.mean:.3f}"
-    ax.set_title(title)
-    path = Path(path)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
-
-
 def write_report(results: EvalResults, out: str | Path, meta: dict[str, Any] | None = None) -> dict[str, Path]:
     """Write results.json (``meta`` plus the results' plain data), summary.md and scores.png.
 
-    results.json is written to a temporary name and renamed, so it is never half-written.
+    Each file is written atomically, so none is ever half-written.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     data = {**(meta or {}), **results.to_dict()}
-    tmp = out / (RESULTS_FILE + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, allow_nan=True) + "\n")
-    os.replace(tmp, out / RESULTS_FILE)
-    (out / SUMMARY_FILE).write_text(summary_markdown(results, meta))
+    write_atomic(out / RESULTS_FILE, json.dumps(data, indent=2, allow_nan=True) + "\n")
+    write_atomic(out / SUMMARY_FILE, summary_markdown(results, meta))
     return {
         "results": out / RESULTS_FILE,
         "summary": out / SUMMARY_FILE,

@@ -39,7 +39,7 @@ def evaluate_tasks(model: Gato, tasks: dict[str, Task], cfg: TrainConfig, step: 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of gato-train (flags: gato_agent.train.TrainConfig, or --help)."""
+    """Entry point of gato-train (flags: gato_agent.train_config.TrainConfig, or --help)."""
     return train_main(argv, evaluate=evaluate_tasks)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import minari
 
-from rollouts.cli import main as eval_main
+from rollouts.eval import main as eval_main
 from rollouts.collect import main as collect_main
 from rollouts.train import main as train_main
 

@@ -12,7 +12,7 @@ from minari.serialization import serialize_space
 
 from gato_agent import Gato, GatoAgent
 from gato_agent import checkpoint
-from gato_agent.checkpoint import Task, load_checkpoint, save_checkpoint
+from gato_agent.checkpoint import Task, load_checkpoint, save_checkpoint, save_run_checkpoint
 
 OBS, ACT = spaces.Box(-1, 1, (3,), np.float32), spaces.Box(-2, 2, (2,), np.float32)
 
@@ -103,6 +103,18 @@ def test_training_runs_resolve_through_latest(tmp_path, micro_config):
     save_checkpoint(tmp_path / "plain", model)
     with pytest.raises(FileNotFoundError, match="holds no training state"):
         load_checkpoint(tmp_path / "plain", trainer_state=True)
+
+
+def test_run_checkpoints_rotate_and_move_latest(tmp_path, micro_config):
+    model = Gato(micro_config)
+    for step in (3, 6, 9):
+        state = {"step": step, "bits": [np.int64(7), {"n": np.uint32(2)}]}
+        folder = save_run_checkpoint(tmp_path, model, {}, state, step, keep=2)
+        assert folder == tmp_path / f"step-{step:07d}"
+        assert (tmp_path / "latest").read_text() == f"step-{step:07d}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest", "step-0000006", "step-0000009"]
+    loaded = load_checkpoint(tmp_path, trainer_state=True)  # weights_only: numpy ints were made plain
+    assert loaded.trainer_state == {"step": 9, "bits": [7, {"n": 2}]}
 
 
 def test_the_embedded_checkpoint_covers_the_default_suite_with_prompts():

@@ -240,7 +240,7 @@ wrong_shape = Wrong()
 @pytest.mark.parametrize(
     "policy, message",
     [
-        ("greedy", "unknown --policy 'greedy'; accepted: expert, random, checkpoint:PATH, "
+        ("greedy", "unknown --policy .greedy.; accepted: gato, gato:PATH \\(or checkpoint:PATH\\), expert, random, "
                    "module:callable"),
         ("no_such_module_xyz:act", "module 'no_such_module_xyz' does not import"),
         ("user_policies:missing", "'user_policies' has no attribute 'missing'"),

@@ -1,4 +1,4 @@
-"""GatoConfig: presets, strict loading, parameter counts [C.1]."""
+"""GatoConfig: presets and strict loading [C.1]."""
 
 import pytest
 
@@ -14,21 +14,6 @@ def test_presets_have_the_papers_shapes():
         assert c.context_length == 1024 and c.text_vocab_size == 32000
         assert c.vocab_size == 33025 and c.separator_id == 33024 and c.continuous_offset == 32000
     assert GatoConfig.from_name("small") == small
-
-
-def test_parameter_counts_on_the_meta_device():
-    """Counted exactly without allocating. The paper's own figures (79M, 364M, 1.18B) fit no single
-    counting rule for a standard decoder: with the tied 33025-token table, small is within 5% of 79M
-    but baseline and large are 8% above theirs; without it, large is within 3% but small is 28% below.
-    We count everything, and pin the figures so that a change to the architecture is noticed."""
-    counts = {name: GatoConfig.from_name(name).num_parameters() for name in ("small", "baseline", "large")}
-    assert counts["small"] / 79e6 == pytest.approx(1.0, abs=0.06)
-    assert counts["baseline"] / 364e6 == pytest.approx(1.0, abs=0.09)
-    assert counts["large"] / 1.18e9 == pytest.approx(1.0, abs=0.09)
-    for name, c in ((n, GatoConfig.from_name(n)) for n in counts):
-        per_layer = 4 * c.embed_dim**2 + 2 * c.embed_dim * c.ff_dim  # attention + feed-forward weights
-        transformer_and_table = c.num_layers * per_layer + c.vocab_size * c.embed_dim
-        assert 0 < counts[name] - transformer_and_table < 0.02 * counts[name]
 
 
 def test_unknown_keys_are_errors_with_a_hint():

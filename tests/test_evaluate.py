@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import envs
-from rollouts.evaluate import RandomPolicy, aggregate, bootstrap_ci, evaluate, iqm
+from rollouts.evaluate import aggregate, evaluate
+from rollouts.policies import RandomPolicy
 
 
 class Balancer:
@@ -145,47 +146,52 @@ def test_bad_arguments():
         evaluate(object(), ["CartPole-v1"])
 
 
-def test_iqm_known_inputs():
-    assert iqm([1, 2, 3, 4, 5, 6, 7, 8]) == pytest.approx(4.5)  # mean of 3, 4, 5, 6
-    assert iqm([0, 0, 0, 100]) == pytest.approx(0.0)  # the outlier is trimmed
-    assert iqm([7.0]) == pytest.approx(7.0)
-    assert iqm([5, 1, 3]) == pytest.approx(3.0)  # n < 4 trims nothing
-    assert iqm([10, 0, 1, 2, 3, -10, 100, 4]) == pytest.approx(np.mean([1, 2, 3, 4]))
-    np.testing.assert_allclose(iqm(np.array([[1, 2, 3, 4], [4, 3, 2, 100]]), axis=1), [2.5, 3.5])
-    with pytest.raises(ValueError):
-        iqm([])
-
-
-def test_bootstrap_ci_known_inputs():
-    constant = [[0.5, 0.5, 0.5], [0.5]]
-    assert bootstrap_ci(constant, lambda m: m.mean(axis=1)) == pytest.approx((0.5, 0.5))
-    per_task = [[0.0, 1.0], [2.0, 2.0]]
-    lo, hi = bootstrap_ci(per_task, lambda m: m.mean(axis=1), resamples=4000, seed=1)
-    # task 1's resampled mean is 0, 0.5 or 1 (prob 1/4, 1/2, 1/4); the across-task mean is 1, 1.25 or 1.5
-    assert (lo, hi) == (1.0, 1.5)
-    assert bootstrap_ci(per_task, lambda m: m.mean(axis=1), seed=1) == bootstrap_ci(per_task, lambda m: m.mean(axis=1), seed=1)
-    rng = np.random.default_rng(0)
-    noisy = [rng.normal(mu, 1.0, size=50) for mu in (0.0, 1.0, 2.0, 3.0, 10.0)]
-    lo, hi = bootstrap_ci(noisy, lambda m: iqm(m, axis=1), seed=0)
-    assert lo < iqm([np.mean(s) for s in noisy]) < hi and hi - lo < 1.0
-
-
-def test_aggregate_over_tasks():
+def test_aggregate_over_tasks_is_rliables_over_every_episode():
     from rollouts.evaluate import TaskResult
 
     tasks = [
         TaskResult("ALE/Breakout-v5", "ok", normalized_episodes=[0.1, 0.3]),
-        TaskResult("Hopper-v5", "ok", normalized_episodes=[1.0]),
-        TaskResult("Reacher-v5", "ok", normalized_episodes=[0.5]),
-        TaskResult("Pusher-v5", "ok", normalized_episodes=[0.7]),
+        TaskResult("Hopper-v5", "ok", normalized_episodes=[1.0, 1.2]),
+        TaskResult("Reacher-v5", "ok", normalized_episodes=[0.5, 0.4]),
+        TaskResult("Pusher-v5", "ok", normalized_episodes=[0.7, 0.0]),
         TaskResult("Ant-v5", "error"),
         TaskResult("CartPole-v1", "ok"),
     ]
     agg = aggregate(tasks, resamples=500, seed=0)
-    assert agg.tasks == ["ALE/Breakout-v5", "Hopper-v5", "Reacher-v5", "Pusher-v5"]
-    assert agg.mean == pytest.approx((0.2 + 1.0 + 0.5 + 0.7) / 4)
-    assert agg.iqm == pytest.approx((0.5 + 0.7) / 2)  # per-task means 0.2, 0.5, 0.7, 1.0
+    assert agg.tasks == ["ALE/Breakout-v5", "Hopper-v5", "Reacher-v5", "Pusher-v5"] and agg.runs == 2
+    assert agg.mean == pytest.approx((0.2 + 1.1 + 0.45 + 0.35) / 4)
+    assert agg.iqm == pytest.approx(np.mean([0.3, 0.4, 0.5, 0.7]))  # the middle half of all 8 episodes
+    assert agg.optimality_gap == pytest.approx(1 - np.mean([0.1, 0.3, 1.0, 1.0, 0.5, 0.4, 0.7, 0.0]))
     assert agg.iqm_ci95[0] <= agg.iqm <= agg.iqm_ci95[1]
+
+
+def test_the_cap_never_lengthens_a_tasks_own_limit():
+    results = evaluate(RandomPolicy.factory(0), ["Reacher-v5"], episodes=2, max_episode_steps=200, progress=False)
+    task = results.tasks[0]
+    assert task.lengths == [50, 50] and (task.time_limit, task.max_episode_steps, task.capped) == (50, 50, False)
+    capped = evaluate(RandomPolicy.factory(0), ["Reacher-v5"], episodes=1, max_episode_steps=20, progress=False).tasks[0]
+    assert capped.lengths == [20] and capped.capped and capped.normalized is not None
+
+
+def test_plain_functions_env_factories_and_env_kwargs():
+    results = evaluate(lambda obs: int(obs[2] > 0), [lambda: gym.make("CartPole-v1")], episodes=3, num_envs=2,
+                       max_episode_steps=100, progress=False)
+    task = results.tasks[0]
+    assert task.status == "ok", task.traceback
+    assert task.env_id == "CartPole-v1" and task.family == "custom"
+    assert len(task.lengths) == 3 and max(task.lengths) <= 100 and task.max_episode_steps == 100
+    noisy = evaluate(lambda obs: np.zeros(3, np.float32), "Hopper-v5", episodes=1, max_episode_steps=5,
+                     env_kwargs={"reset_noise_scale": 0.2}, progress=False).tasks[0]
+    assert noisy.status == "ok" and noisy.make_kwargs["reset_noise_scale"] == 0.2
+
+
+def test_what_is_neither_task_nor_policy_is_refused_up_front():
+    with pytest.raises(TypeError, match="env instance"):
+        evaluate(Balancer(), [gym.make("CartPole-v1")])
+    with pytest.raises(TypeError, match="neither a task id nor an env factory"):
+        evaluate(Balancer(), [3])
+    with pytest.raises(TypeError, match="takes 2 required arguments"):
+        evaluate(lambda a, b: 0, ["CartPole-v1"])
 
 
 def test_a_gato_agent_is_deterministic_when_greedy():

@@ -119,3 +119,45 @@ def test_envs_never_imports_the_agent_side():
     code = "import sys, envs; bad = [m for m in sys.modules if m.split('.')[0] in ('gato_agent', 'rollouts')]; print(bad); sys.exit(bool(bad))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
     assert gym.registry  # the ids above came from the real registry
+
+
+def test_a_cap_never_lengthens_the_tasks_own_limit():
+    env = envs.make("Reacher-v5", max_episode_steps=200)  # Reacher's own limit is 50
+    env.reset(seed=0)
+    steps, done = 0, False
+    while not done:
+        _, _, terminated, truncated, _ = env.step(env.action_space.sample())
+        steps, done = steps + 1, terminated or truncated
+    assert steps == 50
+    assert env.task_spec.time_limit == 50 and env.task_spec.max_episode_steps == 50 and not env.task_spec.capped
+    short = envs.make("Reacher-v5", max_episode_steps=20).task_spec
+    assert (short.time_limit, short.max_episode_steps, short.capped) == (50, 20, True)
+    assert short.make_kwargs["max_episode_steps"] == 20
+    assert envs.make("ALE/Pong-v5").task_spec.time_limit == 27_000
+
+
+def test_module_colon_id_imports_the_module_then_makes_the_id(tmp_path, monkeypatch):
+    (tmp_path / "my_user_envs.py").write_text(
+        "import gymnasium as gym\n"
+        "gym.register('MyUserCartPole-v0', entry_point='gymnasium.envs.classic_control:CartPoleEnv', max_episode_steps=30)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    env = envs.make("my_user_envs:MyUserCartPole-v0")
+    assert env.task_spec.task_id == "my_user_envs:MyUserCartPole-v0" and env.task_spec.time_limit == 30
+    with pytest.raises(envs.UnknownTaskError, match="does not import"):
+        envs.task_family("no_such_module_xyz:Env-v0")
+    with pytest.raises(envs.UnknownTaskError, match="did not register"):
+        envs.task_family("my_user_envs:Other-v0")
+
+
+def test_make_kwargs_reach_the_env_and_are_recorded():
+    env = envs.make("Hopper-v5", reset_noise_scale=0.2)
+    assert env.unwrapped._reset_noise_scale == 0.2 and env.task_spec.make_kwargs == {"reset_noise_scale": 0.2}
+
+
+def test_env_factories_are_capped_and_recorded():
+    vec, spec = envs.make_vector(lambda: gym.make("CartPole-v1"), 2, max_episode_steps=10)
+    assert (spec.task_id, spec.family, spec.time_limit, spec.max_episode_steps) == ("CartPole-v1", "custom", 500, 10)
+    vec.close()
+    with pytest.raises(ValueError, match="factory"):
+        envs.make_vector(lambda: gym.make("CartPole-v1"), 1, reset_noise_scale=0.1)

@@ -28,3 +28,30 @@ def test_demonstrator_table_normalizes_by_the_demonstrator(tmp_path, capsys):
     path.write_text(json.dumps(run))
     assert main([str(path)]) == 0 and capsys.readouterr().out == demonstrator_table([run])
     assert main([]) == 2
+
+
+def _results(tasks):
+    from rollouts.evaluate import EvalResults, aggregate
+
+    return EvalResults(seed=0, episodes=2, num_envs=1, max_episode_steps=20, tasks=tasks, aggregate=aggregate(tasks, 200))
+
+
+def test_summary_lists_rliables_aggregates_and_flags_capped_tasks(tmp_path):
+    from rollouts.evaluate import TaskResult
+    from rollouts.report import write_report
+
+    tasks = [
+        TaskResult("Hopper-v5", "ok", returns=[20.0, 30.0], normalized=0.1, normalized_episodes=[0.0, 0.2],
+                   time_limit=1000, max_episode_steps=20, capped=True),
+        TaskResult("Reacher-v5", "ok", returns=[-9.0, -8.0], normalized=0.9, normalized_episodes=[0.9, 0.9],
+                   time_limit=50, max_episode_steps=20, capped=True),
+        TaskResult("CartPole-v1", "ok", returns=[15.0, 17.0], time_limit=500, max_episode_steps=20, capped=True),
+    ]
+    paths = write_report(_results(tasks), tmp_path, {"policy": "random"})
+    text = paths["summary"].read_text()
+    assert "| 20 (capped; own 1000) |" in text and "0.100 * |" in text
+    for name in ("iqm", "mean", "median", "optimality gap"):
+        assert f"| {name} |" in text
+    data = json.loads(paths["results"].read_text())
+    assert {"iqm_ci95", "median_ci95", "optimality_gap_ci95"} <= data["aggregate"].keys()
+    assert data["tasks"][0]["capped"] is True and data["tasks"][0]["time_limit"] == 1000

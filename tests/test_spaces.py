@@ -6,7 +6,7 @@ import pytest
 import torch
 from gymnasium import spaces
 
-from gato_agent.spaces import ActionCodec, ObservationCodec, _is_image
+from gato_agent.spaces import ActionCodec, ObservationCodec, is_image_space
 from gato_agent.text import default_text_tokenizer, train_sentencepiece
 
 IMAGE = spaces.Box(0, 255, (40, 30, 3), np.uint8)
@@ -154,8 +154,9 @@ def test_a_symbolic_grid_is_discrete_and_a_frame_is_patches(micro_config):
 
     micro_config = dataclasses.replace(micro_config, max_observation_tokens=256)
     grid = spaces.Box(0, 255, (7, 7, 3), np.uint8)
-    assert not _is_image(grid) and _is_image(spaces.Box(0, 255, (16, 16), np.uint8)) and _is_image(IMAGE)
-    assert not _is_image(spaces.Box(0, 255, (15, 64, 3), np.uint8)) and not _is_image(spaces.Box(0, 1, (32, 32)))
+    assert not is_image_space(grid) and is_image_space(spaces.Box(0, 255, (16, 16), np.uint8))
+    assert is_image_space(IMAGE) and not is_image_space(spaces.Box(0, 255, (15, 64, 3), np.uint8))
+    assert not is_image_space(spaces.Box(0, 1, (32, 32)))
     codec = ObservationCodec(grid, micro_config)
     assert codec.num_patches == 0 and codec.num_tokens == 147
     value = np.random.default_rng(0).integers(0, 11, (1, 7, 7, 3), dtype=np.uint8)
@@ -164,3 +165,11 @@ def test_a_symbolic_grid_is_discrete_and_a_frame_is_patches(micro_config):
     assert torch.equal(declared.encode(value, 1).ids, codec.encode(value, 1).ids)
     frame = ObservationCodec(spaces.Box(0, 255, (64, 64, 3), np.uint8), micro_config)
     assert frame.num_patches == frame.num_tokens == 4
+
+
+def test_is_image_space_is_the_one_rule_for_images():
+    assert is_image_space(spaces.Box(0, 255, (84, 84), np.uint8))
+    assert is_image_space(spaces.Box(0, 255, (210, 160, 3), np.uint8))
+    assert not is_image_space(spaces.Box(0, 255, (4, 84, 84), np.uint8))  # channels first: not an image
+    assert not is_image_space(spaces.Box(-1, 1, (84, 84, 3), np.float32))
+    assert not is_image_space(spaces.Discrete(3))

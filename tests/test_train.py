@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 import textwrap
+from types import SimpleNamespace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,9 +15,11 @@ import torch
 
 from gato_agent import GatoAgent
 from gato_agent.checkpoint import load_checkpoint
-from gato_agent.data import SequenceSampler, load_task
 from gato_agent.model import Gato
-from gato_agent.train import TrainConfig, action_loss, learning_rate, main, train
+from gato_agent.train import TrainConfig, main, train
+
+
+REPO = str(Path(__file__).resolve().parents[1])
 
 
 def cartpole_policy(obs):
@@ -65,8 +69,10 @@ def test_overfitting_two_episodes_reproduces_the_demonstrator(env_id, policy, ma
 def test_resume_gives_the_same_next_losses(make_dataset, micro_json, tmp_path):
     path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
     train(run_cfg(tmp_path / "straight", [path], micro_json))
-    train(run_cfg(tmp_path / "cut", [path], micro_json, steps=3))
-    assert (tmp_path / "cut" / "latest").read_text().strip() == "step-0000003"
+    train(run_cfg(tmp_path / "cut", [path], micro_json, stop_after=4))  # stops with a checkpoint at step 4
+    assert (tmp_path / "cut" / "latest").read_text().strip() == "step-0000004"
+    with pytest.raises(ValueError, match=r"--resume: the run's learning-rate schedule is .*'steps': 6.*'steps': 9.*bend its cosine"):
+        train(run_cfg(tmp_path / "cut", [path], micro_json, resume=True, steps=9))
     train(run_cfg(tmp_path / "cut", [path], micro_json, resume=True))
     read = lambda run: [json.loads(line)["loss"] for line in (tmp_path / run / "metrics.jsonl").read_text().splitlines()]
     straight, cut = read("straight"), read("cut")
@@ -85,7 +91,7 @@ def test_two_process_torchrun_ends_with_identical_weights(make_dataset, micro_js
                                    batch_size=2, steps=3, warmup_steps=1, checkpoint_every=3, progress=False, threads=1))
         torch.save(result.model.state_dict(), {str(tmp_path)!r} + f"/rank{{os.environ['RANK']}}.pt")
     """))
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": REPO}  # this tree's packages, not an installed copy
     run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29533", str(script)],
                          capture_output=True, text=True, timeout=300, env=env)
     assert run.returncode == 0, run.stderr[-3000:]
@@ -165,24 +171,87 @@ def test_mismatched_runs_and_inputs_are_clear_errors(make_dataset, micro_json, t
     assert "no Minari dataset at" in capsys.readouterr().err
 
 
-def test_recipe_files_give_defaults_and_reject_unknown_keys(tmp_path):
-    recipe = tmp_path / "recipe.json"
-    recipe.write_text(json.dumps({"steps": 7, "batch_size": 3, "out": "somewhere"}))
-    cfg = TrainConfig.from_json(recipe, batch_size=5)
-    assert (cfg.steps, cfg.batch_size, str(cfg.out)) == (7, 5, "somewhere")
-    recipe.write_text(json.dumps({"stepz": 7}))
-    with pytest.raises(ValueError, match=r"unknown TrainConfig field\(s\) \['stepz'\]"):
-        TrainConfig.from_json(recipe)
+def test_tensorboard_gets_the_same_scalars_as_metrics_jsonl(make_dataset, micro_json, tmp_path):
+    pytest.importorskip("tensorboard")
+    from tests.test_loggers import tensorboard_scalars
+
+    cart = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=10)
+    evaluate = lambda model, tasks, cfg, step: {f"eval/{name}/return": float(step) for name in tasks}
+    train(run_cfg(tmp_path / "run", [cart], micro_json, steps=4, log_every=2, eval_every=2, logger=["tensorboard"]), evaluate)
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    scalars = tensorboard_scalars(tmp_path / "run" / "tensorboard")
+    assert scalars["loss"] == [(r["step"], pytest.approx(r["loss"])) for r in rows if "loss" in r]
+    assert scalars["task_accuracy/CartPole-v1"] == [(r["step"], pytest.approx(r["task_accuracy"]["CartPole-v1"])) for r in rows if "loss" in r]
+    assert scalars["eval/CartPole-v1/return"] == [(2, 2.0), (4, 4.0)]
+    assert {"accuracy", "grad_norm", "lr", "tokens_per_s", "task_loss/CartPole-v1"} <= set(scalars)
 
 
-def test_loss_covers_only_legal_ids_and_schedule_shape(make_dataset, micro_config):
-    task = load_task(make_dataset("CartPole-v1", cartpole_policy, episodes=1, max_steps=10), micro_config)
-    batch = SequenceSampler([task], None, 60, seed=0, prompt_prob=0.0).sample(2)
-    model = Gato(micro_config)
-    with torch.no_grad():
-        model.tokens.weight[2:] += 100.0  # illegal ids score far higher: they must not matter
-        loss = action_loss(model, model(batch.tokens), batch).loss
-    assert loss < 10  # a 2-way choice; with the illegal ids counted it would be ~100
-    cfg = TrainConfig(lr=1.0, warmup_steps=10, steps=110, min_lr_ratio=0.1)
-    assert learning_rate(cfg, 0) == pytest.approx(0.1) and learning_rate(cfg, 9) == pytest.approx(1.0)
-    assert learning_rate(cfg, 60) == pytest.approx(0.55) and learning_rate(cfg, 110) == pytest.approx(0.1)
+def test_asking_for_a_missing_logger_is_an_install_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "wandb", None)
+    assert main(["--dataset", "x", "--out", str(tmp_path / "run"), "--logger", "jsonl", "--logger", "wandb", "--no-progress"]) == 2
+    assert "pip install 'gato-agent[wandb]'" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_bf16_on_cpu_trains(make_dataset, micro_json, tmp_path):
+    path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=16)
+    train(run_cfg(tmp_path / "run", [path], micro_json, steps=30, warmup_steps=5, prompt_prob=0.0, checkpoint_every=30, precision="bf16"))
+    losses = [json.loads(line)["loss"] for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert np.mean(losses[-5:]) < 0.7 * np.mean(losses[:5])
+    assert json.loads((tmp_path / "run" / "train_config.json").read_text())["precision"] == "bf16"
+    assert load_checkpoint(tmp_path / "run").model.tokens.weight.dtype == torch.float32
+
+
+def test_init_from_the_hub_and_push_to_it(make_dataset, micro_json, tmp_path, monkeypatch):
+    hf = pytest.importorskip("huggingface_hub")
+    from tests.test_hub import cache_snapshot
+
+    path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
+    first = train(run_cfg(tmp_path / "first", [path], micro_json, steps=3))
+    cache_snapshot(tmp_path / "hf", "org/first", first.checkpoint)
+    monkeypatch.setattr(hf.constants, "HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))  # what HF_HOME gives at import
+    monkeypatch.setattr(hf.constants, "HF_HUB_OFFLINE", True)
+    uploads = []
+    monkeypatch.setattr(hf.HfApi, "create_repo", lambda self, repo_id, private, exist_ok: None)
+    monkeypatch.setattr(hf.HfApi, "upload_folder", lambda self, *, repo_id, folder_path, commit_message: uploads.append(
+        (repo_id, sorted(p.name for p in Path(folder_path).iterdir()), (Path(folder_path) / "README.md").read_text())) or SimpleNamespace(commit_url=""))
+    assert main(["--dataset", str(path), "--out", str(tmp_path / "tuned"), "--config", micro_json, "--steps", "1", "--no-progress",
+                 "--init", "hf://org/first", "--push-to-hub", "org/tuned", "--hub-dataset", "org/cartpole"]) == 0
+    tuned = load_checkpoint(tmp_path / "tuned").model
+    for name, value in first.model.state_dict().items():  # one step at a warmup learning rate of 6e-7
+        assert torch.allclose(tuned.state_dict()[name], value, atol=1e-4), name
+    assert not torch.allclose(Gato(tuned.config).tokens.weight, first.model.tokens.weight, atol=1e-4)
+    [(repo_id, files, card)] = uploads
+    assert repo_id == "org/tuned" and "trainer.pt" not in files and "model.safetensors" in files
+    assert "library_name: gato-agent" in card and "org/cartpole" in card
+
+
+def test_fsdp_on_two_cpu_ranks_matches_ddp(make_dataset, micro_json, tmp_path):
+    """torch's fully_shard runs on gloo: two ranks sharding the model reach DDP's weights and losses, and resume exactly."""
+    path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
+    script = tmp_path / "strategies.py"
+    script.write_text(textwrap.dedent(f"""
+        from pathlib import Path
+        import torch.distributed as dist
+        from gato_agent.train import TrainConfig, train
+        dist.init_process_group("gloo")  # one group for the four runs (train leaves a caller's group alone)
+        run = lambda out, strategy, **kw: train(TrainConfig(
+            dataset=[{str(path)!r}], out=Path({str(tmp_path)!r}) / out, config={micro_json!r}, strategy=strategy, batch_size=2,
+            steps=3, warmup_steps=1, lr=3e-3, log_every=1, checkpoint_every=2, progress=False, threads=1, **kw))
+        run("ddp", "ddp")
+        run("fsdp", "fsdp")
+        run("cut", "fsdp", stop_after=2)
+        run("cut", "fsdp", resume=True)
+        dist.destroy_process_group()
+    """))
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": REPO}
+    run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29534", str(script)],
+                         capture_output=True, text=True, timeout=300, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    ddp, fsdp = (load_checkpoint(tmp_path / s, trainer_state=True) for s in ("ddp", "fsdp"))
+    for name, value in ddp.model.state_dict().items():
+        assert torch.allclose(fsdp.model.state_dict()[name], value, atol=1e-5), name
+    read = lambda s: [json.loads(line)["loss"] for line in (tmp_path / s / "metrics.jsonl").read_text().splitlines()]
+    assert read("fsdp") == pytest.approx(read("ddp"), rel=1e-4)
+    assert read("cut") == pytest.approx(read("fsdp"), rel=1e-5, abs=1e-6)  # resumed from the gathered optimizer state
+    assert fsdp.trainer_state["strategy"] == "fsdp" and set(fsdp.trainer_state["optimizer"]["state"]) >= {"tokens.weight"}

@@ -36,6 +36,7 @@ __all__ = [
     "LinearPolicy",
     "demonstrator_ids",
     "get_demonstrator",
+    "has_demonstrator",
     "perturb",
 ]
 
@@ -82,15 +83,16 @@ def demonstrator_ids() -> list[str]:
     return [*_FACTORIES, f"{_BABYAI}*"]
 
 
+def has_demonstrator(task_id: str) -> bool:
+    """True when :func:`get_demonstrator` serves ``task_id`` (every ``BabyAI-*`` level included)."""
+    return task_id in _FACTORIES or task_id.startswith(_BABYAI)
+
+
 def get_demonstrator(task_id: str) -> Demonstrator:
     """A fresh demonstrator for ``task_id``; ValueError naming the supported ids otherwise."""
-    if task_id.startswith(_BABYAI):
-        return BabyAIDemonstrator(task_id)
-    try:
-        factory = _FACTORIES[task_id]
-    except KeyError:
+    if not has_demonstrator(task_id):
         raise ValueError(
             f"no demonstrator for {task_id!r}; demonstrators exist for: "
             f"{', '.join(demonstrator_ids())}"
-        ) from None
-    return factory()
+        )
+    return BabyAIDemonstrator(task_id) if task_id.startswith(_BABYAI) else _FACTORIES[task_id]()

@@ -37,6 +37,7 @@ import gymnasium as gym
 import numpy as np
 import tyro
 
+from envs.atomic import write_atomic
 from envs.demonstrators.linear import LinearPolicy
 
 # Paper V2-t hyperparameters per env: (step_size, directions, top, noise, reward_shift).
@@ -205,11 +206,9 @@ def train(cfg: ARSConfig) -> LinearPolicy:
                 current.save(out, env_id=cfg.env, iteration=it + 1, episodes=episodes,
                              eval_return=eval_mean, eval_episodes=cfg.eval_episodes,
                              method="ARS V2-t", seed=cfg.seed)
-            tmp = state_path.with_name(state_path.name + ".tmp")
-            with open(tmp, "wb") as f:
-                np.savez(f, weights=weights, count=stats.count, mean=stats.mean, m2=stats.m2,
-                         iteration=it + 1, episodes=episodes, env_steps=env_steps, best=best)
-            tmp.replace(state_path)
+            write_atomic(state_path, lambda f: np.savez(
+                f, weights=weights, count=stats.count, mean=stats.mean, m2=stats.m2,
+                iteration=it + 1, episodes=episodes, env_steps=env_steps, best=best))
         train_mean = float(np.concatenate([r_pos, r_neg]).mean())
         with open(log_path, "a", newline="") as f:
             csv.writer(f).writerow([it + 1, episodes, env_steps, f"{minutes:.2f}",

@@ -18,6 +18,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from envs.atomic import write_atomic
 from envs.demonstrators.base import Demonstrator
 
 # Keys every linear-policy ``.npz`` file holds; anything else in the file is free-form metadata.
@@ -66,18 +67,15 @@ class LinearPolicy:
         """Write the policy (and scalar/str ``metadata``) to ``path`` atomically (``.npz``)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as f:
-            np.savez(
-                f,
-                weights=self.weights,
-                mean=self.mean,
-                inv_std=self.inv_std,
-                action_low=self.action_low,
-                action_high=self.action_high,
-                **{k: np.asarray(v) for k, v in metadata.items()},
-            )
-        tmp.replace(path)
+        write_atomic(path, lambda f: np.savez(
+            f,
+            weights=self.weights,
+            mean=self.mean,
+            inv_std=self.inv_std,
+            action_low=self.action_low,
+            action_high=self.action_high,
+            **{k: np.asarray(v) for k, v in metadata.items()},
+        ))
 
     @classmethod
     def load(cls, path: str | Path) -> "LinearPolicy":

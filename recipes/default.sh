@@ -2,7 +2,7 @@
 # The embedded default checkpoint, end to end: demonstrator datasets -> gato-train -> four rounds of
 # DAgger and fine-tuning -> 50-episode evaluation -> gato_agent/assets/default. Each step resumes or
 # skips what a previous run of this script finished. From the repository root, after .ci/setup:
-#   bash rollouts/recipes/default.sh
+#   bash recipes/default.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=.venv/bin
@@ -29,7 +29,7 @@ train() {
 }
 
 # 2. Behaviour cloning on all seven tasks (3000 steps).
-train rollouts/recipes/default.json
+train recipes/default.json
 
 # 3. DAgger where the model falls short: its own episodes, labelled by the demonstrator (no return
 #    filter: these are the states the model reaches). dagger ROUND SEED CHECKPOINT.
@@ -46,13 +46,13 @@ dagger 1 1000 runs/default/step-0003000
 # 4. Fine-tuning on demonstrations + DAgger data, MuJoCo-weighted (2400 steps), then three more rounds.
 #    Rounds 1-3 trained with the labels as the model's action history ("executed_actions": false);
 #    round 4 reads the actions that were executed (DART's noisy ones, the model's own in DAgger).
-train rollouts/recipes/default-finetune.json
+train recipes/default-finetune.json
 dagger 2 2000 runs/default-finetune/step-0002400
-train rollouts/recipes/default-finetune2.json
+train recipes/default-finetune2.json
 dagger 3 3000 runs/default-finetune2/step-0003500
-train rollouts/recipes/default-finetune3.json
+train recipes/default-finetune3.json
 dagger 4 4000 runs/default-finetune3/step-0001500
-train rollouts/recipes/default-finetune4.json
+train recipes/default-finetune4.json
 
 # 5. 50 greedy, prompted episodes per task of the suite, in two processes, and the README's table.
 #    Breakout's episodes are capped at 5000 steps (twice the demonstrator's mean episode length):

@@ -10,10 +10,10 @@ from pathlib import Path
 import gymnasium as gym
 import pytest
 
-from rollouts.cli import main
+from rollouts.eval import main
 from rollouts.video import count_frames
 
-FLAGS = ["--env", "--suite", "--checkpoint", "--policy", "--episodes", "--num-envs", "--seed", "--out",
+FLAGS = ["--env", "--env-kwargs", "--suite", "--checkpoint", "--policy", "--episodes", "--num-envs", "--seed", "--out",
          "--video", "--no-video", "--video-episodes", "--max-episode-steps", "--temperature", "--progress"]
 
 
@@ -51,7 +51,7 @@ def test_breakout_and_mujoco_with_a_tiny_checkpoint(tiny_checkpoint, tmp_path):
                  "--episodes", "1", "--max-episode-steps", "8", "--out", str(out), "--no-progress"])
     data = json.loads((out / "results.json").read_text())
     assert code == 0, [t["traceback"] for t in data["tasks"]]
-    assert data["policy"] == "gato" and data["checkpoint"] == str(tiny_checkpoint)
+    assert data["policy"] == f"gato:{tiny_checkpoint}" and data["checkpoint"] == str(tiny_checkpoint)
     assert data["episodes"] == 1 and data["seed"] == 0 and data["max_episode_steps"] == 8
     assert {"command", "args", "versions", "tasks", "aggregate", "interrupted"} <= data.keys()
     for task, family in zip(data["tasks"], ["atari", "mujoco"]):
@@ -118,7 +118,7 @@ def test_same_seed_gives_identical_returns(tmp_path):
     ("argv", "message"),
     [
         (["--env", "HalfCheta-v5"], "closest known ids: HalfCheetah-v5"),
-        (["--env", "Hopper-v5", "--checkpoint", "no/such/ckpt"], "--checkpoint no/such/ckpt: no such folder"),
+        (["--env", "Hopper-v5", "--checkpoint", "no/such/ckpt"], "no checkpoint folder at 'no/such/ckpt'"),
         (["--env", "Hopper-v5", "--policy", "random", "--episodes", "0"], "--episodes must be >= 1, got 0"),
         (["--env", "Hopper-v5", "--policy", "random", "--num-envs", "-1"], "--num-envs must be >= 1"),
         (["--env", "Hopper-v5", "--temperature", "-1"], "--temperature must be >= 0"),
@@ -133,11 +133,65 @@ def test_usage_errors_are_clear(argv, message, capsys):
     assert err.startswith("gato-eval: error: ") and message in err
 
 
+def test_a_bad_policy_names_the_accepted_forms(capsys):
+    assert main(["--env", "Hopper-v5", "--policy", "greedy", "--no-progress"]) == 2
+    assert "unknown --policy 'greedy'; accepted: gato, gato:PATH" in capsys.readouterr().err
+
+
 def test_a_bad_flag_value_is_rejected_by_the_parser(capsys):
     with pytest.raises(SystemExit) as done:
-        main(["--env", "Hopper-v5", "--policy", "greedy"])
+        main(["--env", "Hopper-v5", "--episodes", "many"])
     assert done.value.code == 2
-    assert "greedy" in capsys.readouterr().err
+    assert "many" in capsys.readouterr().err
+
+
+def test_expert_policy_scores_the_demonstrator_through_the_same_harness(tmp_path):
+    out = tmp_path / "expert"
+    assert main(["--env", "InvertedPendulum-v5", "--policy", "expert", "--episodes", "2", "--no-video",
+                 "--no-progress", "--out", str(out)]) == 0
+    data = json.loads((out / "results.json").read_text())
+    assert data["policy"] == "expert" and data["checkpoint"] is None
+    assert data["tasks"][0]["returns"] == [1000.0, 1000.0] and data["tasks"][0]["seeds"] == [0, 1]
+
+
+def test_expert_serves_every_babyai_level_with_the_bot(tmp_path):
+    out = tmp_path / "bot"
+    assert main(["--env", "BabyAI-GoToObj-v0", "--policy", "expert", "--episodes", "2", "--no-video",
+                 "--no-progress", "--out", str(out)]) == 0
+    (task,) = json.loads((out / "results.json").read_text())["tasks"]
+    assert task["family"] == "babyai" and task["success_rate"] == 1.0  # a level without a score of its own
+    assert "(success 100%)" in (out / "summary.md").read_text()
+
+
+def test_expert_on_a_task_without_demonstrator_is_a_usage_error(capsys):
+    assert main(["--env", "CartPole-v1", "--policy", "expert", "--no-progress"]) == 2
+    assert "no demonstrator for CartPole-v1; demonstrators exist for:" in capsys.readouterr().err
+
+
+def test_the_cap_never_lengthens_reacher(tmp_path):
+    out = tmp_path / "reacher"
+    assert main(["--env", "Reacher-v5", "--policy", "random", "--episodes", "2", "--max-episode-steps", "200",
+                 "--no-video", "--no-progress", "--out", str(out)]) == 0
+    (task,) = json.loads((out / "results.json").read_text())["tasks"]
+    assert task["lengths"] == [50, 50] and task["time_limit"] == 50 and task["max_episode_steps"] == 50
+    assert not task["capped"]
+
+
+def test_a_users_module_env_with_make_kwargs_is_scored(tmp_path, monkeypatch, capsys):
+    (tmp_path / "my_cli_envs.py").write_text(
+        "import gymnasium as gym\n"
+        "gym.register('MyCliPendulum-v0', entry_point='gymnasium.envs.classic_control:PendulumEnv', max_episode_steps=20)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    out = tmp_path / "mine"
+    assert main(["--env", "my_cli_envs:MyCliPendulum-v0", "--env-kwargs", '{"g": 3.0}', "--policy", "random",
+                 "--episodes", "2", "--no-video", "--no-progress", "--out", str(out)]) == 0
+    data = json.loads((out / "results.json").read_text())
+    (task,) = data["tasks"]
+    assert task["env_id"] == "my_cli_envs:MyCliPendulum-v0" and task["lengths"] == [20, 20]
+    assert task["make_kwargs"] == {"g": 3.0} and data["env_kwargs"] == {"g": 3.0}
+    assert main(["--env", "CartPole-v1", "--env-kwargs", "[1]", "--policy", "random", "--no-progress"]) == 2
+    assert "not a JSON object" in capsys.readouterr().err
 
 
 def test_a_folder_that_is_not_a_checkpoint(tmp_path, capsys):
@@ -202,9 +256,9 @@ def test_a_failing_task_is_recorded_and_exit_is_non_zero(tmp_path, capsys):
 def test_ctrl_c_writes_the_results_gathered_so_far(tmp_path):
     out = tmp_path / "interrupted"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rollouts.cli", "--env", "CartPole-v1", "--env", "ALE/Breakout-v5",
+        [sys.executable, "-m", "rollouts.eval", "--env", "CartPole-v1", "--env", "ALE/Breakout-v5",
          "--policy", "random", "--episodes", "100000", "--no-video", "--no-progress", "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1],
     )
     deadline = time.monotonic() + 60
     while not out.exists() and time.monotonic() < deadline:  # the folder appears once set up
@@ -222,7 +276,7 @@ def test_ctrl_c_writes_the_results_gathered_so_far(tmp_path):
 
 
 def test_env_and_suite_combine_each_task_once():
-    from rollouts.cli import EvalArgs, _task_ids
+    from rollouts.eval import EvalArgs, _task_ids
 
     ids = _task_ids(EvalArgs(env=["Hopper-v5", "CartPole-v1", "Hopper-v5"], suite="default"))
     assert ids == ["Hopper-v5", "CartPole-v1", "ALE/Breakout-v5", "ALE/Pong-v5", "InvertedPendulum-v5",

@@ -3,12 +3,14 @@
 Examples::
 
     gato-eval --env ALE/Breakout-v5 --env HalfCheetah-v5 --episodes 10 --num-envs 4 --out runs/eval1
-    gato-eval --suite default --checkpoint ckpt/
+    gato-eval --suite default --policy gato:ckpt/
     gato-eval --env Hopper-v5 --policy random
+    gato-eval --env InvertedPendulum-v5 --policy expert
+    gato-eval --env mypkg.envs:Maze-v0 --env-kwargs '{"size": 9}' --policy mypkg.policies:solve
 
-Writes into the output folder: results.json (settings, per-task returns, lengths, seeds,
-normalized scores, steps/s, errors; the aggregate IQM and mean with bootstrap 95% CIs),
-summary.md, scores.png and with --video videos/<task>-ep000.mp4.
+Writes into the output folder: results.json (settings, per-task returns, lengths, seeds, time
+limits, normalized scores, steps/s, errors; rliable's IQM, mean, median and optimality gap with
+stratified-bootstrap 95% CIs), summary.md, scores.png and with --video videos/<task>-ep000.mp4.
 
 Exit status: 0 when every task finished; 1 when a task failed (its error is in results.json and
 the other tasks still ran); 2 for a usage error (bad flag value, unknown env id, missing
@@ -27,12 +29,13 @@ import time
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import tyro
 
 import envs
-from rollouts.evaluate import PolicyFactory, RandomPolicy, evaluate
+from rollouts.evaluate import evaluate
+from rollouts.policies import PolicyError, PolicyFactory, PolicySpec, parse_policy, policy_factory
 from rollouts.report import write_report
 
 __all__ = ["EvalArgs", "UsageError", "build_policy", "main", "run"]
@@ -40,20 +43,23 @@ __all__ = ["EvalArgs", "UsageError", "build_policy", "main", "run"]
 
 @dataclass
 class EvalArgs:
-    """Evaluate a Gato checkpoint (or a random policy) on Gymnasium tasks; see the README."""
+    """Evaluate a policy (Gato, a demonstrator, random, your own) on Gymnasium tasks; see the README."""
 
     env: Annotated[list[str], tyro.conf.UseAppendAction] = field(default_factory=list)
     """Task id, repeatable: any ALE/<Game>-v5, a MuJoCo v5 id (Ant, HalfCheetah, Hopper, Humanoid,
     HumanoidStandup, InvertedDoublePendulum, InvertedPendulum, Pusher, Reacher, Swimmer, Walker2d),
-    or any other registered Gymnasium id."""
+    any other registered Gymnasium id, or module:EnvId (imports module, which registers EnvId)."""
+    env_kwargs: str | None = None
+    """JSON object of keyword arguments for making every task, e.g. '{"reset_noise_scale": 0.2}'."""
     suite: str | None = None
     """Named suite of tasks, added after --env ones. 'default' = Breakout, Pong, InvertedPendulum,
     InvertedDoublePendulum, Reacher, HalfCheetah, Hopper."""
+    policy: str = "gato"
+    """gato (the checkpoint embedded in the package), gato:PATH (a checkpoint folder; also
+    checkpoint:PATH), expert (the task's demonstrator), random, or module:callable (a function
+    obs -> action, or an object with act(obs) and optional reset())."""
     checkpoint: Path | None = None
-    """Checkpoint folder saved by GatoAgent.save_pretrained; default: the one embedded in the
-    package (an error while none ships)."""
-    policy: Literal["gato", "random"] = "gato"
-    """'gato': the checkpoint's GatoAgent; 'random': uniformly random actions (reference rollouts)."""
+    """Old spelling of --policy gato:PATH."""
     episodes: int = 10
     """Episodes per task, fixed up front (the paper uses 50)."""
     num_envs: int = 1
@@ -67,9 +73,10 @@ class EvalArgs:
     video_episodes: int = 1
     """How many episodes per task to record when --video is on."""
     max_episode_steps: int | None = None
-    """Cap on steps per episode (a truncation), for tests and quick looks; default: the task's own."""
+    """Cap on steps per episode, for tests and quick looks: the limit is the smaller of the task's
+    own and this (results.json records both)."""
     temperature: float = 0.0
-    """Sampling temperature of the Gato policy; 0 = greedy (deterministic)."""
+    """Sampling temperature of a Gato policy; 0 = greedy (deterministic)."""
     progress: bool = True
     """Show a tqdm bar per task with episodes done and the running mean return."""
     threads: int | None = None
@@ -110,49 +117,30 @@ def _check(args: EvalArgs) -> None:
         raise UsageError(f"--max-episode-steps must be >= 1, got {args.max_episode_steps}")
     if args.temperature < 0:
         raise UsageError(f"--temperature must be >= 0, got {args.temperature}")
-    if args.policy == "random" and args.checkpoint is not None:
-        raise UsageError("--checkpoint is only used with --policy gato")
 
 
-def build_policy(args: EvalArgs) -> PolicyFactory:
-    """The per-task policy factory for args; raises UsageError when no checkpoint can be found."""
-    if args.policy == "random":
-        return RandomPolicy.factory(args.seed)
+def _policy_spec(args: EvalArgs) -> PolicySpec:
     try:
-        from gato_agent import GatoAgent
-        from gato_agent.checkpoint import load_checkpoint
-    except ImportError as exc:
-        raise UsageError(f"--policy gato needs the gato_agent package, which failed to import: {exc}") from None
-    if args.checkpoint is not None and not args.checkpoint.is_dir():
-        raise UsageError(
-            f"--checkpoint {args.checkpoint}: no such folder (expected one saved by GatoAgent.save_pretrained)"
-        )
-    try:  # loaded once, before any task runs; a missing or broken checkpoint is a usage error
-        checkpoint = load_checkpoint(args.checkpoint)
-    except FileNotFoundError as exc:
-        raise UsageError(f"{exc}; or use --policy random") from None
-    except ValueError as exc:
-        raise UsageError(f"--checkpoint: {exc}") from None
+        return parse_policy(args.policy, args.checkpoint)
+    except PolicyError as exc:
+        raise UsageError(str(exc)) from None
 
-    def factory(task_id: str, observation_space: Any, action_space: Any, num_envs: int) -> Any:
-        # A task stored under the env id is taken by name (tasks may share spaces, e.g. Atari
-        # games with the same action count); otherwise the one whose spaces match; a model-only
-        # checkpoint takes the env's spaces. A mismatch is a ValueError recorded for this task.
-        chosen = checkpoint.select(
-            task_id if task_id in checkpoint.tasks else None, observation_space, action_space
-        )
-        return GatoAgent(
-            checkpoint.model,
-            chosen.observation_space,
-            chosen.action_space,
-            num_envs=num_envs,
-            temperature=args.temperature,
-            seed=args.seed,
-            prompt=chosen.prompt,
-            text_tokenizer=checkpoint.text_tokenizer,
-        )
 
-    return factory
+def build_policy(args: EvalArgs, task_ids: list[str] | None = None) -> PolicyFactory:
+    """The per-task policy factory for args; UsageError when the spec cannot serve (no checkpoint,
+    a module that does not import, a task without a demonstrator for --policy expert)."""
+    spec = _policy_spec(args)
+    if spec.kind == "expert":
+        from envs.demonstrators import demonstrator_ids, has_demonstrator
+
+        missing = [t for t in task_ids or [] if not has_demonstrator(t)]
+        if missing:
+            raise UsageError(f"--policy expert: no demonstrator for {', '.join(missing)}; "
+                             f"demonstrators exist for: {', '.join(demonstrator_ids())}")
+    try:
+        return policy_factory(spec, args.seed, args.temperature)
+    except PolicyError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _out_dir(out: Path | None) -> Path:
@@ -195,14 +183,20 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
     _check(args)
     _set_threads(args.threads)
     task_ids = _task_ids(args)
-    policy = build_policy(args)
+    try:
+        env_kwargs = envs.parse_make_kwargs(args.env_kwargs)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    spec = _policy_spec(args)
+    policy = build_policy(args, task_ids)
     out = _out_dir(args.out)
     out.mkdir(parents=True, exist_ok=True)
     meta = {
         "command": ["gato-eval", *(argv if argv is not None else sys.argv[1:])],
         "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(args).items()},
-        "policy": args.policy,
-        "checkpoint": None if args.policy == "random" else str(args.checkpoint or "embedded"),
+        "policy": str(spec),
+        "checkpoint": (spec.target or "embedded") if spec.kind == "gato" else None,
+        "env_kwargs": env_kwargs,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "versions": _versions(),
     }
@@ -213,6 +207,7 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
         seed=args.seed,
         num_envs=args.num_envs,
         max_episode_steps=args.max_episode_steps,
+        env_kwargs=env_kwargs,
         video_dir=out / "videos" if args.video and args.video_episodes > 0 else None,
         video_episodes=args.video_episodes,
         progress=args.progress,
@@ -232,7 +227,12 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of gato-eval; returns the exit status (also raised as SystemExit by the script)."""
+    """Entry point of gato-eval; returns the exit status (also raised as SystemExit by the script).
+    Under torchrun (WORLD_SIZE > 1) the episodes are sharded over the ranks (rollouts.sharded)."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        from rollouts.sharded import main as sharded
+
+        return sharded(argv)
     args = tyro.cli(EvalArgs, args=argv, description=__doc__)
     try:
         return run(args, argv)

@@ -1,0 +1,107 @@
+"""Held-out agreement of a training run's checkpoints against its training minutes.
+
+    python benchmarks/agreement.py --run runs/atari-stack --heldout data/atari/breakout-heldout \
+        --heldout data/atari/pong-heldout --threads 1
+
+For each `step-*` checkpoint the run kept, the steps of the held-out episodes are scored
+teacher-forced: each episode is cut into consecutive windows of whole timesteps (the model's
+context, no prompt; evenly spaced windows of about `--max-steps` steps when there are more), and
+the greedy action at each step is compared with the demonstrator's label.
+Prints per task one row per checkpoint: training minutes (from the run's metrics.jsonl, so the
+machine's load while this script runs does not matter), action samples seen, agreement, and the
+recall of each action. `benchmarks/cnn_reference.py` prints the same columns for a CNN.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gato_agent.checkpoint import load_checkpoint
+from gato_agent.data import Batch, TaskData, load_task, merge_tasks
+from gato_agent.model import Gato
+from gato_agent.tokenizer import TokenBatch
+from gato_agent.loss import action_loss
+
+
+def predictions(model: Gato, task: TaskData, max_steps: int, batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """Greedy predictions and labels of the action tokens of every step of every episode, or of
+    evenly spaced windows of them holding about `max_steps` steps."""
+    per_window = model.config.context_length // task.step_tokens
+    windows = [(e, t, min(t + per_window, len(e.ids))) for e in task.episodes for t in range(0, len(e.ids), per_window)]
+    keep = max(1, max_steps // per_window)
+    if len(windows) > keep:
+        windows = [windows[i] for i in np.linspace(0, len(windows) - 1, keep).round().astype(int)]
+    predicted, labels = [], []
+    model.eval()
+    with torch.no_grad():
+        for start in range(0, len(windows), batch_size):
+            rows = [task._tokens([w], model.config.context_length) for w in windows[start : start + batch_size]]
+            batch = Batch(TokenBatch.join([r[0] for r in rows], 0), *(torch.cat([r[i] for r in rows]) for i in (1, 2, 3)),
+                          torch.zeros(len(rows), dtype=torch.long))
+            result = action_loss(model, model(batch.tokens), batch)
+            target = batch.targets[:, 1:][batch.targets[:, 1:] >= 0]
+            predicted.append(torch.where(result.correct, target, -1).numpy())
+            labels.append(target.numpy())
+    return np.concatenate(predicted), np.concatenate(labels)
+
+
+def minutes_at(run: Path) -> dict[int, float]:
+    """Training minutes at each logged step, from metrics.jsonl (resumed runs: gaps over 10 minutes are cut out)."""
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    rows = [r for r in rows if "loss" in r]
+    out, elapsed, last = {}, 0.0, None
+    for r in rows:
+        if last is not None:
+            gap = r["time"] - last
+            elapsed += gap if gap < 600 else 0.0
+        last = r["time"]
+        out[r["step"]] = elapsed / 60
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--run", required=True, type=Path, help="gato-train run folder (its step-* checkpoints)")
+    parser.add_argument("--heldout", action="append", required=True, help="held-out Minari dataset (one task each)")
+    parser.add_argument("--max-steps", type=int, default=20000, help="score about this many held-out steps per task")
+    parser.add_argument("--every", type=int, default=1, help="score every n-th kept checkpoint")
+    parser.add_argument("--since", type=int, default=0, help="score checkpoints from this step on")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    checkpoints = sorted(args.run.glob("step-*"))[:: args.every]
+    if args.since:
+        checkpoints = [c for c in checkpoints if int(c.name.split("-")[1]) >= args.since]
+    config = load_checkpoint(checkpoints[0]).model.config
+    tasks, _ = merge_tasks([load_task(p, config) for p in args.heldout], None)
+    train_cfg = json.loads((args.run / "train_config.json").read_text())
+    minutes = minutes_at(args.run)
+    rows = {t.name: [] for t in tasks}
+    for ckpt in checkpoints:
+        model = load_checkpoint(ckpt).model
+        step = int(ckpt.name.split("-")[1])
+        for task in tasks:
+            pred, label = predictions(model, task, args.max_steps)
+            hit = pred == label
+            samples = step * train_cfg["batch_size"] * (config.context_length // task.step_tokens) / len(tasks)
+            recall = [f"{hit[label == a].mean():.2f}" if (label == a).any() else "-" for a in range(task.act_codec.ranges[0][1])]
+            rows[task.name].append(f"| {step} | {minutes.get(step, float('nan')):.1f} | {samples:,.0f} | {hit.mean():.3f} | "
+                                   + " | ".join(recall) + " |")
+            print(rows[task.name][-1], task.name, flush=True)
+    for task in tasks:
+        labels = np.concatenate([e.ids[:, -1] for e in task.episodes])
+        counts = np.bincount(labels, minlength=task.act_codec.ranges[0][1])
+        print(f"\n{task.name}: {len(labels)} held-out steps (up to {args.max_steps} scored); labels per action {counts.tolist()}; "
+              f"always the most common: {counts.max() / len(labels):.3f}\n")
+        print("| step | minutes | samples (approx.) | agreement | " + " | ".join(f"recall {a}" for a in range(len(counts))) + " |")
+        print("|---|---|---|---|" + "---|" * len(counts))
+        print("\n".join(rows[task.name]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""gato-train's flags: one dataclass (tyro turns the field docstrings into --help), recipe files,
+and the model config and schedule that the flags name."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import tyro
+
+from gato_agent.config import PRESETS, GatoConfig
+from gato_agent.distributed import Strategy
+from gato_agent.loggers import LoggerName
+from gato_agent.optim import CosineSchedule
+from gato_agent.precision import PrecisionName
+
+__all__ = ["TrainConfig"]
+
+
+@dataclass
+class TrainConfig:
+    """gato-train: behaviour cloning of Gato on Minari datasets (see the README)."""
+
+    recipe: Path | None = None
+    """A JSON file of these fields used as the defaults (e.g. the embedded checkpoint's recipe); flags override it."""
+    dataset: Annotated[list[str], tyro.conf.UseAppendAction] = field(default_factory=list)
+    """Minari datasets, one task each: gato-collect --out folders, Minari data folders or dataset ids (repeatable)."""
+    weight: Annotated[list[float], tyro.conf.UseAppendAction] | None = None
+    """Sampling weight of each dataset, in --dataset order; default: equal."""
+    out: Path = Path("ckpt")
+    """Run folder: step-NNNNNNN/ checkpoints, latest, metrics.jsonl, loss.png."""
+    config: str = "tiny"
+    """Model preset (tiny, small, baseline, large) or the path of a config.json to take the model from."""
+    init: Path | None = None
+    """A checkpoint (folder, run, or Hub repo hf://org/name) whose weights start the run, to fine-tune it; its model config replaces --config."""
+    context_length: int | None = None
+    """Override the preset's context length (tokens per training sequence)."""
+    model_overrides: dict[str, float] = field(default_factory=dict)
+    """GatoConfig fields to override in the preset or --init's config (e.g. {"frame_stack": 4,
+    "image_channels": 1}); with --init, weights whose shapes they change start fresh."""
+    steps: int = 20000
+    """Optimizer steps in all; the cosine schedule ends here, so --resume refuses another value."""
+    stop_after: int | None = None
+    """Stop (with a checkpoint) once this many steps are done, keeping the schedule of --steps; --resume goes on."""
+    batch_size: int = 16
+    """Sequences per optimizer step on each rank."""
+    lr: float = 3e-4
+    """Peak learning rate of AdamW."""
+    min_lr_ratio: float = 0.1
+    """Cosine decay ends at lr * min_lr_ratio."""
+    warmup_steps: int = 500
+    """Linear warmup steps."""
+    weight_decay: float = 0.1
+    """AdamW weight decay on matrices (not on norms, biases or position tables)."""
+    grad_clip: float = 1.0
+    """Clip the global gradient norm to this."""
+    prompt_prob: float = 0.25
+    """Share of sequences prefixed with a demonstration of the same task [2.3]."""
+    executed_actions: bool = True
+    """Where a dataset records the executed actions beside the labels (gato-collect --label,
+    --action-noise), feed the executed ones as the model's history and train on the labels; false:
+    the labels are both history and targets."""
+    seed: int = 0
+    """Seeds the model init, the data order and the patch-position sampling."""
+    checkpoint_every: int = 1000
+    """Write a checkpoint every this many steps (and at the end)."""
+    keep_checkpoints: int = 2
+    """How many step-* folders to keep."""
+    log_every: int = 10
+    """Append a metrics line every this many steps."""
+    logger: Annotated[list[LoggerName], tyro.conf.UseAppendAction] = field(default_factory=list)
+    """Also log to tensorboard (--out/tensorboard) or wandb (W&B, files under --out/wandb); repeatable.
+    metrics.jsonl is always written. Each needs its extra: pip install 'gato-agent[tensorboard]' / '[wandb]'."""
+    wandb_project: str = "gato-agent"
+    """The W&B project of --logger wandb."""
+    eval_every: int = 0
+    """Evaluate the policy every this many steps through rollouts.evaluate (gato-train only; 0: never)."""
+    eval_episodes: int = 3
+    """Episodes per task of each periodic evaluation."""
+    push_to_hub: str | None = None
+    """At the end, upload the last checkpoint with a model card to this Hugging Face Hub repo (org/name); needs gato-agent[hub]."""
+    hub_dataset: Annotated[list[str], tyro.conf.UseAppendAction] = field(default_factory=list)
+    """Hub dataset ids that the model card's metadata names (repeatable)."""
+    hub_results: Path | None = None
+    """A gato-eval results.json whose scores the model card shows as a table (and that is uploaded beside it)."""
+    resume: bool = False
+    """Continue the run in --out from its latest checkpoint."""
+    device: str = "auto"
+    """cpu, cuda, or auto (cuda when available)."""
+    strategy: Strategy = "ddp"
+    """Under torchrun: ddp (a whole model per rank) or fsdp (blocks sharded over the ranks, for baseline and large)."""
+    precision: PrecisionName = "auto"
+    """fp32, bf16 or fp16 (torch.autocast; fp16 with a GradScaler); auto: bf16 on CUDA devices that support it, else fp32."""
+    threads: int | None = None
+    """torch CPU threads per process; default: torch's choice (with torchrun: cores / processes)."""
+    progress: bool = True
+    """Show a tqdm bar with loss and tokens/s."""
+
+    @classmethod
+    def from_json(cls, path: str | os.PathLike, **overrides: Any) -> TrainConfig:
+        """A recipe file (JSON with these field names; unknown keys are an error) plus overrides."""
+        values = json.loads(Path(path).read_text())
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"{path}: unknown TrainConfig field(s) {unknown}; known: {sorted(known)}")
+        values.update(overrides)
+        for key in ("out", "recipe", "init", "hub_results"):
+            if values.get(key) is not None:
+                values[key] = Path(values[key])
+        return cls(**values)
+
+    def schedule(self) -> CosineSchedule:
+        """The learning-rate schedule these flags give."""
+        return CosineSchedule(self.lr, self.min_lr_ratio, self.warmup_steps, self.steps)
+
+    def model_config(self, base: GatoConfig | None = None) -> GatoConfig:
+        """The model to train: `base` (an --init checkpoint's) or --config, with --context-length
+        and --model-overrides."""
+        overrides = {} if self.context_length is None else {"context_length": self.context_length}
+        types = {f.name: f.type for f in dataclasses.fields(GatoConfig)}
+        GatoConfig._checked(self.model_overrides)
+        overrides.update({k: int(v) if types[k] in (int, "int") else v for k, v in self.model_overrides.items()})
+        if base is not None:
+            return GatoConfig.from_dict({**base.to_dict(), **overrides})
+        if self.config in PRESETS:
+            return GatoConfig.from_name(self.config, **overrides)
+        path = Path(self.config)
+        if not path.is_file():
+            raise ValueError(f"--config {self.config!r} is neither a preset ({', '.join(PRESETS)}) nor a config.json file")
+        values = json.loads(path.read_text())
+        return GatoConfig.from_dict({**values.get("model", values), **overrides})

@@ -1,0 +1,96 @@
+"""scores.png: every task's score with its 95% CI and every episode as a point, and the aggregates.
+
+Tasks with reference scores share one panel of normalized scores (random = 0, expert = 1); a
+task without them gets a panel of its own in raw returns; the last panel shows rliable's
+aggregates with their stratified-bootstrap CIs. Capped tasks (episodes cut below the task's own
+time limit) are marked "(capped)".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: files only, never a window
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from gato_agent.atomic import write_atomic  # noqa: E402
+from rollouts.aggregates import METRICS, mean, stratified_bootstrap_ci  # noqa: E402
+from rollouts.evaluate import EvalResults, TaskResult  # noqa: E402
+
+__all__ = ["plot_scores"]
+
+_POINTS = dict(s=14, color="tab:blue", alpha=0.45, linewidths=0, zorder=2)
+_MEAN = dict(fmt="D", color="black", markersize=5, capsize=4, linewidth=1.4, zorder=3)
+
+
+def _label(task: TaskResult) -> str:
+    return task.env_id.removeprefix("ALE/") + ("\n(capped)" if task.capped else "")
+
+
+def _draw_tasks(ax: plt.Axes, tasks: list[TaskResult], scores: list[list[float]], seed: int) -> None:
+    """Episode points (jittered) and the mean with its bootstrap 95% CI, one column per task."""
+    rng = np.random.default_rng(seed)
+    for x, values in enumerate(scores):
+        values = np.asarray(values, dtype=np.float64)
+        ax.scatter(x + rng.uniform(-0.18, 0.18, len(values)), values, **_POINTS)
+        lo, hi = stratified_bootstrap_ci(values[:, None], mean, resamples=1000, seed=seed)
+        m = values.mean()
+        ax.errorbar([x], [m], yerr=[[m - lo], [hi - m]], **_MEAN)
+    ax.set_xticks(range(len(tasks)), [_label(t) for t in tasks], rotation=30, ha="right", fontsize=8)
+    ax.set_xlim(-0.6, len(tasks) - 0.4)
+    ax.grid(axis="y", alpha=0.3)
+
+
+def _draw_aggregates(ax: plt.Axes, results: EvalResults) -> None:
+    agg = results.aggregate
+    names = list(METRICS)
+    for y, name in enumerate(names):
+        value, (lo, hi) = getattr(agg, name), getattr(agg, f"{name}_ci95")
+        ax.barh(y, hi - lo, left=lo, height=0.5, color="tab:blue", alpha=0.35)
+        ax.plot([value, value], [y - 0.25, y + 0.25], color="black", linewidth=2)
+        ax.annotate(f"{value:.3f}", (hi, y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.set_yticks(range(len(names)), [n.replace("_", " ") for n in names])
+    ax.invert_yaxis()
+    ax.set_xlabel("normalized score")
+    ax.set_title(f"aggregates, {agg.runs} x {len(agg.tasks)} episodes\n(95% CI, stratified bootstrap)", fontsize=9)
+    ax.grid(axis="x", alpha=0.3)
+    ax.margins(x=0.25)
+
+
+def plot_scores(results: EvalResults, path: str | Path) -> Path:
+    """Draw ``results`` into the PNG ``path`` (written atomically) and return the path."""
+    done = [t for t in results.tasks if t.returns]
+    normalized = [t for t in done if t.normalized_episodes]
+    raw = [t for t in done if not t.normalized_episodes]
+    has_agg = results.aggregate.iqm is not None
+    widths = ([max(2.5, 0.9 * len(normalized) + 1.0)] if normalized else []) + [1.6] * len(raw) + ([3.2] if has_agg else [])
+    if not widths:
+        fig, ax = plt.subplots(figsize=(5, 3), layout="constrained")
+        ax.text(0.5, 0.5, "no episode finished", ha="center", va="center")
+        ax.set_axis_off()
+    else:
+        fig, axes = plt.subplots(1, len(widths), figsize=(max(5.5, sum(widths) + 1.0), 4.2), layout="constrained",
+                                 width_ratios=widths, squeeze=False)
+        axes = list(axes[0])
+        if normalized:
+            ax = axes.pop(0)
+            _draw_tasks(ax, normalized, [t.normalized_episodes for t in normalized], results.seed)
+            ax.axhline(1.0, color="tab:green", linestyle="--", linewidth=1, label="expert = 1")
+            ax.axhline(0.0, color="gray", linewidth=1, label="random = 0")
+            ax.set_ylabel("normalized score")
+            ax.set_title("per task: episodes, mean and 95% CI", fontsize=9)
+            ax.legend(loc="best", fontsize=7)
+        for task in raw:
+            ax = axes.pop(0)
+            _draw_tasks(ax, [task], [task.returns], results.seed)
+            ax.set_ylabel("return")
+            ax.set_title("raw return\n(no reference score)", fontsize=9)
+        if has_agg:
+            _draw_aggregates(axes.pop(0), results)
+    fig.suptitle(f"gato-eval: {results.episodes} episodes per task, seed {results.seed}", fontsize=11)
+    path = write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
+    plt.close(fig)
+    return path

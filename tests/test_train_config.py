@@ -1,0 +1,33 @@
+"""TrainConfig: recipe files, the model the flags name, the schedule."""
+
+import json
+
+import pytest
+
+from gato_agent.config import GatoConfig
+from gato_agent.train_config import TrainConfig
+
+
+def test_recipe_files_give_defaults_and_reject_unknown_keys(tmp_path):
+    recipe = tmp_path / "recipe.json"
+    recipe.write_text(json.dumps({"steps": 7, "batch_size": 3, "out": "somewhere"}))
+    cfg = TrainConfig.from_json(recipe, batch_size=5)
+    assert (cfg.steps, cfg.batch_size, str(cfg.out)) == (7, 5, "somewhere")
+    recipe.write_text(json.dumps({"stepz": 7}))
+    with pytest.raises(ValueError, match=r"unknown TrainConfig field\(s\) \['stepz'\]"):
+        TrainConfig.from_json(recipe)
+
+
+def test_model_config_from_preset_file_or_base(tmp_path, micro_config):
+    assert TrainConfig(config="tiny", context_length=64).model_config() == GatoConfig.from_name("tiny", context_length=64)
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"model": micro_config.to_dict()}))
+    assert TrainConfig(config=str(path)).model_config() == micro_config
+    assert TrainConfig(context_length=32).model_config(micro_config).context_length == 32
+    with pytest.raises(ValueError, match="neither a preset"):
+        TrainConfig(config="huge").model_config()
+
+
+def test_schedule_follows_the_flags():
+    schedule = TrainConfig(lr=2.0, min_lr_ratio=0.5, warmup_steps=3, steps=9).schedule()
+    assert schedule.to_dict() == {"lr": 2.0, "min_lr_ratio": 0.5, "warmup_steps": 3, "steps": 9}
