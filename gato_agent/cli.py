@@ -53,6 +53,8 @@ def check_number(
     low_open); the message names the flag, the value and the accepted range."""
     if value is None:
         return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UsageError(f"{flag} must be a number, got {value!r}")
     inside = math.isfinite(value)
     if inside and low is not None:
         inside = value > low if low_open else value >= low
