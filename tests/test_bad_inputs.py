@@ -135,6 +135,11 @@ def test_resume_falls_back_to_the_newest_intact_step(dataset, tmp_path, capsys):
     assert (out / "latest").read_text().strip() == "step-0000006"
     assert (out / "damaged-step-0000004" / "model.safetensors").exists()  # set aside, not deleted
     assert steps_of(out) == [1, 2, 3, 4, 5, 6]
+    for step in ("step-0000004", "step-0000006"):  # nothing intact is left: exit 2 naming the damaged file
+        damage(out / step, "empty")
+    code, err = run(train_main, train_args(dataset, out, "--resume", "--steps", "6"), capsys)
+    assert code == 2 and str(out / "step-0000006" / "model.safetensors") in err and "no older intact step-*" in err
+    assert (out / "step-0000004").exists() and (out / "step-0000006").exists()
 
 
 def _interrupt_at(monkeypatch, step):
