@@ -19,6 +19,7 @@ import dataclasses
 import json
 import os
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -233,6 +234,7 @@ def _resume_point(run: Path, env: Distributed) -> Checkpoint:
         if env.main:
             newer = [f for f in run.glob("step-*") if f.name > folder.name]
             for bad in newer:
+                shutil.rmtree(run / f"damaged-{bad.name}", ignore_errors=True)  # an earlier fallback's
                 os.replace(bad, run / f"damaged-{bad.name}")
             write_atomic(run / LATEST_FILE, folder.name + "\n")
             print(f"gato-train: --resume: the latest checkpoint is damaged ({damaged}); going on from {folder.name}, "

@@ -144,6 +144,8 @@ def build_policy(args: EvalArgs, task_ids: list[str] | None = None) -> PolicyFac
 
 
 def _out_dir(out: Path | None) -> Path:
+    """The output folder, created: --out (new or empty) or a fresh runs/eval-<UTC time>; UsageError
+    when it holds files or cannot be created."""
     if out is not None:
         if out.is_dir() and any(out.iterdir()):
             raise UsageError(f"--out {out} already exists and is not empty; gato-eval never overwrites a run: pick another --out")
@@ -190,7 +192,6 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
     spec = _policy_spec(args)
     policy = build_policy(args, task_ids)
     out = _out_dir(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     meta = {
         "command": ["gato-eval", *(argv if argv is not None else sys.argv[1:])],
         "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(args).items()},
