@@ -19,7 +19,9 @@ the chosen action ids, once per step.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from numbers import Integral
 from os import PathLike
 from typing import Any
 
@@ -75,10 +77,11 @@ class GatoAgent:
         compile: bool = False,
         text_tokenizer: TextTokenizer | None = None,
     ):
-        if num_envs < 1:
-            raise ValueError(f"num_envs must be >= 1, got {num_envs}")
-        if temperature < 0:
-            raise ValueError(f"temperature must be >= 0, got {temperature}")
+        if isinstance(num_envs, bool) or not isinstance(num_envs, Integral) or num_envs < 1:
+            raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not (
+                math.isfinite(temperature) and temperature >= 0):
+            raise ValueError(f"temperature must be a finite number >= 0 (0: greedy), got {temperature!r}")
         if compile and not use_cache:
             raise ValueError("compile=True compiles the cached decode step: it needs use_cache=True")
         self.model = model.eval()
@@ -128,11 +131,15 @@ class GatoAgent:
     # ----- episodes -----
 
     def reset(self, env_ids: Iterable[int] | None = None) -> None:
-        """Start new episodes in some envs (all if None); the other envs' episodes go on untouched."""
-        rows = list(range(self.num_envs)) if env_ids is None else [int(i) for i in env_ids]
+        """Start new episodes in some envs (all if None); the other envs' episodes go on untouched.
+
+        env_ids: None, or a sequence of env indices in [0, num_envs) (ints, numpy integers), e.g. [1].
+        Anything else (a bare int, floats, strings) is a TypeError; an index out of range a ValueError.
+        """
+        rows = list(range(self.num_envs)) if env_ids is None else self._env_indices(env_ids)
         bad = [i for i in rows if not 0 <= i < self.num_envs]
         if bad:
-            raise ValueError(f"env ids {bad} out of range for num_envs={self.num_envs}")
+            raise ValueError(f"env ids {bad} out of range for num_envs={self.num_envs}: accepted are 0 to {self.num_envs - 1}")
         if not rows:
             return
         self._has_pending[rows] = False
@@ -147,6 +154,19 @@ class GatoAgent:
             self._history[i] = self.prompt
             self._next_pos[i] = 0 if self.prompt is None else self.prompt.shape[1]
 
+    def _env_indices(self, env_ids: Any) -> list[int]:
+        """env_ids as a list of ints, or TypeError saying what reset accepts."""
+        accepted = f"reset takes None (all envs) or a sequence of env indices in [0, {self.num_envs}), e.g. reset([0])"
+        if isinstance(env_ids, Integral) and not isinstance(env_ids, bool):
+            raise TypeError(f"{accepted}; got the bare int {env_ids!r}: write reset([{env_ids!r}])")
+        if isinstance(env_ids, (str, bytes)) or not isinstance(env_ids, Iterable):
+            raise TypeError(f"{accepted}; got {env_ids!r} ({type(env_ids).__name__})")
+        ids = list(np.asarray(env_ids).ravel()) if isinstance(env_ids, np.ndarray) else list(env_ids)
+        wrong = [i for i in ids if isinstance(i, (bool, np.bool_)) or not isinstance(i, Integral)]
+        if wrong:
+            raise TypeError(f"{accepted}; got {env_ids!r}, whose {wrong[0]!r} is not an integer")
+        return [int(i) for i in ids]
+
     # ----- acting -----
 
     @torch.inference_mode()
@@ -159,6 +179,10 @@ class GatoAgent:
         batched = self.obs_codec.is_batched(obs)
         if self.num_envs > 1 and not batched:
             raise ValueError(f"this agent acts for num_envs={self.num_envs} envs: pass a batch of observations")
+        size = _leading_size(obs) if batched else 1
+        if size != self.num_envs:
+            raise ValueError(f"got a batch of {size} observations, but this agent was made with num_envs={self.num_envs}: "
+                             f"make it with num_envs={size} (GatoAgent(..., num_envs={size})) to act in {size} envs at once")
         if not batched:
             obs = _add_batch_dim(obs)
         step = self._step_input(self._observe(obs))
@@ -330,6 +354,13 @@ class GatoAgent:
         kwargs.setdefault("prompt", chosen.prompt)
         kwargs.setdefault("text_tokenizer", ckpt.text_tokenizer)
         return cls(ckpt.model, chosen.observation_space, chosen.action_space, **kwargs)
+
+
+def _leading_size(obs: Any) -> int:
+    """The leading (batch) size of an observation nest: that of its first leaf."""
+    while isinstance(obs, (dict, tuple)):
+        obs = next(iter(obs.values())) if isinstance(obs, dict) else obs[0]
+    return len(obs)
 
 
 def _add_batch_dim(obs: Any) -> Any:

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import re
 import shutil
+import struct
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -29,6 +31,7 @@ import numpy as np
 import torch
 from gymnasium import spaces
 from minari.serialization import deserialize_space, serialize_space
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from gato_agent.atomic import write_atomic
@@ -40,7 +43,7 @@ from gato_agent.text import TextTokenizer, default_text_tokenizer
 from gato_agent.tokenizer import TokenBatch
 
 __all__ = [
-    "Task", "Checkpoint", "save_checkpoint", "save_run_checkpoint", "load_checkpoint", "resolve", "embedded_checkpoint_path",
+    "CheckpointError", "Task", "Checkpoint", "save_checkpoint", "save_run_checkpoint", "load_checkpoint", "resolve", "embedded_checkpoint_path",
 ]
 
 FORMAT_VERSION = 1
@@ -49,7 +52,13 @@ WEIGHTS_FILE = "model.safetensors"
 TRAINER_FILE = "trainer.pt"
 TOKENIZER_FILE = "tokenizer.model"
 LATEST_FILE = "latest"
+_SPACE_TYPES = ("Box", "Discrete", "MultiDiscrete", "MultiBinary", "Text", "Dict", "Tuple")  # what Minari serializes
 _PROMPT_FIELDS = ("ids", "local_pos", "patch_mask", "patches", "patch_idx")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file that cannot be read (damaged, not JSON, missing entries, fields of the wrong
+    type); the message names the file and says what was expected."""
 
 
 @dataclass
@@ -174,12 +183,17 @@ def save_run_checkpoint(
     save_checkpoint.
 
     numpy integers inside trainer_state (e.g. bit generator states) are stored as Python ints, so
-    that the file loads with torch.load(weights_only=True).
+    that the file loads with torch.load(weights_only=True). A write that fails (a full disk, Ctrl-C)
+    leaves no partial folder, and the previous steps and `latest` as they were.
     """
     name = f"step-{step:07d}"
     tmp = run / f".{name}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    save_checkpoint(tmp, model, tasks, trainer_state=_plain(trainer_state), weights=weights)
+    try:
+        save_checkpoint(tmp, model, tasks, trainer_state=_plain(trainer_state), weights=weights)
+    except BaseException:  # a full disk, Ctrl-C: leave no partial folder behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     shutil.rmtree(run / name, ignore_errors=True)
     os.replace(tmp, run / name)
     write_atomic(run / LATEST_FILE, lambda tmp: Path(tmp).write_text(name + "\n"))
@@ -214,7 +228,10 @@ def resolve(path: str | os.PathLike | None) -> Path:
     repo_id = hub_repo_id(path)
     folder = Path(path) if repo_id is None else download(repo_id)
     if not (folder / CONFIG_FILE).exists() and (folder / LATEST_FILE).is_file():
-        folder = folder / (folder / LATEST_FILE).read_text().strip()
+        step = (folder / LATEST_FILE).read_text().strip()
+        if not step or not (folder / step).is_dir():
+            raise CheckpointError(f"{folder / LATEST_FILE} names the checkpoint {step!r}, which is not a folder of {folder}")
+        folder = folder / step
     for name in (CONFIG_FILE, WEIGHTS_FILE):
         if not (folder / name).is_file():
             raise FileNotFoundError(f"{folder} is not a gato-agent checkpoint: {name} is missing")
@@ -228,39 +245,127 @@ def load_checkpoint(
 ) -> Checkpoint:
     """Load a checkpoint folder (None: the embedded one), checking the weights against the config.
 
-    Raises FileNotFoundError for a missing folder or file, ValueError when the weights do not match.
+    Raises FileNotFoundError for a missing folder or file, CheckpointError (a ValueError) for a file
+    that cannot be read (each names the file), ValueError when the weights do not match.
     """
     folder = resolve(path)
-    meta = json.loads((folder / CONFIG_FILE).read_text())
-    version = meta.get("format_version")
-    if version != FORMAT_VERSION:
-        raise ValueError(f"{folder / CONFIG_FILE} has format_version {version!r}; this gato-agent reads {FORMAT_VERSION}")
-    model = Gato(GatoConfig.from_dict(meta["model"]))
-    state = load_file(folder / WEIGHTS_FILE, device=str(map_location))
+    meta = _read_meta(folder / CONFIG_FILE)
+    try:
+        model = Gato(GatoConfig.from_dict(meta["model"]))
+    except ValueError as e:
+        raise CheckpointError(f"{folder / CONFIG_FILE}: its 'model' entry is not a valid GatoConfig: {e}") from None
+    state = _load_tensors(folder / WEIGHTS_FILE, map_location, _weights_bytes(model))
     _check_state(model, state, folder)
     model.load_state_dict(state)
     model.to(map_location)
     tasks = {}
-    for name, entry in meta.get("tasks", {}).items():
+    for name, entry in meta["tasks"].items():
         prompt = None
         if entry.get("prompt"):
-            tensors = load_file(folder / entry["prompt"], device=str(map_location))
+            tensors = _load_tensors(folder / entry["prompt"], map_location)
+            missing = [f for f in _PROMPT_FIELDS if f not in tensors]
+            if missing:
+                raise CheckpointError(f"{folder / entry['prompt']} (the prompt of task {name!r}) lacks {', '.join(missing)}")
             prompt = TokenBatch(*(tensors[f] for f in _PROMPT_FIELDS))
-        tasks[name] = Task(
-            _deserialize(entry["observation_space"]), _deserialize(entry["action_space"]),
-            prompt, entry.get("info", {}),
-        )
+        spaces_of = [_read_space(folder / CONFIG_FILE, name, entry, kind) for kind in ("observation_space", "action_space")]
+        tasks[name] = Task(*spaces_of, prompt, entry.get("info", {}))
     state_dict = None
     if trainer_state:
-        if not (folder / TRAINER_FILE).is_file():
+        trainer_file = folder / TRAINER_FILE
+        if not trainer_file.is_file():
             raise FileNotFoundError(f"{folder} holds no training state ({TRAINER_FILE}): it cannot be resumed")
-        state_dict = torch.load(folder / TRAINER_FILE, map_location=map_location, weights_only=True)
-    tokenizer = None
-    if any(has_text(task.observation_space) for task in tasks.values()):
-        if not (folder / TOKENIZER_FILE).is_file():
-            raise FileNotFoundError(f"{folder} has tasks that observe text but no {TOKENIZER_FILE} to tokenize it")
-        tokenizer = TextTokenizer.load(folder / TOKENIZER_FILE)
-    return Checkpoint(folder, model, tasks, state_dict, tokenizer)
+        try:
+            state_dict = torch.load(trainer_file, map_location=map_location, weights_only=True)
+        except (RuntimeError, EOFError, OSError, pickle.UnpicklingError) as e:
+            raise CheckpointError(f"{trainer_file} is damaged ({trainer_file.stat().st_size} bytes; "
+                                  f"{type(e).__name__}: {_first_line(e)})") from None
+    return Checkpoint(folder, model, tasks, state_dict, _read_tokenizer(folder, tasks))
+
+
+def _read_tokenizer(folder: Path, tasks: dict[str, Task]) -> TextTokenizer | None:
+    """tokenizer.model when a task observes text (None otherwise); FileNotFoundError when it is
+    missing, CheckpointError when it is damaged."""
+    if not any(has_text(task.observation_space) for task in tasks.values()):
+        return None
+    path = folder / TOKENIZER_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{folder} has tasks that observe text but no {TOKENIZER_FILE} to tokenize it")
+    try:
+        return TextTokenizer.load(path)
+    except (RuntimeError, OSError) as e:
+        raise CheckpointError(f"{path} is damaged ({path.stat().st_size} bytes; {type(e).__name__}: "
+                              f"{_first_line(e)}); it should be the SentencePiece model the tasks' text was "
+                              "tokenized with") from None
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    """config.json, checked to be a gato-agent checkpoint's: a JSON object with `model` and `tasks`."""
+    try:
+        meta = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as e:  # JSONDecodeError is a ValueError
+        raise CheckpointError(f"{path} is not valid JSON ({e}); it should be the config.json that "
+                              "GatoAgent.save_pretrained or gato-train writes") from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("model"), dict):
+        raise CheckpointError(f"{path} has no 'model' entry (the GatoConfig as a JSON object): it is not the "
+                              "config.json of a gato-agent checkpoint")
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise CheckpointError(f"{path} has format_version {version!r}; this gato-agent reads {FORMAT_VERSION}")
+    tasks = meta.setdefault("tasks", {})
+    if not isinstance(tasks, dict) or not all(isinstance(t, dict) for t in tasks.values()):
+        raise CheckpointError(f"{path}: 'tasks' must map each task name to its spaces, prompt and info")
+    return meta
+
+
+def _read_space(path: Path, task: str, entry: dict[str, Any], kind: str) -> spaces.Space:
+    """The `kind` space of task `task` in config.json, or CheckpointError naming what is wrong."""
+    try:
+        return _deserialize(entry[kind])
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
+        try:
+            found = json.loads(entry[kind]).get("type")
+        except (KeyError, TypeError, ValueError, AttributeError):
+            found = None
+        why = (f"{type(e).__name__}: {_first_line(e)}" if found in _SPACE_TYPES
+               else f"unknown space type {found!r}" if found is not None else "not a serialized space")
+        raise CheckpointError(f"{path}: the {kind.replace('_', ' ')} of task {task!r} cannot be read ({why}); "
+                              f"readable: {', '.join(_SPACE_TYPES)}") from None
+
+
+def _load_tensors(path: Path, map_location: str | torch.device, expected: int | None = None) -> dict[str, torch.Tensor]:
+    """A safetensors file, or CheckpointError saying it is damaged: its size against the size its
+    header (or, when the header itself is cut, `expected`: the bytes of the tensors it should hold) gives."""
+    try:
+        return load_file(path, device=str(map_location))
+    except (SafetensorError, OSError) as e:
+        size = path.stat().st_size if path.exists() else 0
+        whole = _safetensors_size(path)
+        expected_text = (f"its header describes {whole} bytes" if whole is not None
+                         else f"the weights of its config.json take {expected} bytes" if expected is not None
+                         else "its header is cut off")
+        raise CheckpointError(f"{path} is damaged: it holds {size} bytes, but {expected_text} "
+                              f"(truncated or overwritten? {type(e).__name__}: {_first_line(e)}); "
+                              "save or copy the checkpoint again") from None
+
+
+def _safetensors_size(path: Path) -> int | None:
+    """The size a safetensors file should have, from its header (None when the header is unreadable)."""
+    try:
+        with open(path, "rb") as f:
+            (length,) = struct.unpack("<Q", f.read(8))
+            header = json.loads(f.read(length))
+        return 8 + length + max((v["data_offsets"][1] for k, v in header.items() if k != "__metadata__"), default=0)
+    except (OSError, struct.error, ValueError, KeyError, TypeError, IndexError, MemoryError, OverflowError):
+        return None
+
+
+def _weights_bytes(model: Gato) -> int:
+    """Bytes of the model's tensors (a safetensors file of them is this plus its header)."""
+    return sum(v.numel() * v.element_size() for v in model.state_dict().values())
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else ""
 
 
 def _serialize(space: spaces.Space) -> str:

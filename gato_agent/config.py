@@ -44,6 +44,7 @@ class GatoConfig:
     layer_norm_eps: float = 1e-5  # epsilon of every LayerNorm
 
     def __post_init__(self) -> None:
+        self._check_types()
         problems = []
         if self.embed_dim % self.num_heads:
             problems.append(f"embed_dim={self.embed_dim} is not divisible by num_heads={self.num_heads}")
@@ -72,6 +73,20 @@ class GatoConfig:
             problems.append(f"dropout={self.dropout} must be in [0, 1)")
         if problems:
             raise ValueError("invalid GatoConfig: " + "; ".join(problems))
+
+    def _check_types(self) -> None:
+        """TypeError unless every int field holds an int and every float field a number (bools and
+        strings are refused; an int given for a float field is stored as a float)."""
+        problems = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            wanted = f.type if isinstance(f.type, str) else f.type.__name__
+            if isinstance(value, bool) or not isinstance(value, int if wanted == "int" else (int, float)):
+                problems.append(f"{f.name}={value!r} ({type(value).__name__}) must be {'an integer' if wanted == 'int' else 'a number'}")
+            elif wanted == "float":
+                object.__setattr__(self, f.name, float(value))
+        if problems:
+            raise TypeError("invalid GatoConfig: " + "; ".join(problems))
 
     # ----- token layout [2.1] -----
 
@@ -134,8 +149,14 @@ class GatoConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> GatoConfig:
-        """Build from a plain dict (e.g. a checkpoint's config.json); unknown keys are an error."""
-        return cls(**cls._checked(values))
+        """Build from a plain dict (e.g. a checkpoint's config.json); unknown keys, values of the
+        wrong type (say "256" for context_length) and invalid values are a ValueError."""
+        if not isinstance(values, dict):
+            raise ValueError(f"a GatoConfig is a JSON object of its fields, not {type(values).__name__} {values!r}")
+        try:
+            return cls(**cls._checked(values))
+        except TypeError as e:
+            raise ValueError(str(e)) from None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from gato_agent.atomic import write_atomic
 from gato_agent.extras import require
 
 __all__ = ["LoggerName", "Logger", "JsonlLogger", "TensorBoardLogger", "WandbLogger", "check_loggers", "make_loggers", "flatten"]
@@ -36,10 +37,20 @@ class Logger(Protocol):
 
 
 class JsonlLogger:
-    """Appends each row to a JSON-lines file (`{"step": ..., "time": ..., **values}`)."""
+    """Appends each row to a JSON-lines file (`{"step": ..., "time": ..., **values}`).
 
-    def __init__(self, path: Path):
+    Each step appears once: a fresh run (resume_step None) starts the file anew, dropping the rows
+    of a killed run started again; a resumed run keeps the rows up to its checkpoint's step and
+    drops those the interrupted run wrote after it (and a line cut short by a crash or full disk).
+    """
+
+    def __init__(self, path: Path, resume_step: int | None = None):
         self.path = path
+        if resume_step is None:
+            path.unlink(missing_ok=True)
+        elif path.exists():
+            kept = [line for line in path.read_text().splitlines() if _step_of(line) is not None and _step_of(line) <= resume_step]
+            write_atomic(path, "".join(line + "\n" for line in kept))
 
     def log(self, step: int, values: dict[str, Any]) -> None:
         with self.path.open("a") as f:
@@ -47,6 +58,15 @@ class JsonlLogger:
 
     def close(self) -> None:
         pass
+
+
+def _step_of(line: str) -> int | None:
+    """The step of a metrics.jsonl line, or None for a line that is not a whole row."""
+    try:
+        row = json.loads(line)
+    except ValueError:
+        return None
+    return row.get("step") if isinstance(row, dict) and isinstance(row.get("step"), int) else None
 
 
 class TensorBoardLogger:
@@ -101,13 +121,14 @@ def check_loggers(names: Sequence[LoggerName]) -> None:
 def make_loggers(
     names: Sequence[LoggerName], folder: Path, resume_step: int | None, config: dict[str, Any], wandb_project: str
 ) -> list[Logger]:
-    """The loggers a run asked for, always with `folder`/metrics.jsonl first.
+    """The loggers a run asked for, always with `folder`/metrics.jsonl first. resume_step: the
+    step a resumed run continues from (None: a fresh run); no logger keeps rows after it.
 
     Raises MissingExtra (with the pip line) when TensorBoard or W&B is asked for but not installed,
     ValueError for an unknown name.
     """
     check_loggers(names)
-    loggers: list[Logger] = [JsonlLogger(folder / METRICS_FILE)]
+    loggers: list[Logger] = [JsonlLogger(folder / METRICS_FILE, resume_step)]
     if "tensorboard" in names:
         loggers.append(TensorBoardLogger(folder / TENSORBOARD_DIR, resume_step))
     if "wandb" in names:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shlex
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -30,7 +32,9 @@ import torch
 import tyro
 from torch import Tensor
 
-from gato_agent.checkpoint import LATEST_FILE, Task, load_checkpoint, save_run_checkpoint
+from gato_agent.atomic import write_atomic
+from gato_agent.checkpoint import LATEST_FILE, Checkpoint, CheckpointError, Task, load_checkpoint, save_run_checkpoint
+from gato_agent.cli import RunFailed, UsageError, check_number, is_disk_full, make_out_dir, run_command
 from gato_agent.data import SequenceSampler, TaskData, load_task, merge_tasks
 from gato_agent.distributed import Distributed
 from gato_agent.extras import MissingExtra, require
@@ -98,6 +102,7 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     log = MetricsLog(loggers, names, env.main, cfg.progress, step, cfg.steps)
 
     finished = False
+    saving = None  # the step whose checkpoint is being written, while it is
     try:
         while step < end:
             started = time.perf_counter()
@@ -116,16 +121,23 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
             log.step(step, {"loss": result.loss.item(), "accuracy": result.accuracy.item(), "grad_norm": grad_norm.item(),
                             "lr": lr, "tokens_per_s": tokens / (time.perf_counter() - started)}, cfg.log_every)
             if step % cfg.checkpoint_every == 0 or step == end:
+                saving = step
                 _save(cfg, env, model, task_meta, optimizer, amp, sampler, step, names)
+                saving = None
             if cfg.eval_every and step % cfg.eval_every == 0 and env.main:
                 model.eval()
                 log.record(step, evaluate(model, task_meta, cfg, step))
                 model.train()
         finished = True
+    except OSError as e:
+        if not is_disk_full(e):
+            raise
+        what = f"step {saving}" if saving is not None else f"{cfg.out / 'metrics.jsonl'} at step {step}"
+        raise RunFailed(f"disk full while writing {what}; {_intact(cfg.out)}: free some space and go on with --resume") from None
     finally:
         log.close()
-        if env.main and (cfg.out / "metrics.jsonl").exists():
-            plot_loss(cfg.out / "metrics.jsonl", cfg.out / "loss.png")
+        if env.main:
+            _plot(cfg.out, warn=finished)
         env.close(finished)
     if cfg.push_to_hub and env.main:
         push_to_hub(cfg.out, cfg.push_to_hub, cfg.hub_dataset, cfg.hub_results)  # the run's latest checkpoint
@@ -133,9 +145,10 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
 
 
 def _check_flags(cfg: TrainConfig, evaluate: Evaluator | None) -> None:
-    """Fail before any work (on every rank) on flags that cannot run."""
+    """Fail before any work (on every rank) on flags that cannot run; creates --out."""
     if not cfg.dataset:
-        raise ValueError("no --dataset given: pass one or more Minari datasets (gato-collect --out folders)")
+        raise UsageError("no --dataset given: pass one or more Minari datasets (gato-collect --out folders)")
+    _check_numbers(cfg)
     if cfg.eval_every and evaluate is None:
         raise ValueError("--eval-every needs an evaluator: use the gato-train command (rollouts.train), not gato_agent.train")
     if cfg.eval_every and cfg.strategy == "fsdp" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
@@ -144,6 +157,29 @@ def _check_flags(cfg: TrainConfig, evaluate: Evaluator | None) -> None:
     check_loggers(cfg.logger)
     if cfg.push_to_hub:
         require("huggingface_hub", "hub", "--push-to-hub")
+    make_out_dir(cfg.out)
+
+
+def _check_numbers(cfg: TrainConfig) -> None:
+    """UsageError naming the first numeric flag whose value cannot run, and what it accepts."""
+    for flag, value in (("--steps", cfg.steps), ("--stop-after", cfg.stop_after), ("--batch-size", cfg.batch_size),
+                        ("--checkpoint-every", cfg.checkpoint_every), ("--keep-checkpoints", cfg.keep_checkpoints),
+                        ("--log-every", cfg.log_every), ("--eval-episodes", cfg.eval_episodes),
+                        ("--context-length", cfg.context_length), ("--threads", cfg.threads)):
+        check_number(flag, value, low=1)
+    for flag, value in (("--warmup-steps", cfg.warmup_steps), ("--eval-every", cfg.eval_every), ("--seed", cfg.seed),
+                        ("--weight-decay", cfg.weight_decay)):
+        check_number(flag, value, low=0)
+    check_number("--lr", cfg.lr, low=0, low_open=True)
+    check_number("--grad-clip", cfg.grad_clip, low=0, low_open=True)
+    check_number("--min-lr-ratio", cfg.min_lr_ratio, low=0, high=1)
+    check_number("--prompt-prob", cfg.prompt_prob, low=0, high=1)
+    for value in cfg.weight or []:
+        check_number("--weight", value, low=0)
+    if cfg.weight is not None and len(cfg.weight) != len(cfg.dataset):
+        raise UsageError(f"--weight is given {len(cfg.weight)} times for {len(cfg.dataset)} --dataset: give one per dataset, or none")
+    if cfg.weight is not None and not sum(cfg.weight) > 0:
+        raise UsageError(f"--weight: at least one dataset needs a weight above 0, got {cfg.weight}")
 
 
 def _check_resume(cfg: TrainConfig, state: dict[str, Any], names: list[str], env: Distributed) -> None:
@@ -167,15 +203,67 @@ def _starting_point(cfg: TrainConfig, env: Distributed) -> tuple[Gato, dict[str,
     if cfg.resume:  # the run's own model config wins over --config
         if not latest.exists():
             raise FileNotFoundError(f"--resume: {cfg.out} holds no checkpoint ({LATEST_FILE} is missing)")
-        ckpt = load_checkpoint(cfg.out, trainer_state=True)
+        ckpt = _resume_point(cfg.out, env)
         return ckpt.model, ckpt.trainer_state
-    init = load_checkpoint(cfg.init) if cfg.init is not None else None
+    try:
+        init = load_checkpoint(cfg.init) if cfg.init is not None else None
+    except (CheckpointError, FileNotFoundError) as e:
+        raise UsageError(f"--init {cfg.init}: {e}") from None
     config = cfg.model_config(None if init is None else init.model.config)
     torch.manual_seed(cfg.seed)  # the same initial weights on every rank
     model = Gato(config)
     if init is not None:
         _load_matching(model, init.model.state_dict(), env.main)
     return model, None
+
+
+def _resume_point(run: Path, env: Distributed) -> Checkpoint:
+    """--resume's checkpoint: the run's latest or, when that one's files are damaged, the newest
+    intact step folder that --keep-checkpoints kept. The damaged folders after it are renamed
+    `damaged-step-NNNNNNN` (kept for a look, out of the rotation) and `latest` points at the intact one."""
+    try:
+        return load_checkpoint(run, trainer_state=True)
+    except (CheckpointError, FileNotFoundError) as e:
+        damaged = e
+    for folder in sorted(run.glob("step-*"), reverse=True):
+        try:
+            ckpt = load_checkpoint(folder, trainer_state=True)
+        except (CheckpointError, FileNotFoundError):
+            continue
+        env.gather(None)  # every rank has loaded before rank 0 moves folders
+        if env.main:
+            newer = [f for f in run.glob("step-*") if f.name > folder.name]
+            for bad in newer:
+                shutil.rmtree(run / f"damaged-{bad.name}", ignore_errors=True)  # an earlier fallback's
+                os.replace(bad, run / f"damaged-{bad.name}")
+            write_atomic(run / LATEST_FILE, folder.name + "\n")
+            print(f"gato-train: --resume: the latest checkpoint is damaged ({damaged}); going on from {folder.name}, "
+                  f"the newest intact one" + (f" ({', '.join(f.name for f in newer)} renamed damaged-*)" if newer else ""),
+                  file=sys.stderr)
+        return ckpt
+    raise CheckpointError(f"--resume: {damaged}; and no older intact step-* folder is left in {run} "
+                          "(raise --keep-checkpoints to keep more)")
+
+
+def _intact(run: Path) -> str:
+    """Which checkpoint of the run is whole, for a message: "step N is intact (path)" or that none is."""
+    latest = run / LATEST_FILE
+    if not latest.is_file():
+        return "no checkpoint was saved before it"
+    name = latest.read_text().strip()
+    return f"step {int(name.removeprefix('step-'))} is intact ({run / name})"
+
+
+def _plot(run: Path, warn: bool) -> None:
+    """Draw loss.png from metrics.jsonl; a failure to write it (a full disk) never hides the run's own
+    outcome: after a finished run it is one warning line, after a failed one it is left unsaid."""
+    if not (run / "metrics.jsonl").exists():
+        return
+    try:
+        plot_loss(run / "metrics.jsonl", run / "loss.png")
+    except OSError as e:
+        if warn:
+            print(f"gato-train: warning: {run / 'loss.png'} not written ({e.strerror or e})", file=sys.stderr)
 
 
 def _load_matching(model: Gato, state: dict[str, Tensor], verbose: bool) -> None:
@@ -211,23 +299,36 @@ def _save(cfg: TrainConfig, env: Distributed, model: Gato, tasks: dict[str, Task
 
 
 def main(argv: list[str] | None = None, evaluate: Evaluator | None = None) -> int:
-    """gato-train's flag parsing (tyro), with `--recipe FILE` giving the defaults; errors are one
-    plain line and exit status 2. The gato-train command (rollouts.train) calls it with its evaluator."""
+    """gato-train's flag parsing (tyro), with `--recipe FILE` giving the defaults. Failures follow
+    gato_agent.cli: one line; exit 2 for bad flags, paths or checkpoints, 1 for a run that failed
+    (a full disk), 130 after Ctrl-C (naming the last saved step and the --resume command).
+    The gato-train command (rollouts.train) calls it with its evaluator."""
     argv = sys.argv[1:] if argv is None else argv
-    default = TrainConfig()
-    if "--recipe" in argv:  # a recipe file gives the defaults; flags override it
-        i = argv.index("--recipe")
-        if i + 1 >= len(argv):
-            print("gato-train: error: --recipe needs a JSON file", file=sys.stderr)
-            return 2
-        default = TrainConfig.from_json(argv[i + 1], recipe=Path(argv[i + 1]))
-        argv = argv[:i] + argv[i + 2 :]
-    cfg = tyro.cli(TrainConfig, args=argv, default=default, description=__doc__)
-    try:
-        result = train(cfg, evaluate)
-    except (ValueError, FileNotFoundError, FileExistsError, MissingExtra) as e:
-        print(f"gato-train: error: {e}", file=sys.stderr)
-        return 2
-    if int(os.environ.get("RANK", "0")) == 0:
-        print(f"gato-train: {result.step} steps; checkpoint {result.checkpoint}")
-    return 0
+    debug = "--debug" in argv
+
+    def body() -> int:
+        args, default = list(argv), TrainConfig()
+        if "--recipe" in args:  # a recipe file gives the defaults; flags override it
+            i = args.index("--recipe")
+            if i + 1 >= len(args):
+                raise UsageError("--recipe needs a JSON file")
+            default = TrainConfig.from_json(args[i + 1], recipe=Path(args[i + 1]))
+            args = args[:i] + args[i + 2 :]
+        cfg = tyro.cli(TrainConfig, args=args, default=default, description=__doc__)
+        try:
+            result = train(cfg, evaluate)
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(_interrupted(cfg.out, argv)) from None
+        if int(os.environ.get("RANK", "0")) == 0:
+            print(f"gato-train: {result.step} steps; checkpoint {result.checkpoint}")
+        return 0
+
+    return run_command("gato-train", body, debug, usage=(ValueError, FileNotFoundError, FileExistsError, MissingExtra))
+
+
+def _interrupted(run: Path, argv: list[str]) -> str:
+    """What Ctrl-C leaves: the last saved step and the command that goes on from it."""
+    if not (run / LATEST_FILE).is_file():
+        return "interrupted before the first checkpoint; nothing to resume: run the same command again to start over"
+    again = shlex.join(["gato-train", *argv, *([] if "--resume" in argv else ["--resume"])])
+    return f"interrupted; {_intact(run)}; go on from it with: {again}"

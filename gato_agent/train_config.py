@@ -99,11 +99,15 @@ class TrainConfig:
     """torch CPU threads per process; default: torch's choice (with torchrun: cores / processes)."""
     progress: bool = True
     """Show a tqdm bar with loss and tokens/s."""
+    debug: bool = False
+    """Print the traceback of a failure too (without it, a bad input or a failed run is one line)."""
 
     @classmethod
     def from_json(cls, path: str | os.PathLike, **overrides: Any) -> TrainConfig:
         """A recipe file (JSON with these field names; unknown keys are an error) plus overrides."""
-        values = json.loads(Path(path).read_text())
+        values = _read_json(Path(path), "--recipe")
+        if not isinstance(values, dict):
+            raise ValueError(f"--recipe {path}: a recipe is a JSON object of gato-train's fields, not {type(values).__name__}")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
@@ -132,5 +136,18 @@ class TrainConfig:
         path = Path(self.config)
         if not path.is_file():
             raise ValueError(f"--config {self.config!r} is neither a preset ({', '.join(PRESETS)}) nor a config.json file")
-        values = json.loads(path.read_text())
-        return GatoConfig.from_dict({**values.get("model", values), **overrides})
+        values = _read_json(path, "--config")
+        try:
+            return GatoConfig.from_dict({**values.get("model", values), **overrides})
+        except (ValueError, AttributeError) as e:
+            raise ValueError(f"--config {path}: {e}") from None
+
+
+def _read_json(path: Path, flag: str) -> Any:
+    """The JSON in `path`, or a ValueError naming the flag and the file."""
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ValueError(f"{flag} {path}: no such file") from None
+    except (OSError, ValueError) as e:
+        raise ValueError(f"{flag} {path} is not a readable JSON file ({e})") from None

@@ -26,7 +26,6 @@ to the parent of ``<out>``, ``minari.load_dataset("<name of out>")``.
 
 from __future__ import annotations
 
-import errno
 import json
 import sys
 import time
@@ -44,6 +43,7 @@ from tqdm import tqdm
 import envs
 from envs.demonstrators import perturb
 from gato_agent.atomic import write_atomic
+from gato_agent.cli import RunFailed, UsageError, check_number, is_disk_full, make_out_dir, run_command
 from rollouts.journal import (CollectError, EpisodeRecorder, JournalEntry, check_storable, episode_file,
                               read_journal, write_dropped)
 from rollouts.minari_export import DATA, JOURNAL, dataset_is_current, finalize
@@ -53,7 +53,6 @@ __all__ = ["ActionChecker", "CollectConfig", "CollectError", "CollectResult", "c
 
 FORMAT_VERSION = 1
 MANIFEST = "collect.json"
-_DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 @dataclass
@@ -98,6 +97,8 @@ class CollectConfig:
     """Give up after this many episodes in all (kept + dropped); default 10 x --episodes."""
     progress: bool = True
     """Show a progress bar (episodes, steps per second, mean return)."""
+    debug: bool = False
+    """Print the traceback of a failure too (without it, a bad input or a failed run is one line)."""
 
 
 @dataclass
@@ -203,6 +204,8 @@ def _open_out(cfg: CollectConfig, manifest: dict) -> None:
             raise CollectError(f"--out {out} was collected with {was}; rerun with the same "
                                f"arguments to resume it, or choose another --out")
         return
+    if out.exists() and not out.is_dir():
+        raise CollectError(f"--out {out} is a file; pass a folder (new, empty, or an earlier collection to resume)")
     if out.exists() and any(out.iterdir()):
         meta = out / DATA / "metadata.json"
         if meta.exists():
@@ -216,7 +219,8 @@ def _open_out(cfg: CollectConfig, manifest: dict) -> None:
                                    f"not {manifest['env']!r}); choose another --out")
         raise CollectError(f"--out {out} exists and is not a gato-collect directory "
                            f"(no {MANIFEST}); choose an empty or new directory")
-    (out / JOURNAL).mkdir(parents=True, exist_ok=True)
+    make_out_dir(out, "--out")
+    (out / JOURNAL).mkdir(exist_ok=True)
     write_atomic(path, json.dumps(manifest, indent=1), durable=True)
 
 
@@ -226,6 +230,11 @@ def collect(cfg: CollectConfig) -> CollectResult:
         raise CollectError(f"--episodes must be >= 1, got {cfg.episodes}")
     if not 0.0 <= cfg.action_noise <= 1.0:
         raise CollectError(f"--action-noise must be in [0, 1], got {cfg.action_noise}")
+    check_number("--seed", cfg.seed, low=0)
+    check_number("--max-episode-steps", cfg.max_episode_steps, low=1)
+    check_number("--max-attempts", cfg.max_attempts, low=1)
+    check_number("--min-return", cfg.min_return)
+    check_number("--min-return-fraction", cfg.min_return_fraction)
     cfg = replace(cfg, out=cfg.out.resolve())  # Minari's storage mishandles relative folders
     threshold = _threshold(cfg)
     try:
@@ -278,13 +287,16 @@ def collect(cfg: CollectConfig) -> CollectResult:
             noise = np.random.default_rng([seed, 1])
             episode = EpisodeRecorder(seed, obs, env.observation_space, pool,
                                       record_executed=labeler is not None or bool(cfg.action_noise))
+            def at() -> str:
+                return f"episode {index} (seed {seed}), step {len(episode.rewards)}"
+
             def where() -> str:
-                return (f"policy {cfg.policy!r}, episode {index} (seed {seed}), "
-                        f"step {len(episode.rewards)}")
+                return f"policy {cfg.policy!r}, {at()}"
 
             while True:
-                action = check(policy.act(obs), where)
-                label = action if labeler is None else check(labeler.act(obs), where)
+                action = check(_acting(policy, obs, f"--policy {cfg.policy}", at, kept, journal), where)
+                label = action if labeler is None else check(
+                    _acting(labeler, obs, f"--label {cfg.label}", at, kept, journal), where)
                 if cfg.action_noise:
                     action = perturb(action, env.action_space, cfg.action_noise, noise)
                 obs, reward, terminated, truncated, _ = env.step(action)
@@ -299,8 +311,8 @@ def collect(cfg: CollectConfig) -> CollectResult:
                 else:
                     write_dropped(journal, index, seed, episode.ret, len(episode.rewards))
             except OSError as e:
-                if e.errno in _DISK_FULL:
-                    raise CollectError(
+                if is_disk_full(e):
+                    raise RunFailed(
                         f"disk full while writing episode {index} to {journal}: {e.strerror}. "
                         f"The {kept} episodes recorded before it are intact; free some space "
                         f"and rerun the same command to resume"
@@ -330,8 +342,8 @@ def collect(cfg: CollectConfig) -> CollectResult:
         try:
             finalize(cfg.out, manifest, env, used, cfg.policy)
         except OSError as e:
-            if e.errno in _DISK_FULL:
-                raise CollectError(f"disk full while assembling {data_path}: {e.strerror}. "
+            if is_disk_full(e):
+                raise RunFailed(f"disk full while assembling {data_path}: {e.strerror}. "
                                    f"All {kept} recorded episodes are intact in {journal}; "
                                    f"free some space and rerun the same command") from e
             raise
@@ -345,17 +357,27 @@ def collect(cfg: CollectConfig) -> CollectResult:
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``gato-collect``."""
-    cfg = tyro.cli(CollectConfig, args=argv)
+def _acting(policy: SingleEnvPolicy, obs: Any, name: str, at: Callable[[], str], kept: int, journal: Path) -> Any:
+    """``policy.act(obs)``; an error of the policy's own is a RunFailed naming the policy (``name``),
+    the episode, its seed and step (``at()``), and the error's first line."""
     try:
-        result = collect(cfg)
-    except CollectError as e:
-        print(f"gato-collect: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt as e:
-        print(f"gato-collect: {e}", file=sys.stderr)
-        return 130
+        return policy.act(obs)
+    except Exception as e:
+        lines = str(e).strip().splitlines()
+        raise RunFailed(f"{name} raised in {at()}: {type(e).__name__}" + (f": {lines[0]}" if lines else "")
+                        + f". The {kept} episodes recorded before it are kept in {journal}: fix the policy and "
+                        "rerun the same command to go on") from e
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``gato-collect``: exit 0 done, 1 a failed run (a policy raised, a full disk;
+    the recorded episodes are kept), 2 bad input, 130 after Ctrl-C (see gato_agent.cli)."""
+    cfg = tyro.cli(CollectConfig, args=argv)
+    return run_command("gato-collect", lambda: _report(collect(cfg), cfg), cfg.debug, usage=(CollectError, UsageError))
+
+
+def _report(result: CollectResult, cfg: CollectConfig) -> int:
+    """Print what a finished collection kept; -> exit status 0."""
     r = np.array(result.returns)
     print(f"{cfg.env}: kept {result.kept} episodes, dropped {result.dropped}; return "
           f"{r.mean():.2f} +- {r.std():.2f} (min {r.min():.2f}, max {r.max():.2f})")

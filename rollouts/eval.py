@@ -12,9 +12,10 @@ Writes into the output folder: results.json (settings, per-task returns, lengths
 limits, normalized scores, steps/s, errors; rliable's IQM, mean, median and optimality gap with
 stratified-bootstrap 95% CIs), summary.md, scores.png and with --video videos/<task>-ep000.mp4.
 
-Exit status: 0 when every task finished; 1 when a task failed (its error is in results.json and
-the other tasks still ran); 2 for a usage error (bad flag value, unknown env id, missing
-checkpoint); 130 after Ctrl-C (the results gathered so far are written first).
+Exit status (gato_agent.cli): 0 when every task finished; 1 when a task failed (one line per
+failed task; its error and traceback are in results.json and the other tasks still ran); 2 for a
+usage error (bad flag value, unknown env id, missing or damaged checkpoint, unusable --out); 130
+after Ctrl-C (the results gathered so far are written first). --debug prints tracebacks too.
 
 --out never overwrites: an existing non-empty folder is an error (exit 2). Without --out
 each run gets a fresh runs/eval-<UTC date>-<time> folder.
@@ -34,6 +35,7 @@ from typing import Annotated, Any
 import tyro
 
 import envs
+from gato_agent.cli import UsageError, check_number, make_out_dir, run_command
 from rollouts.evaluate import evaluate
 from rollouts.policies import PolicyError, PolicyFactory, PolicySpec, parse_policy, policy_factory
 from rollouts.report import write_report
@@ -82,10 +84,8 @@ class EvalArgs:
     threads: int | None = None
     """torch CPU threads; default: 1 on machines with at most 2 cores (more threads there make
     the model up to 50x slower while anything else runs), else torch's own choice."""
-
-
-class UsageError(ValueError):
-    """A bad flag combination or value; reported as 'gato-eval: error: ...' with exit status 2."""
+    debug: bool = False
+    """Print the traceback of a failure too (without it, a bad input is one line)."""
 
 
 def _task_ids(args: EvalArgs) -> list[str]:
@@ -115,8 +115,8 @@ def _check(args: EvalArgs) -> None:
         raise UsageError(f"--video-episodes must be >= 0, got {args.video_episodes}")
     if args.max_episode_steps is not None and args.max_episode_steps < 1:
         raise UsageError(f"--max-episode-steps must be >= 1, got {args.max_episode_steps}")
-    if args.temperature < 0:
-        raise UsageError(f"--temperature must be >= 0, got {args.temperature}")
+    check_number("--temperature", args.temperature, low=0)
+    check_number("--seed", args.seed, low=0)
 
 
 def _policy_spec(args: EvalArgs) -> PolicySpec:
@@ -144,17 +144,19 @@ def build_policy(args: EvalArgs, task_ids: list[str] | None = None) -> PolicyFac
 
 
 def _out_dir(out: Path | None) -> Path:
+    """The output folder, created: --out (new or empty) or a fresh runs/eval-<UTC time>; UsageError
+    when it holds files or cannot be created."""
     if out is not None:
-        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        if out.is_dir() and any(out.iterdir()):
             raise UsageError(f"--out {out} already exists and is not empty; gato-eval never overwrites a run: pick another --out")
-        return out
+        return make_out_dir(out)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     base = Path("runs") / f"eval-{stamp}"
     candidate, n = base, 1
     while candidate.exists():
         n += 1
         candidate = base.with_name(f"{base.name}-{n}")
-    return candidate
+    return make_out_dir(candidate)
 
 
 def _versions() -> dict[str, str]:
@@ -190,7 +192,6 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
     spec = _policy_spec(args)
     policy = build_policy(args, task_ids)
     out = _out_dir(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     meta = {
         "command": ["gato-eval", *(argv if argv is not None else sys.argv[1:])],
         "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(args).items()},
@@ -220,6 +221,8 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
         print("interrupted: the results above are partial", file=sys.stderr)
         return 130
     if results.failed:
+        for task in results.failed:
+            print(f"gato-eval: {task.env_id} failed (--policy {spec}): {(task.error or '').splitlines()[0]}", file=sys.stderr)
         names = ", ".join(t.env_id for t in results.failed)
         print(f"gato-eval: {len(results.failed)} task(s) failed: {names} (errors in {paths['results']})", file=sys.stderr)
         return 1
@@ -234,11 +237,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return sharded(argv)
     args = tyro.cli(EvalArgs, args=argv, description=__doc__)
-    try:
-        return run(args, argv)
-    except UsageError as exc:
-        print(f"gato-eval: error: {exc}", file=sys.stderr)
-        return 2
+    return run_command("gato-eval", lambda: run(args, argv), args.debug)
 
 
 if __name__ == "__main__":

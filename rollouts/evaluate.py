@@ -23,7 +23,8 @@ policies are :class:`~rollouts.policies.Policy` objects, :data:`~rollouts.polici
 callables (four arguments), or plain ``obs -> action`` functions of one observation.
 
 A task that fails to build or crashes mid-rollout is recorded with its error and the next task
-runs; Ctrl-C stops the evaluation and returns what was gathered, with ``interrupted`` set.
+runs (a policy that raises is named with the episodes, seeds and steps it was acting in, then the
+error's first line; the episodes finished before it are kept); Ctrl-C stops the evaluation and returns what was gathered, with ``interrupted`` set.
 """
 
 from __future__ import annotations
@@ -44,10 +45,14 @@ from rollouts.aggregates import Aggregate, aggregate_scores
 from rollouts.policies import PerObservation, Policy, PolicyFactory
 from rollouts.video import EpisodeVideo, video_name
 
-__all__ = ["TaskResult", "EvalResults", "evaluate", "aggregate", "score_matrix"]
+__all__ = ["TaskResult", "EvalResults", "PolicyFailed", "evaluate", "aggregate", "score_matrix"]
 
 # What evaluate takes as a task: an id of envs.make, or a zero-argument callable returning an env.
 Task = str | envs.EnvFactory
+
+
+class PolicyFailed(RuntimeError):
+    """The policy raised while acting; the message says in which episodes, seeds and steps."""
 
 
 @dataclass
@@ -191,9 +196,14 @@ def _run_task(
             agent.reset(None)
         start_videos(range(n))
         start = time.perf_counter()
+        steps = np.zeros(n, dtype=np.int64)  # steps of each sub-env's running episode
         while any(k is not None for k in running):
-            actions = agent.act(obs)
+            try:
+                actions = agent.act(obs)
+            except Exception as exc:  # the policy's own error, told with where it happened
+                raise PolicyFailed(_acting_in(running, steps, seed, exc)) from exc
             obs, _, terminated, truncated, info = vec.step(actions)
+            steps += 1
             for i, video in videos.items():
                 video.append(vec.envs[i].render())
             done = np.logical_or(terminated, truncated)
@@ -220,6 +230,7 @@ def _run_task(
             for i, episode_seed in enumerate(seeds):
                 if episode_seed is not None:
                     vec.envs[i].action_space.seed(episode_seed)
+            steps[done] = 0
             obs, _ = vec.reset(seed=seeds, options={"reset_mask": done})
             if hasattr(agent, "reset"):
                 agent.reset([int(i) for i in np.flatnonzero(done)])
@@ -235,6 +246,14 @@ def _run_task(
         result.returns = [result.returns[j] for j in ranked]
         result.lengths = [result.lengths[j] for j in ranked]
         _summarize(result)
+
+
+def _acting_in(running: Sequence[int | None], steps: np.ndarray, seed: int, error: Exception) -> str:
+    """"the policy raised in episode 3 (seed 3) at step 17: ValueError: ..." (every running episode
+    of the batch it was acting for)."""
+    where = [f"episode {k} (seed {seed + k}) at step {int(steps[i])}" for i, k in enumerate(running) if k is not None]
+    lines = str(error).strip().splitlines()
+    return f"the policy raised in {' / '.join(where)}: {type(error).__name__}" + (f": {lines[0]}" if lines else "")
 
 
 def _as_factory(policy: Policy | PolicyFactory | Callable[[Any], Any]) -> PolicyFactory:
@@ -344,7 +363,7 @@ def evaluate(
             return gathered(interrupted=True)
         except Exception as exc:  # a broken task must not take the others down
             result.status = "error"
-            result.error = f"{type(exc).__name__}: {exc}"
+            result.error = str(exc) if isinstance(exc, PolicyFailed) else f"{type(exc).__name__}: {exc}"
             result.traceback = traceback.format_exc()
         if on_task_end is not None:
             on_task_end(gathered(interrupted=False))

@@ -11,7 +11,8 @@ observations (leading dim ``num_envs``) and returns a batch of actions. Two opti
 Both CLIs name a policy with one spec (:func:`parse_policy`):
 
 ``gato``            the checkpoint embedded in the package
-``gato:PATH``       a checkpoint folder (``checkpoint:PATH`` is the same)
+``gato:PATH``       a checkpoint folder or a Hub repo (``hf://org/name``, or ``org/name`` where
+                    no such folder exists); ``checkpoint:PATH`` is the same
 ``expert``          the task's demonstrator (:mod:`envs.demonstrators`)
 ``random``          uniformly random actions
 ``module:callable`` a function ``obs -> action`` of one observation, or an object with
@@ -252,14 +253,15 @@ def _resolve(target: str, flag: str) -> Any:
 def _gato_factory(spec: PolicySpec, seed: int, temperature: float, flag: str) -> PolicyFactory:
     from gato_agent import GatoAgent
     from gato_agent.checkpoint import load_checkpoint
+    from gato_agent.hub import hub_repo_id
 
-    if spec.target is not None and not Path(spec.target).is_dir():
+    if spec.target is not None and hub_repo_id(spec.target) is None and not Path(spec.target).is_dir():
         raise PolicyError(f"{flag} {spec}: no checkpoint folder at {spec.target!r} (expected one saved by GatoAgent.save_pretrained)")
     try:  # loaded once, before any task runs
         checkpoint = load_checkpoint(spec.target)
     except FileNotFoundError as exc:
-        raise PolicyError(f"{exc}; or use {flag} random") from None
-    except ValueError as exc:
+        raise PolicyError(f"{flag} {spec}: {exc}; or use {flag} random") from None
+    except (ValueError, ImportError) as exc:  # a damaged checkpoint; a Hub id without gato-agent[hub]
         raise PolicyError(f"{flag} {spec}: {exc}") from None
 
     def factory(task_id: str, observation_space: gym.Space, action_space: gym.Space, num_envs: int) -> Policy:

@@ -198,3 +198,16 @@ def test_text_tokenizer_is_saved_in_the_checkpoint_and_used_on_load(tmp_path, mi
     assert loaded.act(obs) == agent.act(obs)
     save_checkpoint(tmp_path / "ckpt", loaded.model, {"t": Task(spaces.Discrete(2), spaces.Discrete(3))})
     assert not (tmp_path / "ckpt" / TOKENIZER_FILE).exists()  # no task observes text any more
+
+
+def test_a_missing_or_damaged_text_tokenizer_is_named(tmp_path, micro_config):
+    from gato_agent.checkpoint import TOKENIZER_FILE, CheckpointError
+
+    space = spaces.Dict({"mission": spaces.Text(20), "direction": spaces.Discrete(4)})
+    save_checkpoint(tmp_path / "ckpt", Gato(micro_config), {"t": Task(space, spaces.Discrete(3))})
+    (tmp_path / "ckpt" / TOKENIZER_FILE).write_bytes(b"not a model")
+    with pytest.raises(CheckpointError, match=rf"{TOKENIZER_FILE} is damaged \(11 bytes"):
+        load_checkpoint(tmp_path / "ckpt")
+    (tmp_path / "ckpt" / TOKENIZER_FILE).unlink()
+    with pytest.raises(FileNotFoundError, match=f"observe text but no {TOKENIZER_FILE}"):
+        load_checkpoint(tmp_path / "ckpt")

@@ -121,7 +121,7 @@ def test_same_seed_gives_identical_returns(tmp_path):
         (["--env", "Hopper-v5", "--checkpoint", "no/such/ckpt"], "no checkpoint folder at 'no/such/ckpt'"),
         (["--env", "Hopper-v5", "--policy", "random", "--episodes", "0"], "--episodes must be >= 1, got 0"),
         (["--env", "Hopper-v5", "--policy", "random", "--num-envs", "-1"], "--num-envs must be >= 1"),
-        (["--env", "Hopper-v5", "--temperature", "-1"], "--temperature must be >= 0"),
+        (["--env", "Hopper-v5", "--temperature", "-1"], "--temperature must be a finite number >= 0"),
         (["--suite", "everything"], "unknown suite 'everything'; known suites: babyai, default"),
         (["--env", "Hopper-v5", "--policy", "random", "--threads", "0"], "--threads must be >= 1, got 0"),
         ([], "no task given"),

@@ -107,10 +107,10 @@ def test_init_starts_from_a_checkpoints_weights(make_dataset, micro_json, tmp_pa
     path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
     train(run_cfg(tmp_path / "first", [path], micro_json))
     trained = load_checkpoint(tmp_path / "first").model
-    tuned = train(run_cfg(tmp_path / "tuned", [path], "tiny", init=tmp_path / "first", context_length=64, steps=0))
+    tuned = train(run_cfg(tmp_path / "tuned", [path], "tiny", init=tmp_path / "first", context_length=64, steps=1, lr=1e-9))
     assert tuned.model.config == dataclasses.replace(trained.config, context_length=64)  # not the tiny preset
-    for name, value in trained.state_dict().items():
-        assert torch.equal(tuned.model.state_dict()[name], value), name
+    for name, value in trained.state_dict().items():  # one step at a learning rate of 5e-10
+        assert torch.allclose(tuned.model.state_dict()[name], value, atol=1e-7), name
 
 
 def test_init_with_model_overrides_keeps_the_weights_whose_shapes_stay(make_dataset, micro_json, tmp_path, capsys):
@@ -124,12 +124,14 @@ def test_init_with_model_overrides_keeps_the_weights_whose_shapes_stay(make_data
     train(run_cfg(tmp_path / "first", [path], micro_json, steps=1))
     trained = load_checkpoint(tmp_path / "first").model
     overrides = {"frame_stack": 2, "image_channels": 1}
-    stacked = train(run_cfg(tmp_path / "stacked", [path], micro_json, init=tmp_path / "first", steps=0, model_overrides=overrides))
+    stacked = train(run_cfg(tmp_path / "stacked", [path], micro_json, init=tmp_path / "first", steps=1, lr=1e-9,
+                            model_overrides=overrides))
     assert stacked.model.config == dataclasses.replace(trained.config, frame_stack=2, image_channels=1)
     reshaped = {"patches.norm1.weight", "patches.norm1.bias", "patches.conv1.weight", "patches.conv2.weight",
                 "patches.conv2.bias", "patches.proj.weight"}
-    for name, value in trained.state_dict().items():
-        assert torch.equal(stacked.model.state_dict()[name], value) != (name in reshaped), name
+    for name, value in trained.state_dict().items():  # one step at a learning rate of 5e-10
+        new = stacked.model.state_dict()[name]
+        assert (new.shape == value.shape and torch.allclose(new, value, atol=1e-7)) != (name in reshaped), name
     err = capsys.readouterr().err
     assert all(name in err for name in reshaped)
     with pytest.raises(ValueError, match="frame_stak"):
