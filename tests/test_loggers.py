@@ -2,8 +2,8 @@
 
 import json
 import struct
-import time
 import sys
+import time
 
 import pytest
 
