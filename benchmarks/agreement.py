@@ -69,14 +69,12 @@ def main() -> None:
     parser.add_argument("--run", required=True, type=Path, help="gato-train run folder (its step-* checkpoints)")
     parser.add_argument("--heldout", action="append", required=True, help="held-out Minari dataset (one task each)")
     parser.add_argument("--max-steps", type=int, default=20000, help="score about this many held-out steps per task")
-    parser.add_argument("--every", type=int, default=1, help="score every n-th kept checkpoint")
+    parser.add_argument("--every", type=int, default=1, help="score every n-th kept checkpoint from --since on")
     parser.add_argument("--since", type=int, default=0, help="score checkpoints from this step on")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    checkpoints = sorted(args.run.glob("step-*"))[:: args.every]
-    if args.since:
-        checkpoints = [c for c in checkpoints if int(c.name.split("-")[1]) >= args.since]
+    checkpoints = [c for c in sorted(args.run.glob("step-*")) if int(c.name.split("-")[1]) >= args.since][:: args.every]
     config = load_checkpoint(checkpoints[0]).model.config
     tasks, _ = merge_tasks([load_task(p, config) for p in args.heldout], None)
     train_cfg = json.loads((args.run / "train_config.json").read_text())
