@@ -8,7 +8,8 @@ teacher-forced: each episode is cut into consecutive windows of whole timesteps 
 context, no prompt; evenly spaced windows of about `--max-steps` steps when there are more), and
 the greedy action at each step is compared with the demonstrator's label.
 Prints per task one row per checkpoint: training minutes (from the run's metrics.jsonl, so the
-machine's load while this script runs does not matter), action samples seen, agreement, and the
+machine's load while this script runs does not matter), the task's action samples seen (the
+run's samples over its datasets, as if equally weighted), agreement, and the
 recall of each action. `benchmarks/cnn_reference.py` prints the same columns for a CNN.
 """
 
@@ -86,7 +87,7 @@ def main() -> None:
         for task in tasks:
             pred, label = predictions(model, task, args.max_steps)
             hit = pred == label
-            samples = step * train_cfg["batch_size"] * (config.context_length // task.step_tokens) / len(tasks)
+            samples = step * train_cfg["batch_size"] * (config.context_length // task.step_tokens) / len(train_cfg["dataset"])
             recall = [f"{hit[label == a].mean():.2f}" if (label == a).any() else "-" for a in range(task.act_codec.ranges[0][1])]
             rows[task.name].append(f"| {step} | {minutes.get(step, float('nan')):.1f} | {samples:,.0f} | {hit.mean():.3f} | "
                                    + " | ".join(recall) + " |")
