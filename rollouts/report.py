@@ -105,8 +105,9 @@ def write_report(results: EvalResults, out: str | Path, meta: dict[str, Any] | N
 def demonstrator_table(results: list[dict[str, Any]]) -> str:
     """Markdown table of gato-eval results.json contents against each task's demonstrator.
 
-    Per task: raw mean ± std, demonstrator-normalized (score - random) / (demonstrator - random),
-    reference-expert-normalized, and whether it reaches the 0.5 bar of Gato's paper [4.1].
+    Per task: raw mean ± std (with the success rate where the task reports one: BabyAI),
+    demonstrator-normalized (score - random) / (demonstrator - random), reference-expert-normalized,
+    and whether it reaches the 0.5 bar of Gato's paper [4.1].
     """
     from envs.demonstrators import DEMONSTRATOR_SCORES
     from envs.scores import reference_for
@@ -122,22 +123,37 @@ def demonstrator_table(results: list[dict[str, Any]]) -> str:
                              f"{task['error'] or 'no reference scores'} | | | | | | |")
                 continue
             by_demo = (task["mean"] - ref.random) / (demo - ref.random)
+            digits = 3 if abs(demo) < 10 else 1  # BabyAI's returns lie in [0, 1]
+            success = task.get("success_rate")
+            mean = f"{task['mean']:.{digits}f} ± {task['std']:.{digits}f}"
+            mean += "" if success is None else f" (success {success:.0%})"
             lines.append(
-                f"| {task['env_id']} | {len(task['returns'])} | {task['mean']:.1f} ± {task['std']:.1f} | "
-                f"{demo:.1f} | {ref.random:.1f} | {ref.expert:.1f} | {by_demo:.3f} | "
+                f"| {task['env_id']} | {len(task['returns'])} | {mean} | "
+                f"{demo:.{digits}f} | {ref.random:.{digits}f} | {ref.expert:.{digits}f} | {by_demo:.3f} | "
                 f"{task['normalized']:.3f} | {'yes' if by_demo >= 0.5 else 'no'} |")
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m rollouts.report RESULTS.json...``: print the demonstrator table of eval runs."""
+    import argparse
     import sys
 
-    paths = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="python -m rollouts.report", description=demonstrator_table.__doc__.split("\n")[0])
+    parser.add_argument("results", nargs="*", help="gato-eval results.json files (or their folders)")
+    paths = parser.parse_args(argv).results
     if not paths:
-        print("usage: python -m rollouts.report RESULTS.json [RESULTS.json...]", file=sys.stderr)
+        parser.print_usage(sys.stderr)
         return 2
-    print(demonstrator_table([json.loads(Path(p).read_text()) for p in paths]), end="")
+    runs = []
+    for p in map(Path, paths):
+        path = p / RESULTS_FILE if p.is_dir() else p
+        try:
+            runs.append(json.loads(path.read_text()))
+        except (OSError, ValueError) as e:
+            print(f"error: cannot read {path} as a gato-eval {RESULTS_FILE}: {e}", file=sys.stderr)
+            return 2
+    print(demonstrator_table(runs), end="")
     return 0
 
 

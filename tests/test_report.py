@@ -27,7 +27,17 @@ def test_demonstrator_table_normalizes_by_the_demonstrator(tmp_path, capsys):
     path = tmp_path / "results.json"
     path.write_text(json.dumps(run))
     assert main([str(path)]) == 0 and capsys.readouterr().out == demonstrator_table([run])
+    assert main([str(tmp_path)]) == 0 and capsys.readouterr().out == demonstrator_table([run])
     assert main([]) == 2
+    assert main([str(tmp_path / "missing.json")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_demonstrator_table_shows_babyais_success_rate():
+    task = _task("BabyAI-GoToLocal-v0", [0.9, 0.0], 0.5)
+    task["success_rate"] = 0.5
+    row = demonstrator_table([{"tasks": [task]}]).splitlines()[2]
+    assert "| 0.450 ± 0.000 (success 50%) | 0.926 |" in row
 
 
 def _results(tasks):
