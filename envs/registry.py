@@ -58,7 +58,8 @@ Family = Literal["atari", "mujoco", "babyai", "gymnasium", "custom"]
 EnvFactory = Callable[[], gym.Env]
 
 SUITES: dict[str, tuple[str, ...]] = {
-    # Two Atari games and five MuJoCo tasks, from the easiest (pendulums) to locomotion.
+    # Two Atari games, five MuJoCo tasks from the easiest (pendulums) to locomotion, and two BabyAI
+    # levels: the tasks of the embedded checkpoint.
     "default": (
         "ALE/Breakout-v5",
         "ALE/Pong-v5",
@@ -67,10 +68,11 @@ SUITES: dict[str, tuple[str, ...]] = {
         "Reacher-v5",
         "HalfCheetah-v5",
         "Hopper-v5",
+        "BabyAI-GoToRedBall-v0",
+        "BabyAI-GoToLocal-v0",
     ),
-    # The two BabyAI levels meant for the default suite once the embedded checkpoint learns them
-    # (docs/design.md, "Text observations and BabyAI"): one fixed mission, then the same room with
-    # the mission drawn per episode.
+    # The default suite's two BabyAI levels (docs/design.md, "Text observations and BabyAI"): one
+    # fixed mission, then the same room with the mission drawn per episode.
     "babyai": ("BabyAI-GoToRedBall-v0", "BabyAI-GoToLocal-v0"),
 }
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The embedded default checkpoint, end to end: demonstrator datasets -> gato-train -> four rounds of
-# DAgger and fine-tuning -> 50-episode evaluation -> gato_agent/assets/default. Each step resumes or
+# DAgger and fine-tuning -> BabyAI and a fifth round -> evaluation -> gato_agent/assets/default. Each step resumes or
 # skips what a previous run of this script finished. From the repository root, after .ci/setup:
 #   bash recipes/default.sh
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export OMP_NUM_THREADS=1  # collection and evaluation: one thread per process (see README, Performance)
 
@@ -54,26 +54,43 @@ train recipes/default-finetune3.json
 dagger 4 4000 runs/default-finetune3/step-0001500
 train recipes/default-finetune4.json
 
-# 5. 50 greedy, prompted episodes per task of the suite, in two processes, and the README's table.
-#    Breakout's episodes are capped at 5000 steps (twice the demonstrator's mean episode length):
-#    a model that never launches the ball otherwise plays each to the 27,000-step limit.
-RUN=runs/default-finetune4
+# 5. BabyAI (issue 17): the bot's demonstrations on the suite's two levels (10000 episodes each, 10%
+#    random actions executed), a fifth DAgger round from the fourth fine-tuning, then a fine-tuning at
+#    context 512 (a BabyAI timestep is 166 tokens) on the demonstrations, round 5 and BabyAI.
+EPISODES=10000 DATA=data/default bash recipes/babyai-collect.sh
+dagger 5 5000 runs/default-finetune4/step-0001500
+train recipes/default-babyai.json
+#    Then a DAgger round on BabyAI: 500 of the model's own episodes a level (its step 1200), labelled by
+#    the bot, and a BabyAI-weighted fine-tuning (500 steps) on everything so far.
+for level in GoToLocal GoToRedBall; do
+    "$BIN/gato-collect" --no-progress --seed 20000 --policy checkpoint:runs/default-babyai/step-0001200 \
+        --label expert --env "BabyAI-$level-v0" --episodes 500 \
+        --out "data/default/$(echo "$level" | tr 'A-Z' 'a-z')-v0-dagger1"
+done
+train recipes/default-babyai2.json
+
+# 6. Greedy, prompted episodes with the task's prompt: 50 per Atari and MuJoCo task, 100 per BabyAI
+#    level, in three processes, and the README's table. Breakout's episodes are capped at 5000 steps
+#    (twice the demonstrator's mean episode length): a model that never launches the ball otherwise
+#    plays each to the 27,000-step limit.
+RUN=runs/default-babyai2
 CKPT="$RUN/$(cat "$RUN/latest")"
-evaluate() {  # evaluate NAME --env ... : into $RUN/eval-50-NAME unless already complete
-  local out="$RUN/eval-50-$1"
-  shift
+evaluate() {  # evaluate NAME EPISODES --env ... : into $RUN/eval-NAME unless already complete
+  local out="$RUN/eval-$1" episodes=$2
+  shift 2
   [ -e "$out/results.json" ] && [ ! -e "$out.partial" ] && return 0
   rm -rf "$out" && touch "$out.partial"
-  "$BIN/gato-eval" "$@" --checkpoint "$CKPT" --episodes 50 --num-envs 50 --no-video --no-progress --out "$out"
+  "$BIN/gato-eval" "$@" --checkpoint "$CKPT" --episodes "$episodes" --num-envs 50 --no-video --no-progress --out "$out"
   rm "$out.partial"
 }
-evaluate breakout --env ALE/Breakout-v5 --max-episode-steps 5000 &
-evaluate rest --env ALE/Pong-v5 --env InvertedPendulum-v5 --env InvertedDoublePendulum-v5 --env Reacher-v5 \
+evaluate breakout 50 --env ALE/Breakout-v5 --max-episode-steps 5000 &
+evaluate babyai 100 --suite babyai &
+evaluate rest 50 --env ALE/Pong-v5 --env InvertedPendulum-v5 --env InvertedDoublePendulum-v5 --env Reacher-v5 \
     --env Hopper-v5 --env HalfCheetah-v5
-wait %1
-"$BIN/python" -m rollouts.report "$RUN"/eval-50-{breakout,rest}/results.json | tee "$RUN/table.md"
+wait
+"$BIN/python" -m rollouts.report "$RUN"/eval-{breakout,rest,babyai}/results.json | tee "$RUN/table.md"
 
-# 6. Ship the weights, config and prompts (not the optimizer state) inside the package.
+# 7. Ship the weights, config, text tokenizer and prompts (not the optimizer state) inside the package.
 rm -rf gato_agent/assets/default
 mkdir -p gato_agent/assets/default
-cp "$CKPT"/{config.json,model.safetensors,prompt-*.safetensors} gato_agent/assets/default/
+cp "$CKPT"/{config.json,model.safetensors,tokenizer.model,prompt-*.safetensors} gato_agent/assets/default/

@@ -55,7 +55,8 @@ class EvalArgs:
     """JSON object of keyword arguments for making every task, e.g. '{"reset_noise_scale": 0.2}'."""
     suite: str | None = None
     """Named suite of tasks, added after --env ones. 'default' = Breakout, Pong, InvertedPendulum,
-    InvertedDoublePendulum, Reacher, HalfCheetah, Hopper."""
+    InvertedDoublePendulum, Reacher, HalfCheetah, Hopper, BabyAI GoToRedBall and GoToLocal;
+    'babyai' = the two BabyAI levels."""
     policy: str = "gato"
     """gato (the checkpoint embedded in the package), gato:PATH (a checkpoint folder; also
     checkpoint:PATH), expert (the task's demonstrator), random, or module:callable (a function

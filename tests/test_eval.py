@@ -280,4 +280,5 @@ def test_env_and_suite_combine_each_task_once():
 
     ids = _task_ids(EvalArgs(env=["Hopper-v5", "CartPole-v1", "Hopper-v5"], suite="default"))
     assert ids == ["Hopper-v5", "CartPole-v1", "ALE/Breakout-v5", "ALE/Pong-v5", "InvertedPendulum-v5",
-                   "InvertedDoublePendulum-v5", "Reacher-v5", "HalfCheetah-v5"]
+                   "InvertedDoublePendulum-v5", "Reacher-v5", "HalfCheetah-v5", "BabyAI-GoToRedBall-v0",
+                   "BabyAI-GoToLocal-v0"]

@@ -72,7 +72,7 @@ def test_unknown_id_suggests_closest(bad, suggestion):
 def test_suites():
     assert envs.suite("default") == (
         "ALE/Breakout-v5", "ALE/Pong-v5", "InvertedPendulum-v5", "InvertedDoublePendulum-v5",
-        "Reacher-v5", "HalfCheetah-v5", "Hopper-v5",
+        "Reacher-v5", "HalfCheetah-v5", "Hopper-v5", "BabyAI-GoToRedBall-v0", "BabyAI-GoToLocal-v0",
     )
     assert envs.suite("babyai") == ("BabyAI-GoToRedBall-v0", "BabyAI-GoToLocal-v0")
     with pytest.raises(ValueError, match="known suites: babyai, default"):
