@@ -123,8 +123,8 @@ def demonstrator_table(results: list[dict[str, Any]]) -> str:
                              f"{task['error'] or 'no reference scores'} | | | | | | |")
                 continue
             by_demo = (task["mean"] - ref.random) / (demo - ref.random)
-            digits = 3 if abs(demo) < 10 else 1  # BabyAI's returns lie in [0, 1]
             success = task.get("success_rate")
+            digits = 1 if success is None else 3  # BabyAI (the tasks with a success rate): returns in [0, 1]
             mean = f"{task['mean']:.{digits}f} ± {task['std']:.{digits}f}"
             mean += "" if success is None else f" (success {success:.0%})"
             lines.append(
