@@ -259,13 +259,19 @@ def test_ctrl_c_writes_the_results_gathered_so_far(tmp_path):
         [sys.executable, "-m", "rollouts.eval", "--env", "CartPole-v1", "--env", "ALE/Breakout-v5",
          "--policy", "random", "--episodes", "100000", "--no-video", "--no-progress", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1],
+        # a suite started as a background job inherits SIGINT ignored, and Python then never raises
+        # KeyboardInterrupt: give the child the disposition of a terminal's foreground process
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    deadline = time.monotonic() + 60
-    while not out.exists() and time.monotonic() < deadline:  # the folder appears once set up
-        time.sleep(0.2)
-    time.sleep(1.5)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    try:
+        deadline = time.monotonic() + 60
+        while not out.exists() and time.monotonic() < deadline:  # the folder appears once set up
+            time.sleep(0.2)
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()  # no-op once it exited; never leave a 100000-episode run behind
     assert proc.returncode == 130, err[-2000:]
     data = json.loads((out / "results.json").read_text())
     assert data["interrupted"] is True
