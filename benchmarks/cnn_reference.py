@@ -94,6 +94,8 @@ def main() -> None:
     parser.add_argument("--checkpoint", default=None, help="Gato checkpoint whose image config to use (default: embedded)")
     parser.add_argument("--frame-stack", type=int, default=None, help="override the checkpoint's frame_stack")
     parser.add_argument("--image-channels", type=int, default=None, help="override its image_channels (1: grayscale)")
+    parser.add_argument("--image-height", type=int, default=None, help="override the height frames are resized to")
+    parser.add_argument("--image-width", type=int, default=None, help="override the width frames are resized to")
     parser.add_argument("--minutes", type=float, default=12.0, help="training wall time")
     parser.add_argument("--eval-every", type=float, default=2.0, help="minutes between held-out evaluations")
     parser.add_argument("--batch-size", type=int, default=64)
@@ -104,7 +106,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     config = load_checkpoint(args.checkpoint).model.config
-    overrides = {"frame_stack": args.frame_stack, "image_channels": args.image_channels}
+    overrides = {"frame_stack": args.frame_stack, "image_channels": args.image_channels,
+                 "image_height": args.image_height, "image_width": args.image_width}
     config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
     (train_task,), _ = merge_tasks([load_task(p, config) for p in args.dataset], None)
     (test_task,), _ = merge_tasks([load_task(p, config) for p in args.heldout], None)

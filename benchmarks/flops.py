@@ -3,6 +3,7 @@
     python benchmarks/flops.py                                         # the embedded checkpoint's config
     python benchmarks/flops.py --checkpoint recipes/weights/atari-stack-step2000
     python benchmarks/flops.py --checkpoint recipes/weights/atari-stack-step2000 --patch-hidden-channels 16
+    python benchmarks/flops.py --checkpoint recipes/weights/atari-stack-step2000 --image-height 64 --image-width 48
 
 One behaviour-cloning sample is one timestep: for the Gato, its image's patches through the patch
 block, then its tokens (the patches, the separator and the action) through the transformer, with
@@ -73,12 +74,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkpoint", default=None, help="a checkpoint folder (default: the embedded one)")
     parser.add_argument("--patch-hidden-channels", type=int, default=None, help="override the patch block's width")
+    parser.add_argument("--image-height", type=int, default=None, help="override the frame height (a multiple of 16)")
+    parser.add_argument("--image-width", type=int, default=None, help="override the frame width (a multiple of 16)")
     parser.add_argument("--actions", type=int, default=4, help="the game's actions (Breakout: 4)")
     args = parser.parse_args()
     torch.manual_seed(0)
     config = load_checkpoint(args.checkpoint).model.config
-    if args.patch_hidden_channels is not None:
-        config = dataclasses.replace(config, patch_hidden_channels=args.patch_hidden_channels)
+    overrides = {"patch_hidden_channels": args.patch_hidden_channels, "image_height": args.image_height,
+                 "image_width": args.image_width}
+    config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
     parts, cnn, tokens = per_timestep(config, action_tokens=1, actions=args.actions)
     gato = tuple(sum(f[i] for f in parts.values()) for i in (0, 1))
     print(f"image {config.image_height}x{config.image_width}x{config.patch_channels} "
