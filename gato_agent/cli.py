@@ -7,14 +7,17 @@ for any failure under `--debug`. Exit status:
 - 0: done;
 - 1: a task failed while running (a policy raised, a full disk): what finished before is kept;
 - 2: bad input (a flag, a path, a checkpoint file), found before any work starts;
-- 130: Ctrl-C (what was recorded so far is kept, and the message says how to go on).
+- 130: Ctrl-C, or SIGTERM (a scheduler's preemption, `kill`), which the commands treat alike:
+  what was recorded so far is kept, and the message says how to go on.
 """
 
 from __future__ import annotations
 
 import errno
 import math
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -91,8 +94,13 @@ def run_command(
 
     Exceptions of `usage` types give exit 2, of `failed` types exit 1, KeyboardInterrupt 130 (its
     message, if it has one, says how to go on); each is printed as one `prog: ...` line on stderr,
-    after its traceback under `debug`. Any other exception is a bug and propagates.
+    after its traceback under `debug`. Any other exception is a bug and propagates. While `body`
+    runs (in the main thread), SIGTERM raises KeyboardInterrupt as Ctrl-C does, so that a killed
+    command keeps what it recorded too.
     """
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return body()
     except KeyboardInterrupt as e:
@@ -110,3 +118,11 @@ def run_command(
             traceback.print_exc()
         print(f"{prog}: error: {e}", file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM's handler while a command runs: stop as after Ctrl-C."""
+    raise KeyboardInterrupt

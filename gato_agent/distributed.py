@@ -61,6 +61,14 @@ class Distributed:
         dist.all_gather_object(out, value)
         return out
 
+    def any(self, flag: bool) -> bool:
+        """Whether `flag` is true on any rank (a collective: every rank must call it)."""
+        if self.world == 1:
+            return flag
+        value = torch.tensor([int(flag)], device=self.device)
+        dist.all_reduce(value, op=dist.ReduceOp.MAX)
+        return bool(value.item())
+
     def wrap(self, model: Gato, strategy: Strategy) -> nn.Module:
         """The module to run the forward pass through: `model` itself in one process, DDP around
         it, or (fsdp) `model` sharded in place, block by block and then as a whole."""

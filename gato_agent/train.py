@@ -20,7 +20,9 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -103,31 +105,36 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
 
     finished = False
     saving = None  # the step whose checkpoint is being written, while it is
+    stop = _StopOnSignal()
     try:
-        while step < end:
-            started = time.perf_counter()
-            batch = sampler.sample(cfg.batch_size).to(env.device)
-            lr = schedule(step)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            with amp.autocast():
-                result = action_loss(model, net(batch.tokens), batch)
-            optimizer.zero_grad(set_to_none=True)
-            grad_norm = amp.step(result.loss, optimizer, model.parameters(), cfg.grad_clip)
-            step += 1
+        with stop:  # SIGINT/SIGTERM: finish this step, save it, stop
+            while step < end:
+                started = time.perf_counter()
+                batch = sampler.sample(cfg.batch_size).to(env.device)
+                lr = schedule(step)
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                with amp.autocast():
+                    result = action_loss(model, net(batch.tokens), batch)
+                optimizer.zero_grad(set_to_none=True)
+                grad_norm = amp.step(result.loss, optimizer, model.parameters(), cfg.grad_clip)
+                step += 1
 
-            tokens = batch.tokens.ids.numel() * env.world
-            log.tasks(batch.task[result.row], result.token_loss, result.correct)
-            log.step(step, {"loss": result.loss.item(), "accuracy": result.accuracy.item(), "grad_norm": grad_norm.item(),
-                            "lr": lr, "tokens_per_s": tokens / (time.perf_counter() - started)}, cfg.log_every)
-            if step % cfg.checkpoint_every == 0 or step == end:
-                saving = step
-                _save(cfg, env, model, task_meta, optimizer, amp, sampler, step, names)
-                saving = None
-            if cfg.eval_every and step % cfg.eval_every == 0 and env.main:
-                model.eval()
-                log.record(step, evaluate(model, task_meta, cfg, step))
-                model.train()
+                tokens = batch.tokens.ids.numel() * env.world
+                log.tasks(batch.task[result.row], result.token_loss, result.correct)
+                log.step(step, {"loss": result.loss.item(), "accuracy": result.accuracy.item(), "grad_norm": grad_norm.item(),
+                                "lr": lr, "tokens_per_s": tokens / (time.perf_counter() - started)}, cfg.log_every)
+                stopping = env.any(stop.received is not None)
+                if step % cfg.checkpoint_every == 0 or step == end or stopping:
+                    saving = step
+                    _save(cfg, env, model, task_meta, optimizer, amp, sampler, step, names)
+                    saving = None
+                if stopping:
+                    raise KeyboardInterrupt
+                if cfg.eval_every and step % cfg.eval_every == 0 and env.main:
+                    model.eval()
+                    log.record(step, evaluate(model, task_meta, cfg, step))
+                    model.train()
         finished = True
     except OSError as e:
         if not is_disk_full(e):
@@ -142,6 +149,34 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     if cfg.push_to_hub and env.main:
         push_to_hub(cfg.out, cfg.push_to_hub, cfg.hub_dataset, cfg.hub_results)  # the run's latest checkpoint
     return TrainResult(model, cfg.out / f"step-{step:07d}", step)
+
+
+class _StopOnSignal:
+    """SIGINT (Ctrl-C) or SIGTERM (a scheduler's preemption, `kill`) inside the training loop: the
+    step under way finishes and is checkpointed, then the run stops as after Ctrl-C (exit 130, with
+    the --resume command), so a stop loses no step. A second signal stops at once, from the last
+    checkpoint. Outside the main thread, where Python cannot set handlers, a signal acts as before."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None  # the first signal's number
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _StopOnSignal:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.received is not None:
+            raise KeyboardInterrupt
+        self.received = signum
+        print(f"gato-train: {signal.Signals(signum).name}: saving a checkpoint after this step, then stopping "
+              "(send it again to stop at once)", file=sys.stderr)
 
 
 def _check_flags(cfg: TrainConfig, evaluate: Evaluator | None) -> None:

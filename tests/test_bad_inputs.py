@@ -6,6 +6,8 @@ Each case goes through a command's real entry point, `main([...])`, with its out
 
 import errno
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -169,6 +171,69 @@ def test_ctrl_c_names_the_last_step_and_the_resume_command(dataset, tmp_path, ca
     assert steps_of(out) == [1, 2, 3, 4, 5]
     assert run(train_main, [*args, "--resume"], capsys)[0] == 0
     assert steps_of(out) == [1, 2, 3, 4, 5, 6]  # step 5 once, though the killed run had logged it
+
+
+def _signal_at(monkeypatch, step, *signals):
+    """Send `signals` to this process in the training loop's `step`-th batch (as `kill` or a
+    scheduler's preemption would), then let the step go on."""
+    import gato_agent.train as loop
+
+    calls = []
+
+    def loss(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == step:
+            for sig in signals:
+                os.kill(os.getpid(), sig)
+        return real(*args, **kwargs)
+
+    real = loop.action_loss
+    monkeypatch.setattr(loop, "action_loss", loss)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_saves_the_step_under_way_then_stops(sig, dataset, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "run"
+    args = train_args(dataset, out)
+    with monkeypatch.context() as patch:
+        _signal_at(patch, 5, sig)  # checkpoints every 2 steps: step 5 would not be saved otherwise
+        code, err = run(train_main, args, capsys)
+    assert code == 130
+    assert signal.Signals(sig).name in err and "step 5 is intact" in err and "--resume" in err
+    assert (out / "latest").read_text().strip() == "step-0000005" and steps_of(out) == [1, 2, 3, 4, 5]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the command's handlers are gone
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert run(train_main, [*args, "--resume"], capsys)[0] == 0
+    assert steps_of(out) == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_second_signal_stops_at_once_from_the_last_checkpoint(dataset, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "run"
+    with monkeypatch.context() as patch:
+        _signal_at(patch, 5, signal.SIGTERM, signal.SIGTERM)
+        code, err = run(train_main, train_args(dataset, out), capsys)
+    assert code == 130 and "step 4 is intact" in err
+    assert (out / "latest").read_text().strip() == "step-0000004"
+
+
+def test_sigterm_stops_gato_collect_keeping_its_episodes(tmp_path, capsys, monkeypatch):
+    def policy_killed_in_its_30th_step():
+        steps = []
+
+        def act(obs):
+            steps.append(1)
+            if len(steps) == 30:
+                os.kill(os.getpid(), signal.SIGTERM)
+            return int(obs[2] > 0)
+
+        return act
+
+    monkeypatch.setitem(sys.modules, "killer", type(sys)("killer"))
+    sys.modules["killer"].policy = policy_killed_in_its_30th_step()
+    code, err = run(collect_main, ["--env", "CartPole-v1", "--policy", "killer:policy", "--episodes", "5",
+                                   "--max-episode-steps", "12", "--out", "data"], capsys)
+    assert code == 130 and "2 episodes are saved" in err, err
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
 def test_a_killed_run_started_again_leaves_no_stale_rows(dataset, tmp_path, capsys, monkeypatch):
