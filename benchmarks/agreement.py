@@ -9,7 +9,7 @@ context, no prompt; evenly spaced windows of about `--max-steps` steps when ther
 the greedy action at each step is compared with the demonstrator's label.
 Prints per task one row per checkpoint: training minutes (from the run's metrics.jsonl, so the
 machine's load while this script runs does not matter), the task's action samples seen (the
-run's samples over its datasets, as if equally weighted), agreement, and the
+run's samples times the weight share of the task's datasets), agreement, and the
 recall of each action. `benchmarks/cnn_reference.py` prints the same columns for a CNN.
 """
 
@@ -65,6 +65,18 @@ def minutes_at(run: Path) -> dict[int, float]:
     return out
 
 
+def task_share(train_cfg: dict, task: str) -> float:
+    """The share of a run's sequences drawn from `task`: the weights of its datasets whose
+    collect.json names that env, over all weights (equal weights where the run gave none)."""
+    datasets = train_cfg["dataset"]
+    weights = train_cfg.get("weight") or [1.0] * len(datasets)
+    envs = []
+    for path in datasets:
+        meta = Path(path) / "collect.json"
+        envs.append(json.loads(meta.read_text()).get("env") if meta.is_file() else None)
+    return sum(w for w, e in zip(weights, envs) if e == task) / sum(weights)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", required=True, type=Path, help="gato-train run folder (its step-* checkpoints)")
@@ -80,6 +92,7 @@ def main() -> None:
     tasks, _ = merge_tasks([load_task(p, config) for p in args.heldout], None)
     train_cfg = json.loads((args.run / "train_config.json").read_text())
     minutes = minutes_at(args.run)
+    share = {t.name: task_share(train_cfg, t.name) for t in tasks}
     rows = {t.name: [] for t in tasks}
     for ckpt in checkpoints:
         model = load_checkpoint(ckpt).model
@@ -87,7 +100,7 @@ def main() -> None:
         for task in tasks:
             pred, label = predictions(model, task, args.max_steps)
             hit = pred == label
-            samples = step * train_cfg["batch_size"] * (config.context_length // task.step_tokens) / len(train_cfg["dataset"])
+            samples = step * train_cfg["batch_size"] * (config.context_length // task.step_tokens) * share[task.name]
             recall = [f"{hit[label == a].mean():.2f}" if (label == a).any() else "-" for a in range(task.act_codec.ranges[0][1])]
             rows[task.name].append(f"| {step} | {minutes.get(step, float('nan')):.1f} | {samples:,.0f} | {hit.mean():.3f} | "
                                    + " | ".join(recall) + " |")
