@@ -224,7 +224,10 @@ class SequenceSampler:
         seed: int,
         rank: int = 0,
         prompt_prob: float = 0.25,
+        history_noise: float = 0.0,
     ):
+        """history_noise: the chance that each action token a sequence holds as input (the action
+        history the model reads) is replaced by a uniformly random legal one; targets keep the labels."""
         if not tasks:
             raise ValueError("no tasks to sample from")
         weights = [1.0] * len(tasks) if weights is None else list(weights)
@@ -234,6 +237,7 @@ class SequenceSampler:
         self.weights = np.asarray(weights, dtype=np.float64) / sum(weights)
         self.context_length = context_length
         self.prompt_prob = prompt_prob
+        self.history_noise = history_noise
         self.rng = np.random.default_rng([seed, rank])
 
     def state_dict(self) -> dict[str, Any]:
@@ -246,7 +250,18 @@ class SequenceSampler:
         rows = [self._sequence() for _ in range(batch_size)]
         tokens = TokenBatch.join([r[0] for r in rows], 0)
         task = torch.tensor([r[4] for r in rows])  # (B,)
-        return Batch(tokens, *(torch.cat([r[i] for r in rows]) for i in (1, 2, 3)), task)
+        batch = Batch(tokens, *(torch.cat([r[i] for r in rows]) for i in (1, 2, 3)), task)
+        if self.history_noise > 0:
+            self._noise_history(batch)
+        return batch
+
+    def _noise_history(self, batch: Batch) -> None:
+        """Replace each input action token with chance `history_noise` by a uniform legal one, in place."""
+        action = batch.targets >= 0  # (B, L): the action tokens, inputs and targets alike
+        u = torch.from_numpy(self.rng.random(action.shape))  # (B, L)
+        random_ids = batch.lo + (u * (batch.hi - batch.lo)).long()  # uniform in [lo, hi)
+        flip = action & torch.from_numpy(self.rng.random(action.shape) < self.history_noise)
+        batch.tokens.ids[flip] = random_ids[flip].to(batch.tokens.ids.dtype)
 
     def _sequence(self):
         """One sequence: its TokenBatch (1, L), targets, lo, hi (1, L) and its task's index."""

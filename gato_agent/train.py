@@ -85,7 +85,8 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     end = cfg.steps if cfg.stop_after is None else min(cfg.steps, cfg.stop_after)
 
     model.to(env.device).train()
-    sampler = SequenceSampler(tasks, weights, model.config.context_length, cfg.seed, env.rank, cfg.prompt_prob)
+    sampler = SequenceSampler(tasks, weights, model.config.context_length, cfg.seed, env.rank, cfg.prompt_prob,
+                              cfg.history_noise)
     amp = MixedPrecision(cfg.precision, env.device)
     net = env.wrap(model, cfg.strategy)  # before the optimizer: fsdp replaces the parameters by shards
     optimizer = build_optimizer(model, cfg.lr, cfg.weight_decay, env.device)
@@ -209,6 +210,7 @@ def _check_numbers(cfg: TrainConfig) -> None:
     check_number("--grad-clip", cfg.grad_clip, low=0, low_open=True)
     check_number("--min-lr-ratio", cfg.min_lr_ratio, low=0, high=1)
     check_number("--prompt-prob", cfg.prompt_prob, low=0, high=1)
+    check_number("--history-noise", cfg.history_noise, low=0, high=1)
     for value in cfg.weight or []:
         check_number("--weight", value, low=0)
     if cfg.weight is not None and len(cfg.weight) != len(cfg.dataset):

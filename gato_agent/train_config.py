@@ -60,6 +60,12 @@ class TrainConfig:
     """Clip the global gradient norm to this."""
     prompt_prob: float = 0.25
     """Share of sequences prefixed with a demonstration of the same task [2.3]."""
+    history_noise: float = 0.0
+    """Chance that each action token a training sequence holds as input (the action history the
+    model reads) is replaced by a uniformly random legal one, the targets keeping the labels; for
+    every task of the run. Against the copycat problem of behaviour cloning from histories (de Haan
+    et al. 2019, Wen et al. 2020): a model that can repeat its last action need not read the
+    observation (docs/default-checkpoint.md measures it on Breakout). 0: the paper's training."""
     executed_actions: bool = True
     """Where a dataset records the executed actions beside the labels (gato-collect --label,
     --action-noise), feed the executed ones as the model's history and train on the labels; false:

@@ -89,6 +89,21 @@ def test_prompts_come_from_the_same_task_end_or_anywhere(make_dataset, micro_con
     assert len(starts) == 4
 
 
+def test_history_noise_replaces_input_actions_but_never_the_targets(make_dataset, micro_config):
+    path = make_dataset("Pendulum-v1", lambda obs: np.array([np.clip(-2 * obs[2], -2, 2)], np.float32), episodes=2, max_steps=40)
+    task = load_task(path, micro_config)
+    clean = SequenceSampler([task], None, 64, seed=3, prompt_prob=0.0).sample(8)
+    noisy = SequenceSampler([task], None, 64, seed=3, prompt_prob=0.0, history_noise=0.3).sample(8)
+    action = clean.targets >= 0
+    assert torch.equal(noisy.targets, clean.targets)  # the same sequences, the labels untouched
+    assert torch.equal(noisy.tokens.ids[~action], clean.tokens.ids[~action])  # observations untouched
+    changed = noisy.tokens.ids[action] != clean.tokens.ids[action]
+    assert 0.15 < changed.float().mean() < 0.45  # about 30% of the action history
+    ids = noisy.tokens.ids[action]
+    assert ((ids >= noisy.lo[action]) & (ids < noisy.hi[action])).all()  # always a legal action token
+    assert len(set(ids[changed].tolist())) > changed.sum() // 2  # uniform over the bins, not one value
+
+
 def test_sampling_is_seeded_and_resumable(cartpole, micro_config):
     task = load_task(cartpole, micro_config)
     a = SequenceSampler([task], None, 64, seed=0)
