@@ -40,3 +40,42 @@ if not dst.exists():
         elif f.name != "trainer.pt":
             shutil.copy(f, dst / f.name)
 PY
+
+# 3. DAgger, round 1 (second session): 16 Breakout episodes played by the step-2000 weights with
+#    5% random actions executed (the only way its episodes ever launch the ball), labelled by the
+#    demonstrator. The weights never press FIRE; in their states the demonstrator does (68% of the 8,103
+#    labels are FIRE, against 0.2% in its own episodes; the weights executed NOOP in 95% of steps).
+"$BIN/gato-collect" --no-progress --seed 30000 --policy checkpoint:recipes/weights/atari-stack-step2000 \
+    --label expert --action-noise 0.05 --max-episode-steps 5000 --env ALE/Breakout-v5 --episodes 16 \
+    --out data/atari/breakout-dagger1
+
+# 4. Behaviour cloning continued from the step-2000 weights with the DAgger episodes beside the
+#    demonstrations (recipes/atari-stack2.json: a fresh schedule over 6000 steps, lr 7e-4), stopped
+#    at step 2000 (50 minutes on 2 threads here) for the next DAgger round.
+resume=()
+[ -e runs/atari-stack2/latest ] && resume=(--resume)
+"$BIN/gato-train" --recipe recipes/atari-stack2.json --threads 1 --no-progress --stop-after 2000 "${resume[@]}"
+
+# 5. DAgger, round 2, from step 1600 of step 4: 24 episodes with 5% random actions executed (they
+#    score 6.3 on average, against 1.1 for round 1's weights) and 8 greedy ones of 400 steps (the
+#    greedy weights fire once, lose the ball, and wait: the states where they must learn to fire).
+dagger2() {
+    "$BIN/gato-collect" --no-progress --policy checkpoint:runs/atari-stack2/step-0001600 --label expert \
+        --env ALE/Breakout-v5 "$@"
+}
+dagger2 --seed 32000 --action-noise 0.05 --max-episode-steps 3000 --episodes 24 --out data/atari/breakout-dagger2
+dagger2 --seed 33000 --max-episode-steps 400 --episodes 8 --out data/atari/breakout-dagger2-greedy
+
+# 6. Behaviour cloning from step 2000 of step 4 with both DAgger rounds, twice side by side on one
+#    thread each: as the paper trains (recipes/atari-stack3.json), and with half the action
+#    history replaced by random actions (recipes/atari-stack3-hn.json, `--history-noise 0.5`),
+#    because the model was found to copy its last action instead of reading the frames
+#    (docs/default-checkpoint.md, "Stages 2 and 3").
+pids=()
+for recipe in atari-stack3 atari-stack3-hn; do
+    resume=()
+    [ -e "runs/$recipe/latest" ] && resume=(--resume)
+    "$BIN/gato-train" --recipe "recipes/$recipe.json" --threads 1 --no-progress --stop-after 1000 "${resume[@]}" &
+    pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid"; done
