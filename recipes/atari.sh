@@ -9,6 +9,26 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export OMP_NUM_THREADS=1  # one thread per process: this stage runs beside other work (DESIGN: 2 cores)
 
+# A checkpoint's weights in bf16 (model.safetensors, config and prompts, no trainer state), for the
+# next stage to start from on a fresh machine: bf16 SRC DST (kept if DST exists).
+bf16() {
+    "$BIN/python" - "$1" "$2" <<'PY'
+import shutil, sys
+from pathlib import Path
+import torch
+from safetensors.torch import load_file, save_file
+src, dst = Path(sys.argv[1]), Path(sys.argv[2])
+if not dst.exists():
+    dst.mkdir(parents=True)
+    for f in src.iterdir():
+        if f.name == "model.safetensors":
+            state = load_file(f)
+            save_file({k: v.to(torch.bfloat16) if v.is_floating_point() else v for k, v in state.items()}, dst / f.name)
+        elif f.name != "trainer.pt":
+            shutil.copy(f, dst / f.name)
+PY
+}
+
 # 1. Demonstrations, about 250k steps a game, 5% random actions executed (DART). Pong: 5% random
 #    actions cost its demonstrator 9 points (15.6 -> 6.6), so the paper's 80% filter drops two
 #    episodes of three; half the demonstrator's margin over random keeps the games it wins or nearly.
@@ -26,20 +46,7 @@ collect --seed 10000 --env ALE/Pong-v5 --episodes 3 --out data/atari/pong-heldou
 resume=()
 [ -e runs/atari-stack/latest ] && resume=(--resume)
 "$BIN/gato-train" --recipe recipes/atari-stack.json --threads 1 --no-progress --stop-after 2000 "${resume[@]}"
-"$BIN/python" - <<'PY'
-from pathlib import Path
-import shutil, torch
-from safetensors.torch import load_file, save_file
-src, dst = Path("runs/atari-stack/step-0002000"), Path("recipes/weights/atari-stack-step2000")
-if not dst.exists():
-    dst.mkdir(parents=True)
-    for f in src.iterdir():
-        if f.name == "model.safetensors":
-            state = load_file(f)
-            save_file({k: v.to(torch.bfloat16) if v.is_floating_point() else v for k, v in state.items()}, dst / f.name)
-        elif f.name != "trainer.pt":
-            shutil.copy(f, dst / f.name)
-PY
+bf16 runs/atari-stack/step-0002000 recipes/weights/atari-stack-step2000
 
 # 3. DAgger, round 1 (second session): 16 Breakout episodes played by the step-2000 weights with
 #    5% random actions executed (the only way its episodes ever launch the ball), labelled by the
@@ -79,3 +86,4 @@ for recipe in atari-stack3 atari-stack3-hn; do
     pids+=($!)
 done
 for pid in "${pids[@]}"; do wait "$pid"; done
+bf16 runs/atari-stack3-hn/step-0001000 recipes/weights/atari-stack3-hn-step1000
