@@ -253,7 +253,8 @@ def test_a_failing_task_is_recorded_and_exit_is_non_zero(tmp_path, capsys):
     assert "1 task(s) failed: GatoTest/Fails-v0" in capsys.readouterr().err
 
 
-def test_ctrl_c_writes_the_results_gathered_so_far(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_writes_the_results_gathered_so_far(sig, tmp_path):
     out = tmp_path / "interrupted"
     proc = subprocess.Popen(
         [sys.executable, "-m", "rollouts.eval", "--env", "CartPole-v1", "--env", "ALE/Breakout-v5",
@@ -268,7 +269,7 @@ def test_ctrl_c_writes_the_results_gathered_so_far(tmp_path):
         while not out.exists() and time.monotonic() < deadline:  # the folder appears once set up
             time.sleep(0.2)
         time.sleep(1.5)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         _, err = proc.communicate(timeout=60)
     finally:
         proc.kill()  # no-op once it exited; never leave a 100000-episode run behind
