@@ -106,9 +106,8 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
 
     finished = False
     saving = None  # the step whose checkpoint is being written, while it is
-    stop = _StopOnSignal()
     try:
-        with stop:  # SIGINT/SIGTERM: finish this step, save it, stop
+        with _StopOnSignal() as stop:  # SIGINT/SIGTERM: finish this step, save it, stop
             while step < end:
                 started = time.perf_counter()
                 batch = sampler.sample(cfg.batch_size).to(env.device)
