@@ -28,6 +28,8 @@ from torch import Tensor, nn
 from gato_agent.checkpoint import load_checkpoint
 from gato_agent.config import GatoConfig
 from gato_agent.data import TaskData, load_task, merge_tasks
+from gato_agent.model import Gato
+from gato_agent.tokenizer import TokenBatch, patchify
 
 
 class Frames:
@@ -72,6 +74,31 @@ class NatureCNN(nn.Module):
         return self.head(self.conv(x))
 
 
+class GatoStep(nn.Module):
+    """The Gato's own pixel pathway at the first step of a window, trained as a classifier: one
+    frame stack's patches and the separator go through the patch block and the transformer, and
+    the action is read at the separator through the tied head, exactly as the full model reads it
+    when no action history is in its context. `model` is a fresh or a checkpoint's Gato."""
+
+    def __init__(self, model: Gato, actions: int):
+        super().__init__()
+        self.model, self.actions = model, actions
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x (B, C, H, W) in [0, 1] -> logits (B, actions)."""
+        config = self.model.config
+        patches = patchify(x * 255.0, config.patch_size)  # (B, P, C, p, p), as the tokenizer makes them
+        b, n = patches.shape[:2]
+        ids = torch.zeros(b, n + 1, dtype=torch.long)
+        ids[:, -1] = config.separator_id
+        local_pos = torch.zeros(b, n + 1, dtype=torch.long)
+        local_pos[:, :n] = torch.arange(1, n + 1)
+        mask = torch.zeros(b, n + 1, dtype=torch.bool)
+        mask[:, :n] = True
+        tokens = TokenBatch(ids, local_pos, mask, patches.flatten(0, 1), torch.arange(n).repeat(b))
+        return self.model.logits(self.model(tokens)[:, -1], 0, self.actions)  # (B, actions)
+
+
 def held_out(model: nn.Module, data: Frames) -> tuple[float, list[float]]:
     """Greedy agreement over every held-out step, and each action's recall (NaN: never labelled)."""
     model.eval()
@@ -96,6 +123,10 @@ def main() -> None:
     parser.add_argument("--image-channels", type=int, default=None, help="override its image_channels (1: grayscale)")
     parser.add_argument("--image-height", type=int, default=None, help="override the height frames are resized to")
     parser.add_argument("--image-width", type=int, default=None, help="override the width frames are resized to")
+    parser.add_argument("--net", choices=("cnn", "gato"), default="cnn",
+                        help="cnn: the Nature CNN; gato: the Gato's patch block and transformer on one timestep")
+    parser.add_argument("--gato-weights", action="store_true",
+                        help="with --net gato: start from --checkpoint's weights (default: a fresh init of its config)")
     parser.add_argument("--minutes", type=float, default=12.0, help="training wall time")
     parser.add_argument("--eval-every", type=float, default=2.0, help="minutes between held-out evaluations")
     parser.add_argument("--batch-size", type=int, default=64)
@@ -112,7 +143,13 @@ def main() -> None:
     (train_task,), _ = merge_tasks([load_task(p, config) for p in args.dataset], None)
     (test_task,), _ = merge_tasks([load_task(p, config) for p in args.heldout], None)
     train, test = Frames(train_task, config), Frames(test_task, config)
-    model = NatureCNN(config.patch_channels, config.image_height, config.image_width, train.num_actions)
+    if args.net == "cnn":
+        model = NatureCNN(config.patch_channels, config.image_height, config.image_width, train.num_actions)
+    else:
+        gato = Gato(config)
+        if args.gato_weights:
+            gato.load_state_dict(load_checkpoint(args.checkpoint).model.state_dict())
+        model = GatoStep(gato, train.num_actions)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     common = int(torch.bincount(train.labels).argmax())
     print(f"{train_task.name}: {len(train)} training steps, {len(test)} held-out; input {config.patch_channels}x"
