@@ -9,7 +9,10 @@ context, no prompt; evenly spaced windows of about `--max-steps` steps when ther
 the greedy action at each step is compared with the demonstrator's label.
 Prints per task one row per checkpoint: training minutes (from the run's metrics.jsonl, so the
 machine's load while this script runs does not matter), the task's action samples seen (the
-run's samples times the weight share of the task's datasets), agreement, and the
+run's samples times the weight share of the task's datasets), agreement, agreement split three
+ways (at a window's first step, where no action of the model's is in its context; later steps
+whose label repeats the previous step's; later steps whose label changes: a model that copies its
+last action scores high on repeats and near always-the-most-common at the first step), and the
 recall of each action. `benchmarks/cnn_reference.py` prints the same columns for a CNN.
 """
 
@@ -29,15 +32,19 @@ from gato_agent.tokenizer import TokenBatch
 from gato_agent.loss import action_loss
 
 
-def predictions(model: Gato, task: TaskData, max_steps: int, batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
-    """Greedy predictions and labels of the action tokens of every step of every episode, or of
-    evenly spaced windows of them holding about `max_steps` steps."""
+def predictions(
+    model: Gato, task: TaskData, max_steps: int, batch_size: int = 16
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Greedy predictions, labels and positions in the window (0: its first step) of the action
+    tokens of every step of every episode, or of evenly spaced windows of them holding about
+    `max_steps` steps. One discrete action a step: (S,) each."""
     per_window = model.config.context_length // task.step_tokens
     windows = [(e, t, min(t + per_window, len(e.ids))) for e in task.episodes for t in range(0, len(e.ids), per_window)]
     keep = max(1, max_steps // per_window)
     if len(windows) > keep:
         windows = [windows[i] for i in np.linspace(0, len(windows) - 1, keep).round().astype(int)]
     predicted, labels = [], []
+    position = np.concatenate([np.arange(t1 - t0) for _, t0, t1 in windows])  # (S,)
     model.eval()
     with torch.no_grad():
         for start in range(0, len(windows), batch_size):
@@ -48,7 +55,14 @@ def predictions(model: Gato, task: TaskData, max_steps: int, batch_size: int = 1
             target = batch.targets[:, 1:][batch.targets[:, 1:] >= 0]
             predicted.append(torch.where(result.correct, target, -1).numpy())
             labels.append(target.numpy())
-    return np.concatenate(predicted), np.concatenate(labels)
+    return np.concatenate(predicted), np.concatenate(labels), position
+
+
+def history_split(pred: np.ndarray, label: np.ndarray, position: np.ndarray) -> tuple[float, float, float]:
+    """Agreement at a window's first step, and at later steps whose label repeats / changes the previous one."""
+    hit, later = pred == label, position > 0
+    repeats = later & (label == np.r_[-1, label[:-1]])
+    return hit[~later].mean(), hit[repeats].mean(), hit[later & ~repeats].mean()
 
 
 def minutes_at(run: Path) -> dict[int, float]:
@@ -98,11 +112,12 @@ def main() -> None:
         model = load_checkpoint(ckpt).model
         step = int(ckpt.name.split("-")[1])
         for task in tasks:
-            pred, label = predictions(model, task, args.max_steps)
+            pred, label, position = predictions(model, task, args.max_steps)
             hit = pred == label
+            split = " | ".join(f"{a:.3f}" for a in history_split(pred, label, position))
             samples = step * train_cfg["batch_size"] * (config.context_length // task.step_tokens) * share[task.name]
             recall = [f"{hit[label == a].mean():.2f}" if (label == a).any() else "-" for a in range(task.act_codec.ranges[0][1])]
-            rows[task.name].append(f"| {step} | {minutes.get(step, float('nan')):.1f} | {samples:,.0f} | {hit.mean():.3f} | "
+            rows[task.name].append(f"| {step} | {minutes.get(step, float('nan')):.1f} | {samples:,.0f} | {hit.mean():.3f} | {split} | "
                                    + " | ".join(recall) + " |")
             print(rows[task.name][-1], task.name, flush=True)
     for task in tasks:
@@ -110,8 +125,9 @@ def main() -> None:
         counts = np.bincount(labels, minlength=task.act_codec.ranges[0][1])
         print(f"\n{task.name}: {len(labels)} held-out steps (up to {args.max_steps} scored); labels per action {counts.tolist()}; "
               f"always the most common: {counts.max() / len(labels):.3f}\n")
-        print("| step | minutes | samples (approx.) | agreement | " + " | ".join(f"recall {a}" for a in range(len(counts))) + " |")
-        print("|---|---|---|---|" + "---|" * len(counts))
+        print("| step | minutes | samples (approx.) | agreement | first step | label repeats | label changes | "
+              + " | ".join(f"recall {a}" for a in range(len(counts))) + " |")
+        print("|---|---|---|---|---|---|---|" + "---|" * len(counts))
         print("\n".join(rows[task.name]))
 
 

@@ -87,3 +87,12 @@ for recipe in atari-stack3 atari-stack3-hn; do
 done
 for pid in "${pids[@]}"; do wait "$pid"; done
 bf16 runs/atari-stack3-hn/step-0001000 recipes/weights/atari-stack3-hn-step1000
+
+# 7. Stage 4: from stage 3's `--history-noise 0.5` weights, every input action replaced by a random
+#    legal one (recipes/atari-stack4.json, `--history-noise 1.0`), so that only the frames predict
+#    the label (docs/default-checkpoint.md, "Stage 4"). First run stopped by SIGTERM at step 1353;
+#    its weights are committed in bf16 as recipes/weights/atari-stack4-step1353 (8.7 MB).
+resume=()
+[ -e runs/atari-stack4/latest ] && resume=(--resume)
+"$BIN/gato-train" --recipe recipes/atari-stack4.json --threads 1 --no-progress --stop-after 1353 "${resume[@]}"
+bf16 runs/atari-stack4/step-0001353 recipes/weights/atari-stack4-step1353
