@@ -10,7 +10,9 @@ reads them. It trains with plain cross-entropy on the
 demonstrator's labels (Adam, one sample = one timestep's frame stack) and prints, every
 `--eval-every` minutes, its greedy agreement with the demonstrator on the held-out episodes and the
 recall of each action (how often a step labelled with that action is predicted as it), beside the
-always-most-common-action baseline. Minutes are wall time on whatever else the machine runs:
+always-most-common-action baseline. `--net gato` trains the Gato's own patch block and
+transformer the same way instead, one timestep at a time (its pixel pathway with no action history;
+`--gato-weights` starts it from the checkpoint's weights). Minutes are wall time on whatever else the machine runs:
 compare runs made side by side, and read the samples column where they were not.
 """
 
