@@ -126,6 +126,10 @@ def test_the_embedded_checkpoint_covers_the_default_suite_with_prompts():
     loaded = load_checkpoint(None)
     assert sorted(loaded.tasks) == sorted(envs.SUITES["default"])
     assert all(task.prompt is not None for task in loaded.tasks.values())
+    for name, task in loaded.tasks.items():  # what the registry's envs declare today
+        made = envs.make(name)
+        assert (task.observation_space, task.action_space) == (made.observation_space, made.action_space), name
+        made.close()
     env = envs.make("InvertedPendulum-v5")
     agent = GatoAgent.from_pretrained(task="InvertedPendulum-v5")
     obs, _ = env.reset(seed=0)
