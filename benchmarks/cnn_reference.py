@@ -138,7 +138,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    config = load_checkpoint(args.checkpoint).model.config
+    source = load_checkpoint(args.checkpoint).model
+    config = source.config
     overrides = {"frame_stack": args.frame_stack, "image_channels": args.image_channels,
                  "image_height": args.image_height, "image_width": args.image_width}
     config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
@@ -150,7 +151,7 @@ def main() -> None:
     else:
         gato = Gato(config)
         if args.gato_weights:
-            gato.load_state_dict(load_checkpoint(args.checkpoint).model.state_dict())
+            gato.load_state_dict(source.state_dict())
         model = GatoStep(gato, train.num_actions)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     common = int(torch.bincount(train.labels).argmax())
