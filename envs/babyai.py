@@ -5,9 +5,12 @@ view of the grid, three codes per cell (object, colour, state), and its facing d
 family declares what each part is in Gymnasium's own vocabulary, so that any consumer reads the
 categories right:
 
-- ``image``: ``MultiDiscrete`` of shape (7, 7, 3), uint8, with 11 objects, 6 colours and 3 door
-  states (minigrid's ``OBJECT_TO_IDX``, ``COLOR_TO_IDX``, ``STATE_TO_IDX``): categories, not
-  pixels (minigrid declares a uint8 ``Box`` of 0..255);
+- ``grid``: ``MultiDiscrete`` of shape (7, 7), uint8, one category per cell that names its object,
+  colour and door state together: ``(object * 6 + colour) * 3 + state`` with minigrid's 11 objects,
+  6 colours and 3 states (``OBJECT_TO_IDX``, ``COLOR_TO_IDX``, ``STATE_TO_IDX``), 198 values.
+  Categories, not pixels (minigrid declares its ``image`` as a uint8 ``Box`` of 0..255), and one
+  token a cell: "a red ball" is one token at the ball's place, not three to be bound together
+  (docs/design.md, "One token a cell"). ``cell_codes`` gives minigrid's three codes back;
 - ``mission``: a ``gymnasium.spaces.Text`` (minigrid's ``MissionSpace`` is not a ``Text``, and
   Minari cannot store it);
 - ``direction``: ``Discrete(4)``.
@@ -35,6 +38,7 @@ __all__ = [
     "MISSION_MAX_LENGTH",
     "BabyAIObservation",
     "babyai_ids",
+    "cell_codes",
     "is_babyai_id",
     "make_babyai",
     "mission_corpus",
@@ -74,27 +78,42 @@ def babyai_ids() -> list[str]:
     return [k for k in gym.registry if k.startswith(PREFIX)]
 
 
+def _code_counts() -> tuple[int, int, int]:
+    """How many objects, colours and door states minigrid encodes (11, 6, 3)."""
+    from minigrid.core.constants import COLOR_TO_IDX, OBJECT_TO_IDX, STATE_TO_IDX
+
+    return len(OBJECT_TO_IDX), len(COLOR_TO_IDX), len(STATE_TO_IDX)
+
+
+def cell_codes(grid: np.ndarray) -> np.ndarray:
+    """The inverse of the cell encoding: cells (..., H, W) -> minigrid's codes (..., H, W, 3)
+    (object, colour, state)."""
+    _, colours, states = _code_counts()
+    cells = np.asarray(grid, dtype=np.int64)
+    return np.stack([cells // (colours * states), cells // states % colours, cells % states], -1).astype(np.uint8)
+
+
 class BabyAIObservation(gym.ObservationWrapper):
-    """Declares a BabyAI observation in standard spaces: the grid as categories, the mission as Text."""
+    """Declares a BabyAI observation in standard spaces: the grid as one category a cell, the mission as Text."""
 
     def __init__(self, env: gym.Env):
         super().__init__(env)
-        from minigrid.core.constants import COLOR_TO_IDX, OBJECT_TO_IDX, STATE_TO_IDX
-
-        view = env.observation_space["image"].shape  # (view, view, 3)
-        nvec = np.broadcast_to(np.array([len(OBJECT_TO_IDX), len(COLOR_TO_IDX), len(STATE_TO_IDX)]), view)
+        objects, colours, states = _code_counts()
+        view = env.observation_space["image"].shape[:2]  # (view, view)
+        self._scale = np.array([colours * states, states, 1])  # (3,): codes -> one cell category
         self.observation_space = spaces.Dict(
             {
                 "direction": spaces.Discrete(4),
-                "image": spaces.MultiDiscrete(nvec.copy(), dtype=np.uint8),
+                "grid": spaces.MultiDiscrete(np.full(view, objects * colours * states), dtype=np.uint8),
                 "mission": spaces.Text(MISSION_MAX_LENGTH, min_length=0, charset=MISSION_CHARSET),
             }
         )
 
     def observation(self, observation: dict[str, Any]) -> dict[str, Any]:
+        codes = np.asarray(observation["image"], dtype=np.int64)  # (view, view, 3)
         return {
             "direction": np.int64(observation["direction"]),
-            "image": np.asarray(observation["image"], dtype=np.uint8),
+            "grid": (codes @ self._scale).astype(np.uint8),  # (view, view)
             "mission": str(observation["mission"]),
         }
 

@@ -15,7 +15,7 @@ What a leaf becomes:
 - discrete values, the integers themselves in [0, 1024) [2.1]: Discrete, MultiDiscrete,
   MultiBinary, and any other uint8 Box (categories such as a symbolic grid: a frame smaller than a
   patch carries no picture). A task family that knows better declares its categories as
-  MultiDiscrete (BabyAI's 7x7x3 grid: `envs.babyai`);
+  MultiDiscrete (BabyAI's 7x7 grid, one category a cell: `envs.babyai`);
 - continuous values (mu-law, binned): every other Box.
 """
 

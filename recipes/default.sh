@@ -56,7 +56,9 @@ train recipes/default-finetune4.json
 
 # 5. BabyAI (issue 17): the bot's demonstrations on the suite's two levels (10000 episodes each, 10%
 #    random actions executed), a fifth DAgger round from the fourth fine-tuning, then a fine-tuning at
-#    context 512 (a BabyAI timestep is 166 tokens) on the demonstrations, round 5 and BabyAI.
+#    context 512 on the demonstrations, round 5 and BabyAI. (These two BabyAI fine-tunings were
+#    first made with three tokens a grid cell, 166 a timestep; the BabyAI family now declares one
+#    token a cell, 68 a timestep, and a rerun trains them on that.)
 EPISODES=10000 DATA=data/default bash recipes/babyai-collect.sh
 dagger 5 5000 runs/default-finetune4/step-0001500
 train recipes/default-babyai.json
@@ -68,12 +70,17 @@ for level in GoToLocal GoToRedBall; do
         --out "data/default/$(echo "$level" | tr 'A-Z' 'a-z')-v0-dagger1"
 done
 train recipes/default-babyai2.json
+#    Then one token a grid cell (docs/design.md, "One token a cell"): 1200 steps on the
+#    demonstrations with BabyAI drawn in 5 of 13 windows. (First made from the three-tokens-a-cell
+#    weights above, on the bot's 10000 episodes a level collected anew in the cell encoding; the
+#    DAgger sets, made in the old encoding, sat out.)
+train recipes/default-babyai3.json
 
 # 6. Greedy, prompted episodes with the task's prompt: 50 per Atari and MuJoCo task, 100 per BabyAI
 #    level, in three processes, and the README's table. Breakout's episodes are capped at 5000 steps
 #    (twice the demonstrator's mean episode length): a model that never launches the ball otherwise
 #    plays each to the 27,000-step limit.
-RUN=runs/default-babyai2
+RUN=runs/default-babyai3
 CKPT="$RUN/$(cat "$RUN/latest")"
 evaluate() {  # evaluate NAME EPISODES --env ... : into $RUN/eval-NAME unless already complete
   local out="$RUN/eval-$1" episodes=$2

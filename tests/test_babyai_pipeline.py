@@ -19,8 +19,8 @@ def test_collect_train_eval(tmp_path, micro_config):
     episode = minari.MinariDataset(str(data / "data"))[0]
     assert episode.observations["mission"][0].startswith("go to")  # the mission text is in the dataset
 
-    config = tmp_path / "micro.json"  # 16 text + 147 grid + 1 direction tokens a step
-    config.write_text(json.dumps(dataclasses.replace(micro_config, max_observation_tokens=192, context_length=512).to_dict()))
+    config = tmp_path / "micro.json"  # 16 text + 49 grid + 1 direction tokens a step
+    config.write_text(json.dumps(dataclasses.replace(micro_config, max_observation_tokens=96, context_length=256).to_dict()))
     run = tmp_path / "run"
     assert train_main(["--dataset", str(data), "--config", str(config), "--out", str(run), "--steps", "4",
                        "--batch-size", "2", "--warmup-steps", "1", "--checkpoint-every", "4", "--no-progress",

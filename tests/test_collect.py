@@ -334,9 +334,9 @@ def test_babyai_dataset_keeps_the_mission_text_and_the_grid(tmp_path):
     episode = dataset[0]
     t = len(episode.actions)
     assert len(episode.observations["mission"]) == t + 1 and episode.observations["mission"][0].startswith("go to")
-    assert episode.observations["image"].shape == (t + 1, 7, 7, 3) and episode.observations["image"].dtype == np.uint8
+    assert episode.observations["grid"].shape == (t + 1, 7, 7) and episode.observations["grid"].dtype == np.uint8
     assert episode.observations["direction"].shape == (t + 1,)
     env = envs.make("BabyAI-GoToLocal-v0")
     first, _ = env.reset(seed=0)
     assert first["mission"] == episode.observations["mission"][0]
-    np.testing.assert_array_equal(first["image"], episode.observations["image"][0])
+    np.testing.assert_array_equal(first["grid"], episode.observations["grid"][0])
