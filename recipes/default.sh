@@ -75,12 +75,15 @@ train recipes/default-babyai2.json
 #    weights above, on the bot's 10000 episodes a level collected anew in the cell encoding; the
 #    DAgger sets, made in the old encoding, sat out.)
 train recipes/default-babyai3.json
+#    Hopper fell to 74% in that stage (50 episodes: 2382.1, median 3221.8); 300 steps with Hopper's
+#    datasets weighted up brought it back (3204.5) with GoToRedBall 88%, GoToLocal 52%.
+train recipes/default-babyai4.json
 
 # 6. Greedy, prompted episodes with the task's prompt: 50 per Atari and MuJoCo task, 100 per BabyAI
 #    level, in three processes, and the README's table. Breakout's episodes are capped at 5000 steps
 #    (twice the demonstrator's mean episode length): a model that never launches the ball otherwise
 #    plays each to the 27,000-step limit.
-RUN=runs/default-babyai3
+RUN=runs/default-babyai4
 CKPT="$RUN/$(cat "$RUN/latest")"
 evaluate() {  # evaluate NAME EPISODES --env ... : into $RUN/eval-NAME unless already complete
   local out="$RUN/eval-$1" episodes=$2
