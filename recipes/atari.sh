@@ -96,3 +96,12 @@ resume=()
 [ -e runs/atari-stack4/latest ] && resume=(--resume)
 "$BIN/gato-train" --recipe recipes/atari-stack4.json --threads 1 --no-progress --stop-after 1353 "${resume[@]}"
 bf16 runs/atari-stack4/step-0001353 recipes/weights/atari-stack4-step1353
+
+# 8. Stage 5: stage 4 again (the same stage-3 weights, data, noise and schedule) in short windows,
+#    64 windows of 3 steps a batch (context 66) instead of 16 of 11 (context 256): about as many
+#    samples and tokens a step, four times as many independent windows (docs/default-checkpoint.md, "Stage 5: short windows"). Its weights are
+#    committed in bf16 as recipes/weights/atari-stack5-step1500.
+resume=()
+[ -e runs/atari-stack5/latest ] && resume=(--resume)
+"$BIN/gato-train" --recipe recipes/atari-stack5.json --threads 1 --no-progress "${resume[@]}"
+bf16 runs/atari-stack5/step-0001500 recipes/weights/atari-stack5-step1500
