@@ -90,7 +90,7 @@ def plot_scores(results: EvalResults, path: str | Path) -> Path:
             ax.set_title("raw return\n(no reference score)", fontsize=9)
         if has_agg:
             _draw_aggregates(axes.pop(0), results)
-    fig.suptitle(f"gato-eval: {results.episodes} episodes per task, seed {results.seed}", fontsize=11)
+    fig.suptitle(f"gato-eval: {results.episodes} episode{'s' * (results.episodes != 1)} per task, seed {results.seed}", fontsize=11)
     path = write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
     plt.close(fig)
     return path

@@ -40,7 +40,7 @@ def summary_markdown(results: EvalResults, meta: dict[str, Any] | None = None) -
         lines.append(f"Policy: `{meta['policy']}`" + (f", checkpoint `{meta['checkpoint']}`" if meta.get("checkpoint") else ""))
     capped = [t for t in results.tasks if t.capped]
     lines += [
-        f"{results.episodes} episodes per task, {results.num_envs} envs, seed {results.seed}"
+        f"{results.episodes} episode{'s' * (results.episodes != 1)} per task, {results.num_envs} env{'s' * (results.num_envs != 1)}, seed {results.seed}"
         f" (episode k reset with seed {results.seed} + k).",
         "",
         "| task | status | episodes | steps limit | mean return | std | median | normalized | human-normalized | steps/s |",

@@ -60,6 +60,7 @@ def test_summary_lists_rliables_aggregates_and_flags_capped_tasks(tmp_path):
     paths = write_report(_results(tasks), tmp_path, {"policy": "random"})
     text = paths["summary"].read_text()
     assert "| 20 (capped; own 1000) |" in text and "0.100 * |" in text
+    assert "2 episodes per task, 1 env, seed 0" in text
     for name in ("iqm", "mean", "median", "optimality gap"):
         assert f"| {name} |" in text
     data = json.loads(paths["results"].read_text())
