@@ -24,8 +24,9 @@ import time
 import torch
 from torch import nn
 
+from agreement import predictions
 from gato_agent.checkpoint import load_checkpoint
-from gato_agent.data import Batch, SequenceSampler, TaskData, load_task
+from gato_agent.data import SequenceSampler, TaskData, load_task
 from gato_agent.loss import action_loss
 from gato_agent.model import Gato
 from gato_agent.tokenizer import TokenBatch
@@ -64,20 +65,11 @@ class CellPositions(nn.Module):
         model.embed = embed
 
 
-def agreement(model: Gato, task: TaskData, windows: list[tuple], batch_size: int = 16) -> float:
-    """Share of held-out steps whose greedy action is the bot's, teacher-forced in `windows`."""
-    hits = total = 0
-    model.eval()
-    with torch.no_grad():
-        for start in range(0, len(windows), batch_size):
-            rows = [task._tokens([w], model.config.context_length) for w in windows[start : start + batch_size]]
-            batch = Batch(TokenBatch.join([r[0] for r in rows], 0), *(torch.cat([r[i] for r in rows]) for i in (1, 2, 3)),
-                          torch.zeros(len(rows), dtype=torch.long))
-            result = action_loss(model, model(batch.tokens), batch)
-            hits += int(result.correct.sum())
-            total += len(result.correct)
+def agreement(model: Gato, heldout: TaskData) -> float:
+    """Share of the held-out steps whose greedy action is the bot's, teacher-forced."""
+    predicted, labels, _ = predictions(model, heldout, max_steps=10**9)
     model.train()
-    return hits / total
+    return float((predicted == labels).mean())
 
 
 def main() -> None:
@@ -88,6 +80,7 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=100, help="measure held-out agreement every n steps")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=3e-4)
+    parser.add_argument("--warmup", type=int, default=50, help="steps of linear learning-rate warmup (as the recipes)")
     parser.add_argument("--heldout", required=True, help="GoToLocal episodes to measure on (not trained on)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
@@ -97,11 +90,9 @@ def main() -> None:
     tasks = [load_task(path, base.config) for path in args.dataset or ["data/default/gotolocal-v0"]]
     task = tasks[0]
     task = TaskData(task.name, task.source, task.obs_codec, task.act_codec, [e for t in tasks for e in t.episodes])
-    heldout = load_task(args.heldout, base.config).episodes
-    per_window = base.config.context_length // task.step_tokens
-    windows = [(e, t, min(t + per_window, len(e.ids))) for e in heldout for t in range(0, len(e.ids), per_window)]
+    heldout = load_task(args.heldout, base.config)
     first, rows, cols = grid_slots(task)
-    print(f"{task.num_steps} training steps, {sum(len(e.ids) for e in heldout)} held-out steps; "
+    print(f"{task.num_steps} training steps, {heldout.num_steps} held-out steps; "
           f"grid cells at local_pos {first}..{first + rows * cols - 1} ({rows}x{cols})")
 
     variants = {}
@@ -109,21 +100,24 @@ def main() -> None:
         model = copy.deepcopy(base)
         extra = CellPositions(model, first, rows, cols) if name == "row/column" else None
         params = list(model.parameters()) + ([extra.row, extra.col] if extra else [])
-        variants[name] = (model, params, torch.optim.AdamW(params, lr=args.lr, weight_decay=0.1))
-    table = {name: [agreement(m, task, windows)] for name, (m, _, _) in variants.items()}
+        opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.1)
+        warmup = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: min(1.0, (i + 1) / args.warmup))
+        variants[name] = (model, params, opt, warmup)
+    table = {name: [agreement(m, heldout)] for name, (m, *_) in variants.items()}
     sampler = SequenceSampler([task], None, base.config.context_length, args.seed)
     start = time.time()
     for step in range(1, args.steps + 1):
         batch = sampler.sample(args.batch_size)  # the same batch for both variants
-        for model, params, opt in variants.values():
+        for model, params, opt, warmup in variants.values():
             loss = action_loss(model, model(batch.tokens), batch).loss
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
+            warmup.step()
         if step % args.every == 0:
-            for name, (model, _, _) in variants.items():
-                table[name].append(agreement(model, task, windows))
+            for name, (model, *_) in variants.items():
+                table[name].append(agreement(model, heldout))
             print(f"step {step} ({(time.time() - start) / 60:.0f} min): "
                   + ", ".join(f"{n} {v[-1]:.3f}" for n, v in table.items()), flush=True)
     steps = [0] + list(range(args.every, args.steps + 1, args.every))
@@ -131,7 +125,7 @@ def main() -> None:
     print("|---|" + "---|" * len(steps))
     for name, values in table.items():
         print(f"| {name} | " + " | ".join(f"{v:.3f}" for v in values) + " |")
-    print(f"\n{len(windows)} held-out windows; batch {args.batch_size} x {base.config.context_length} tokens, lr {args.lr}")
+    print(f"\nbatch {args.batch_size} x {base.config.context_length} tokens, lr {args.lr} after {args.warmup} steps of warmup")
 
 
 if __name__ == "__main__":
