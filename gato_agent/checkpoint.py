@@ -43,7 +43,7 @@ from gato_agent.text import TextTokenizer, default_text_tokenizer
 from gato_agent.tokenizer import TokenBatch
 
 __all__ = [
-    "CheckpointError", "Task", "Checkpoint", "save_checkpoint", "save_run_checkpoint", "load_checkpoint", "resolve", "embedded_checkpoint_path",
+    "CheckpointError", "Task", "Checkpoint", "save_checkpoint", "save_checkpoint_whole", "save_run_checkpoint", "load_checkpoint", "resolve", "embedded_checkpoint_path",
 ]
 
 FORMAT_VERSION = 1
@@ -174,6 +174,23 @@ def save_checkpoint(
             stale.unlink()
 
 
+def save_checkpoint_whole(path: str | os.PathLike, *args: Any, **kwargs: Any) -> Path:
+    """save_checkpoint (same arguments) into a temporary folder beside `path`, which then replaces
+    `path` whole; -> the path. A write that fails (a full disk, Ctrl-C) leaves no partial folder,
+    and `path` as it was."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        save_checkpoint(tmp, *args, **kwargs)
+    except BaseException:  # a full disk, Ctrl-C: leave no partial folder behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(path, ignore_errors=True)
+    os.replace(tmp, path)
+    return path
+
+
 def save_run_checkpoint(
     run: Path, model: Gato, tasks: dict[str, Task], trainer_state: dict[str, Any], step: int, keep: int,
     weights: dict[str, torch.Tensor] | None = None,
@@ -187,15 +204,7 @@ def save_run_checkpoint(
     leaves no partial folder, and the previous steps and `latest` as they were.
     """
     name = f"step-{step:07d}"
-    tmp = run / f".{name}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        save_checkpoint(tmp, model, tasks, trainer_state=_plain(trainer_state), weights=weights)
-    except BaseException:  # a full disk, Ctrl-C: leave no partial folder behind
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    shutil.rmtree(run / name, ignore_errors=True)
-    os.replace(tmp, run / name)
+    save_checkpoint_whole(run / name, model, tasks, trainer_state=_plain(trainer_state), weights=weights)
     write_atomic(run / LATEST_FILE, lambda tmp: Path(tmp).write_text(name + "\n"))
     for old in sorted(run.glob("step-*"))[:-keep]:
         shutil.rmtree(old, ignore_errors=True)

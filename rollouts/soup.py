@@ -16,14 +16,13 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import shutil
 import sys
 from pathlib import Path
 from typing import Sequence
 
 import torch
 
-from gato_agent.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from gato_agent.checkpoint import Checkpoint, load_checkpoint, save_checkpoint_whole
 
 __all__ = ["average_weights", "soup"]
 
@@ -77,17 +76,7 @@ def soup(checkpoints: Sequence[str | os.PathLike], out: str | os.PathLike, weigh
         _check_same(loaded[0], other)
     first = loaded[0]
     state = average_weights([c.model.state_dict() for c in loaded], weights)
-    out = Path(out)
-    tmp = out.with_name(f".{out.name}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        save_checkpoint(tmp, first.model, first.tasks, weights=state, text_tokenizer=first.text_tokenizer)
-    except BaseException:  # a full disk, Ctrl-C: leave no partial folder behind
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    shutil.rmtree(out, ignore_errors=True)
-    os.replace(tmp, out)
-    return out
+    return save_checkpoint_whole(out, first.model, first.tasks, weights=state, text_tokenizer=first.text_tokenizer)
 
 
 def main(argv: list[str] | None = None) -> int:
