@@ -12,7 +12,7 @@ from rollouts.aggregates import METRICS
 from rollouts.evaluate import EvalResults, TaskResult
 from rollouts.plots import plot_scores
 
-__all__ = ["RESULTS_FILE", "SUMMARY_FILE", "PLOT_FILE", "write_report", "summary_markdown", "demonstrator_table"]
+__all__ = ["RESULTS_FILE", "SUMMARY_FILE", "PLOT_FILE", "write_report", "summary_markdown", "demonstrator_table", "decoding"]
 
 RESULTS_FILE = "results.json"
 SUMMARY_FILE = "summary.md"
@@ -32,12 +32,27 @@ def _success(task: TaskResult) -> str:
     return "" if task.success_rate is None else f" (success {task.success_rate:.0%})"
 
 
+def decoding(run: dict[str, Any]) -> str:
+    """How a gato-eval run picked a Gato's actions: "greedy", "T=<temperature>" (sampled), or "-".
+
+    ``run`` is a results.json's contents (or gato-eval's meta); "-" for a policy that is not a
+    Gato checkpoint, or a run that did not record its settings.
+    """
+    temperature = (run.get("args") or {}).get("temperature")
+    if run.get("checkpoint") is None or temperature is None:
+        return "-"
+    return "greedy" if temperature == 0 else f"T={temperature:g}"
+
+
 def summary_markdown(results: EvalResults, meta: dict[str, Any] | None = None) -> str:
     """A short markdown report: one table row per task, the aggregate, then any errors."""
     meta = meta or {}
     lines = ["# gato-eval results", ""]
     if meta.get("policy"):
-        lines.append(f"Policy: `{meta['policy']}`" + (f", checkpoint `{meta['checkpoint']}`" if meta.get("checkpoint") else ""))
+        how = decoding(meta)
+        how = {"-": "", "greedy": ", greedy actions"}.get(how, f", actions sampled at temperature {how[2:]}")
+        lines.append(f"Policy: `{meta['policy']}`" + (f", checkpoint `{meta['checkpoint']}`" if meta.get("checkpoint") else "")
+                     + how)
     capped = [t for t in results.tasks if t.capped]
     lines += [
         f"{results.episodes} episode{'s' * (results.episodes != 1)} per task, {results.num_envs} env{'s' * (results.num_envs != 1)}, seed {results.seed}"
@@ -105,21 +120,23 @@ def write_report(results: EvalResults, out: str | Path, meta: dict[str, Any] | N
 def demonstrator_table(results: list[dict[str, Any]]) -> str:
     """Markdown table of gato-eval results.json contents against each task's demonstrator.
 
-    Per task: raw mean ± std (with the success rate where the task reports one: BabyAI),
-    demonstrator-normalized (score - random) / (demonstrator - random), reference-expert-normalized,
+    Per task: how the actions were picked (greedy, or sampled at temperature T; "-" for a policy
+    that is not a Gato checkpoint), raw mean ± std (with the success rate where the task reports
+    one: BabyAI), demonstrator-normalized (score - random) / (demonstrator - random), reference-expert-normalized,
     and whether it reaches the 0.5 bar of Gato's paper [4.1].
     """
     from envs.demonstrators import DEMONSTRATOR_SCORES
     from envs.scores import reference_for
 
-    lines = ["| task | episodes | mean ± std | demonstrator | random | expert (ref.) | "
+    lines = ["| task | actions | episodes | mean ± std | demonstrator | random | expert (ref.) | "
              "demonstrator-normalized | expert-normalized | >= 0.5 of demonstrator |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for run in results:
+        how = decoding(run)
         for task in run["tasks"]:
             ref, demo = reference_for(task["env_id"]), DEMONSTRATOR_SCORES.get(task["env_id"])
             if task["mean"] is None or ref is None or demo is None:
-                lines.append(f"| {task['env_id']} | {len(task['returns'])} | {task['status']}: "
+                lines.append(f"| {task['env_id']} | {how} | {len(task['returns'])} | {task['status']}: "
                              f"{task['error'] or 'no reference scores'} | | | | | | |")
                 continue
             by_demo = (task["mean"] - ref.random) / (demo - ref.random)
@@ -128,7 +145,7 @@ def demonstrator_table(results: list[dict[str, Any]]) -> str:
             mean = f"{task['mean']:.{digits}f} ± {task['std']:.{digits}f}"
             mean += "" if success is None else f" (success {success:.0%})"
             lines.append(
-                f"| {task['env_id']} | {len(task['returns'])} | {mean} | "
+                f"| {task['env_id']} | {how} | {len(task['returns'])} | {mean} | "
                 f"{demo:.{digits}f} | {ref.random:.{digits}f} | {ref.expert:.{digits}f} | {by_demo:.3f} | "
                 f"{task['normalized']:.3f} | {'yes' if by_demo >= 0.5 else 'no'} |")
     return "\n".join(lines) + "\n"

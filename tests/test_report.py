@@ -21,8 +21,8 @@ def test_demonstrator_table_normalizes_by_the_demonstrator(tmp_path, capsys):
     ]}
     rows = demonstrator_table([run]).splitlines()
     ip, hopper, reacher = rows[2:]
-    assert ip.split(" | ")[6] == f"{(515.0 - 6.1) / (1000.0 - 6.1):.3f}" and ip.endswith("| yes |")
-    assert hopper.split(" | ")[6] == f"{(600.0 - 18.4) / (3231.4 - 18.4):.3f}" and hopper.endswith("| no |")
+    assert ip.split(" | ")[7] == f"{(515.0 - 6.1) / (1000.0 - 6.1):.3f}" and ip.endswith("| yes |")
+    assert hopper.split(" | ")[7] == f"{(600.0 - 18.4) / (3231.4 - 18.4):.3f}" and hopper.endswith("| no |")
     assert "error: ValueError: boom" in reacher
     path = tmp_path / "results.json"
     path.write_text(json.dumps(run))
@@ -38,6 +38,16 @@ def test_demonstrator_table_shows_babyais_success_rate():
     task["success_rate"] = 0.5
     row = demonstrator_table([{"tasks": [task]}]).splitlines()[2]
     assert "| 0.450 ± 0.000 (success 50%) | 0.926 |" in row
+
+
+def test_demonstrator_table_says_how_a_gatos_actions_were_picked():
+    task = _task("Hopper-v5", [600.0], 0.3)
+    greedy = {"checkpoint": "embedded", "args": {"temperature": 0.0}, "tasks": [task]}
+    sampled = {"checkpoint": "runs/x", "args": {"temperature": 1.0}, "tasks": [task]}
+    expert = {"checkpoint": None, "args": {"temperature": 0.0}, "tasks": [task]}
+    rows = demonstrator_table([greedy, sampled, expert]).splitlines()
+    assert rows[0].startswith("| task | actions | episodes |")
+    assert [row.split(" | ")[1] for row in rows[2:]] == ["greedy", "T=1", "-"]
 
 
 def _results(tasks):
@@ -66,3 +76,14 @@ def test_summary_lists_rliables_aggregates_and_flags_capped_tasks(tmp_path):
     data = json.loads(paths["results"].read_text())
     assert {"iqm_ci95", "median_ci95", "optimality_gap_ci95"} <= data["aggregate"].keys()
     assert data["tasks"][0]["capped"] is True and data["tasks"][0]["time_limit"] == 1000
+
+
+def test_summary_says_whether_a_gato_was_greedy_or_sampled(tmp_path):
+    from rollouts.evaluate import TaskResult
+    from rollouts.report import write_report
+
+    tasks = [TaskResult("CartPole-v1", "ok", returns=[15.0, 17.0], time_limit=500)]
+    for temperature, words in ((0.0, "greedy actions"), (0.5, "actions sampled at temperature 0.5")):
+        meta = {"policy": "gato", "checkpoint": "embedded", "args": {"temperature": temperature}}
+        summary = write_report(_results(tasks), tmp_path / str(temperature), meta)["summary"].read_text()
+        assert f"Policy: `gato`, checkpoint `embedded`, {words}\n" in summary
