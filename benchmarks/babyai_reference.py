@@ -1,0 +1,166 @@
+"""A small FiLM CNN cloning the BabyAI bot from one view: the reference the Gato's BabyAI rows are held to.
+
+    python benchmarks/babyai_reference.py --dataset data/default/gotolocal-v0 \
+        --dataset data/default/gotolocal-v0-dagger2 --heldout data/babyai-heldout/gotolocal \
+        --minutes 15 --eval-every 3 --threads 1
+
+The network of the BabyAI paper's imitation baselines (Chevalier-Boisvert et al. 2019), without its
+memory: each cell of the 7x7 view is embedded (the Gato's one category a cell), the mission's words
+go through a GRU, and the mission modulates two 3x3 convolutions (FiLM, Perez et al. 2018) before a
+small head picks one of the 7 actions. It sees one timestep, where the Gato sees the last seven, so
+it answers: how much of the bot's choice can a model read off the view and mission alone, with the
+same demonstrations? It trains with plain cross-entropy (Adam, batches of 256 steps) and prints,
+every `--eval-every` minutes, the held-out agreement with the bot, overall and where the mission's
+target is in view, and the recall of left, right and forward. At the end it plays `--episodes`
+episodes of the level greedily and sampled (seeds 0, 1, ...) and prints their success rates, the
+figure the Gato's BabyAI rows report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import minari
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+import envs
+from babyai_target import target_in_view
+
+ACTIONS = 7  # minigrid's Actions: left, right, forward, pickup, drop, toggle, done
+
+
+class Steps:
+    """Every step of some gato-collect BabyAI datasets: view cells, direction, mission words, label."""
+
+    def __init__(self, folders: list[str], words: dict[str, int] | None = None):
+        grids, directions, missions, labels = [], [], [], []
+        for folder in folders:
+            for episode in minari.MinariDataset(f"{folder}/data").iterate_episodes():
+                n = len(episode.actions)
+                grids.append(episode.observations["grid"][:n])  # (n, 7, 7) cell categories
+                directions.append(episode.observations["direction"][:n])
+                missions += list(episode.observations["mission"][:n])
+                labels.append(episode.actions)
+        self.words = words if words is not None else {w: i + 1 for i, w in enumerate(
+            sorted({w for m in missions for w in m.split()}))}
+        self.grid = torch.from_numpy(np.concatenate(grids).astype(np.int64))  # (S, 7, 7)
+        self.direction = torch.from_numpy(np.concatenate(directions).astype(np.int64))  # (S,)
+        self.mission = self.encode(missions)  # (S, L) word ids, 0 = padding
+        self.label = torch.from_numpy(np.concatenate(labels).astype(np.int64))  # (S,)
+
+    def encode(self, missions: list[str]) -> Tensor:
+        """Missions -> (N, L) word ids (0 pads; a word not seen in training is 0 too)."""
+        ids = [[self.words.get(w, 0) for w in m.split()] for m in missions]
+        out = torch.zeros(len(ids), max(map(len, ids)), dtype=torch.long)
+        for i, row in enumerate(ids):
+            out[i, : len(row)] = torch.tensor(row)
+        return out
+
+    def __len__(self) -> int:
+        return len(self.label)
+
+
+class FiLMNet(nn.Module):
+    """View (B, 7, 7) + direction (B,) + mission (B, L) -> action logits (B, 7)."""
+
+    def __init__(self, cells: int, words: int, width: int = 64):
+        super().__init__()
+        self.cell = nn.Embedding(cells, width)
+        self.direction = nn.Embedding(4, width)
+        self.word = nn.Embedding(words + 1, width, padding_idx=0)
+        self.gru = nn.GRU(width, width, batch_first=True)
+        self.convs = nn.ModuleList(nn.Conv2d(width, width, 3, padding=1) for _ in range(2))
+        self.films = nn.ModuleList(nn.Linear(width, 2 * width) for _ in range(2))
+        self.head = nn.Sequential(nn.Linear(width * 49, 256), nn.ReLU(), nn.Linear(256, ACTIONS))
+
+    def forward(self, grid: Tensor, direction: Tensor, mission: Tensor) -> Tensor:
+        x = (self.cell(grid) + self.direction(direction)[:, None, None]).permute(0, 3, 1, 2)  # (B, W, 7, 7)
+        lengths = (mission > 0).sum(1).clamp(min=1)
+        _, h = self.gru(nn.utils.rnn.pack_padded_sequence(
+            self.word(mission), lengths.cpu(), batch_first=True, enforce_sorted=False))
+        text = h[0]  # (B, W)
+        for conv, film in zip(self.convs, self.films):
+            gamma, beta = film(text).chunk(2, -1)  # (B, W) each
+            x = F.relu(conv(x) * (1 + gamma[..., None, None]) + beta[..., None, None]) + x
+        return self.head(x.flatten(1))
+
+
+@torch.no_grad()
+def agreement(net: FiLMNet, data: Steps, seen: np.ndarray) -> str:
+    net.eval()
+    pred = torch.cat([net(data.grid[i:i + 4096], data.direction[i:i + 4096], data.mission[i:i + 4096]).argmax(-1)
+                      for i in range(0, len(data), 4096)]).numpy()
+    net.train()
+    label = data.label.numpy()
+    hit = pred == label
+    recall = " ".join(f"{hit[label == a].mean():.2f}" for a in range(3))
+    return f"{hit.mean():.3f} | {hit[seen].mean():.3f} | {recall}"
+
+
+@torch.no_grad()
+def success(net: FiLMNet, data: Steps, env_id: str, episodes: int, sample: bool) -> float:
+    """Share of `episodes` episodes (seeds 0, 1, ...) that reach the mission's goal."""
+    net.eval()
+    env, rng, wins = envs.make(env_id), torch.Generator().manual_seed(0), 0
+    for seed in range(episodes):
+        obs, _ = env.reset(seed=seed)
+        done, ret = False, 0.0
+        while not done:
+            logits = net(torch.from_numpy(obs["grid"].astype(np.int64))[None],
+                         torch.tensor([int(obs["direction"])]), data.encode([obs["mission"]]))[0]
+            action = (torch.multinomial(logits.softmax(-1), 1, generator=rng) if sample else logits.argmax()).item()
+            obs, reward, terminated, truncated, _ = env.step(action)
+            ret, done = ret + float(reward), terminated or truncated
+        wins += ret > 0
+    return wins / episodes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", action="append", required=True, help="gato-collect dataset folder (repeatable)")
+    parser.add_argument("--heldout", required=True, help="gato-collect dataset folder of held-out bot episodes")
+    parser.add_argument("--env", default="BabyAI-GoToLocal-v0", help="the level the episodes at the end play")
+    parser.add_argument("--minutes", type=float, default=15.0)
+    parser.add_argument("--eval-every", type=float, default=3.0, help="minutes")
+    parser.add_argument("--episodes", type=int, default=100, help="episodes played at the end (0: none)")
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    train = Steps(args.dataset)
+    held = Steps([args.heldout], train.words)
+    seen = target_in_view(minari.MinariDataset(f"{args.heldout}/data"))
+    net = FiLMNet(256, len(train.words))  # the view's cell categories are uint8
+    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+    common = np.bincount(held.label.numpy()).argmax()
+    print(f"{len(train)} training steps, {len(held)} held-out steps (target in view in {seen.mean():.0%}); "
+          f"always-{common} agrees {(held.label.numpy() == common).mean():.3f}\n")
+    print("| minutes | samples | agreement | target in view | recall left right forward |")
+    print("|---|---|---|---|---|")
+    start = last = time.monotonic()
+    samples = 0
+    while (now := time.monotonic()) - start < args.minutes * 60:
+        if now - last >= args.eval_every * 60:
+            print(f"| {(now - start) / 60:.1f} | {samples} | {agreement(net, held, seen)} |", flush=True)
+            last = now
+        idx = torch.randint(len(train), (args.batch,))
+        loss = F.cross_entropy(net(train.grid[idx], train.direction[idx], train.mission[idx]), train.label[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        samples += args.batch
+    print(f"| {args.minutes:.1f} | {samples} | {agreement(net, held, seen)} |")
+    for sample in (False, True) if args.episodes else ():
+        rate = success(net, train, args.env, args.episodes, sample)
+        print(f"\n{args.env}, {args.episodes} episodes, {'sampled' if sample else 'greedy'}: success {rate:.0%}")
+
+
+if __name__ == "__main__":
+    main()
