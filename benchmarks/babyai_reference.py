@@ -9,11 +9,18 @@ memory: each cell of the 7x7 view is embedded (the Gato's one category a cell), 
 go through a GRU, and the mission modulates two 3x3 convolutions (FiLM, Perez et al. 2018) before a
 small head picks one of the 7 actions. It sees one timestep, where the Gato sees the last seven, so
 it answers: how much of the bot's choice can a model read off the view and mission alone, with the
-same demonstrations? It trains with plain cross-entropy (Adam, batches of 256 steps) and prints,
+same demonstrations? It trains with plain cross-entropy (Adam, batches of 256 steps, a 50-step warmup) and prints,
 every `--eval-every` minutes, the held-out agreement with the bot, overall and where the mission's
 target is in view, and the recall of left, right and forward. At the end it plays `--episodes`
 episodes of the level greedily and sampled (seeds 0, 1, ...) and prints their success rates, the
 figure the Gato's BabyAI rows report.
+
+`--net gato` trains the Gato itself the same way, one timestep at a time: the timestep's 66 tokens
+(mission, direction, 49 cells, as `gato_agent.data` tokenizes them) and the separator go through
+the transformer, and the action is read at the separator through the tied head, as the full model
+reads it with no history in its context. The config is `--checkpoint`'s (default the embedded
+one), freshly initialised, or its weights with `--gato-weights`. Beside the FiLM CNN it says how
+much of the Gato's gap is its architecture rather than its training mix or its history.
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ from torch import Tensor, nn
 
 import envs
 from babyai_target import target_in_view
+from gato_agent.checkpoint import load_checkpoint
+from gato_agent.data import load_task
+from gato_agent.model import Gato
 
 ACTIONS = 7  # minigrid's Actions: left, right, forward, pickup, drop, toggle, done
 
@@ -52,6 +62,15 @@ class Steps:
         self.mission = self.encode(missions)  # (S, L) word ids, 0 = padding
         self.label = torch.from_numpy(np.concatenate(labels).astype(np.int64))  # (S,)
 
+    def inputs(self, index: Tensor) -> tuple[Tensor, ...]:
+        """The network's inputs for steps `index` (B,)."""
+        return self.grid[index], self.direction[index], self.mission[index]
+
+    def observe(self, obs: dict) -> tuple[Tensor, ...]:
+        """The network's inputs for one env observation (a batch of one)."""
+        return (torch.from_numpy(obs["grid"].astype(np.int64))[None], torch.tensor([int(obs["direction"])]),
+                self.encode([obs["mission"]]))
+
     def encode(self, missions: list[str]) -> Tensor:
         """Missions -> (N, L) word ids (0 pads; a word not seen in training is 0 too)."""
         ids = [[self.words.get(w, 0) for w in m.split()] for m in missions]
@@ -62,6 +81,47 @@ class Steps:
 
     def __len__(self) -> int:
         return len(self.label)
+
+
+class TokenSteps:
+    """Every step of some gato-collect BabyAI datasets as the Gato reads one timestep: its observation
+    tokens and the separator (S, n_obs + 1), and the label."""
+
+    def __init__(self, folders: list[str], model: Gato):
+        tasks = [load_task(folder, model.config) for folder in folders]
+        self.codec, n_obs = tasks[0].obs_codec, tasks[0].obs_codec.num_tokens
+        self.local_pos = torch.from_numpy(tasks[0].local_pos[: n_obs + 1]).long()  # (n_obs + 1,)
+        self.action_lo = int(tasks[0].lo[n_obs + 1])
+        steps = torch.cat([torch.from_numpy(e.ids.astype(np.int64)) for t in tasks for e in t.episodes])
+        self.ids = steps[:, : n_obs + 1].clone()  # (S, n_obs + 1)
+        self.ids[:, n_obs] = model.config.separator_id
+        self.label = steps[:, n_obs + 1] - self.action_lo  # (S,)
+
+    def inputs(self, index: Tensor) -> tuple[Tensor, ...]:
+        return (self.ids[index],)
+
+    def observe(self, obs: dict) -> tuple[Tensor, ...]:
+        ids, _ = self.codec.tokenize({k: [v] if k == "mission" else np.asarray(v)[None] for k, v in obs.items()}, 1)
+        return (torch.cat([ids, self.ids[:1, -1:]], 1),)
+
+    def __len__(self) -> int:
+        return len(self.label)
+
+
+class GatoStep(nn.Module):
+    """The Gato on one timestep with no history: ids (B, n_obs + 1) -> action logits (B, 7)."""
+
+    def __init__(self, model: Gato, local_pos: Tensor, action_lo: int):
+        super().__init__()
+        self.model, self.local_pos, self.action_lo = model, local_pos, action_lo
+
+    def forward(self, ids: Tensor) -> Tensor:
+        from gato_agent.tokenizer import TokenBatch
+
+        b, t = ids.shape
+        tokens = TokenBatch(ids, self.local_pos.expand(b, t), torch.zeros(b, t, dtype=torch.bool),
+                            torch.zeros(0, 1, 1, 1), torch.zeros(0, dtype=torch.long))
+        return self.model.logits(self.model(tokens)[:, -1], self.action_lo, self.action_lo + ACTIONS)
 
 
 class FiLMNet(nn.Module):
@@ -90,10 +150,10 @@ class FiLMNet(nn.Module):
 
 
 @torch.no_grad()
-def agreement(net: FiLMNet, data: Steps, seen: np.ndarray) -> str:
+def agreement(net: nn.Module, data: Steps | TokenSteps, seen: np.ndarray) -> str:
     net.eval()
-    pred = torch.cat([net(data.grid[i:i + 4096], data.direction[i:i + 4096], data.mission[i:i + 4096]).argmax(-1)
-                      for i in range(0, len(data), 4096)]).numpy()
+    pred = torch.cat([net(*data.inputs(torch.arange(i, min(i + 1024, len(data))))).argmax(-1)
+                      for i in range(0, len(data), 1024)]).numpy()
     net.train()
     label = data.label.numpy()
     hit = pred == label
@@ -102,7 +162,7 @@ def agreement(net: FiLMNet, data: Steps, seen: np.ndarray) -> str:
 
 
 @torch.no_grad()
-def success(net: FiLMNet, data: Steps, env_id: str, episodes: int, sample: bool) -> float:
+def success(net: nn.Module, data: Steps | TokenSteps, env_id: str, episodes: int, sample: bool) -> float:
     """Share of `episodes` episodes (seeds 0, 1, ...) that reach the mission's goal."""
     net.eval()
     env, rng, wins = envs.make(env_id), torch.Generator().manual_seed(0), 0
@@ -110,8 +170,7 @@ def success(net: FiLMNet, data: Steps, env_id: str, episodes: int, sample: bool)
         obs, _ = env.reset(seed=seed)
         done, ret = False, 0.0
         while not done:
-            logits = net(torch.from_numpy(obs["grid"].astype(np.int64))[None],
-                         torch.tensor([int(obs["direction"])]), data.encode([obs["mission"]]))[0]
+            logits = net(*data.observe(obs))[0]
             action = (torch.multinomial(logits.softmax(-1), 1, generator=rng) if sample else logits.argmax()).item()
             obs, reward, terminated, truncated, _ = env.step(action)
             ret, done = ret + float(reward), terminated or truncated
@@ -129,21 +188,35 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=100, help="episodes played at the end (0: none)")
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--warmup", type=int, default=50, help="optimizer steps of linear lr warmup")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--net", choices=("film", "gato"), default="film")
+    parser.add_argument("--checkpoint", default=None, help="with --net gato: whose config (default: the embedded one)")
+    parser.add_argument("--gato-weights", action="store_true", help="with --net gato: start from --checkpoint's weights")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    train = Steps(args.dataset)
-    held = Steps([args.heldout], train.words)
+    if args.net == "film":
+        train = Steps(args.dataset)
+        held = Steps([args.heldout], train.words)
+        net = FiLMNet(256, len(train.words))  # the view's cell categories are uint8
+    else:
+        source = load_checkpoint(args.checkpoint).model
+        gato = Gato(source.config)
+        if args.gato_weights:
+            gato.load_state_dict(source.state_dict())
+        train, held = TokenSteps(args.dataset, gato), TokenSteps([args.heldout], gato)
+        net = GatoStep(gato, train.local_pos, train.action_lo)
     seen = target_in_view(minari.MinariDataset(f"{args.heldout}/data"))
-    net = FiLMNet(256, len(train.words))  # the view's cell categories are uint8
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+    warmup = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: min(1.0, (step + 1) / args.warmup))
     common = np.bincount(held.label.numpy()).argmax()
     print(f"{len(train)} training steps, {len(held)} held-out steps (target in view in {seen.mean():.0%}); "
           f"always-{common} agrees {(held.label.numpy() == common).mean():.3f}\n")
     print("| minutes | samples | agreement | target in view | recall left right forward |")
     print("|---|---|---|---|---|")
+    print(f"| 0.0 | 0 | {agreement(net, held, seen)} |", flush=True)
     start = last = time.monotonic()
     samples = 0
     while (now := time.monotonic()) - start < args.minutes * 60:
@@ -151,10 +224,11 @@ def main() -> None:
             print(f"| {(now - start) / 60:.1f} | {samples} | {agreement(net, held, seen)} |", flush=True)
             last = now
         idx = torch.randint(len(train), (args.batch,))
-        loss = F.cross_entropy(net(train.grid[idx], train.direction[idx], train.mission[idx]), train.label[idx])
+        loss = F.cross_entropy(net(*train.inputs(idx)), train.label[idx])
         opt.zero_grad()
         loss.backward()
         opt.step()
+        warmup.step()
         samples += args.batch
     print(f"| {args.minutes:.1f} | {samples} | {agreement(net, held, seen)} |")
     for sample in (False, True) if args.episodes else ():
