@@ -99,7 +99,8 @@ SOUP=runs/default-soup/checkpoint
     runs/default-babyai4/step-0000300 --weight 0.5 0.5 --out "$SOUP"
 
 # 6. Greedy, prompted episodes with the task's prompt: 50 per Atari and MuJoCo task, 100 per BabyAI
-#    level, in three processes, and the README's table. Breakout's episodes are capped at 5000 steps
+#    level (and 100 more sampled at temperature 1, as the paper's agent acts [2.3]), in four
+#    processes, and the README's table. Breakout's episodes are capped at 5000 steps
 #    (twice the demonstrator's mean episode length): a model that never launches the ball otherwise
 #    plays each to the 27,000-step limit.
 RUN=runs/default-soup
@@ -114,10 +115,11 @@ evaluate() {  # evaluate NAME EPISODES --env ... : into $RUN/eval-NAME unless al
 }
 evaluate breakout 50 --env ALE/Breakout-v5 --max-episode-steps 5000 &
 evaluate babyai 100 --suite babyai &
+evaluate babyai-sampled 100 --suite babyai --temperature 1.0 &
 evaluate rest 50 --env ALE/Pong-v5 --env InvertedPendulum-v5 --env InvertedDoublePendulum-v5 --env Reacher-v5 \
     --env Hopper-v5 --env HalfCheetah-v5
 wait
-"$BIN/python" -m rollouts.report "$RUN"/eval-{breakout,rest,babyai}/results.json | tee "$RUN/table.md"
+"$BIN/python" -m rollouts.report "$RUN"/eval-{breakout,rest,babyai,babyai-sampled}/results.json | tee "$RUN/table.md"
 
 # 7. Ship the weights, config, text tokenizer and prompts (not the optimizer state) inside the package.
 rm -rf gato_agent/assets/default
