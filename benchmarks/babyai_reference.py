@@ -39,6 +39,7 @@ from babyai_target import target_in_view
 from gato_agent.checkpoint import load_checkpoint
 from gato_agent.data import load_task
 from gato_agent.model import Gato
+from gato_agent.tokenizer import TokenBatch
 
 ACTIONS = 7  # minigrid's Actions: left, right, forward, pickup, drop, toggle, done
 
@@ -116,8 +117,6 @@ class GatoStep(nn.Module):
         self.model, self.local_pos, self.action_lo = model, local_pos, action_lo
 
     def forward(self, ids: Tensor) -> Tensor:
-        from gato_agent.tokenizer import TokenBatch
-
         b, t = ids.shape
         tokens = TokenBatch(ids, self.local_pos.expand(b, t), torch.zeros(b, t, dtype=torch.bool),
                             torch.zeros(0, 1, 1, 1), torch.zeros(0, dtype=torch.long))
