@@ -20,7 +20,7 @@ from gato_agent.atomic import write_atomic  # noqa: E402
 from rollouts.aggregates import METRICS, mean, stratified_bootstrap_ci  # noqa: E402
 from rollouts.evaluate import EvalResults, TaskResult  # noqa: E402
 
-__all__ = ["plot_scores"]
+__all__ = ["plot_scores", "scores_figure"]
 
 _POINTS = dict(s=14, color="tab:blue", alpha=0.45, linewidths=0, zorder=2)
 _MEAN = dict(fmt="D", color="black", markersize=5, capsize=4, linewidth=1.4, zorder=3)
@@ -60,8 +60,20 @@ def _draw_aggregates(ax: plt.Axes, results: EvalResults) -> None:
     ax.margins(x=0.25)
 
 
-def plot_scores(results: EvalResults, path: str | Path) -> Path:
-    """Draw ``results`` into the PNG ``path`` (written atomically) and return the path."""
+def plot_scores(results: EvalResults, path: str | Path, actions: str = "") -> Path:
+    """Draw ``results`` into the PNG ``path`` (written atomically) and return the path.
+
+    ``actions`` says how the actions were picked ("greedy actions", "actions sampled at
+    temperature 1"); it joins the title, so that two plots of one suite can be told apart.
+    """
+    fig = scores_figure(results, actions)
+    path = write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
+    plt.close(fig)
+    return path
+
+
+def scores_figure(results: EvalResults, actions: str = "") -> plt.Figure:
+    """The figure `plot_scores` writes: per-task episodes and the aggregates, titled with the settings."""
     done = [t for t in results.tasks if t.returns]
     normalized = [t for t in done if t.normalized_episodes]
     raw = [t for t in done if not t.normalized_episodes]
@@ -90,7 +102,6 @@ def plot_scores(results: EvalResults, path: str | Path) -> Path:
             ax.set_title("raw return\n(no reference score)", fontsize=9)
         if has_agg:
             _draw_aggregates(axes.pop(0), results)
-    fig.suptitle(f"gato-eval: {results.episodes} episode{'s' * (results.episodes != 1)} per task, seed {results.seed}", fontsize=11)
-    path = write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
-    plt.close(fig)
-    return path
+    title = f"gato-eval: {results.episodes} episode{'s' * (results.episodes != 1)} per task, seed {results.seed}"
+    fig.suptitle(title + (f", {actions}" if actions else ""), fontsize=11)
+    return fig

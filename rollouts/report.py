@@ -12,7 +12,7 @@ from rollouts.aggregates import METRICS
 from rollouts.evaluate import EvalResults, TaskResult
 from rollouts.plots import plot_scores
 
-__all__ = ["RESULTS_FILE", "SUMMARY_FILE", "PLOT_FILE", "write_report", "summary_markdown", "demonstrator_table", "decoding"]
+__all__ = ["RESULTS_FILE", "SUMMARY_FILE", "PLOT_FILE", "write_report", "summary_markdown", "demonstrator_table", "decoding", "actions_phrase"]
 
 RESULTS_FILE = "results.json"
 SUMMARY_FILE = "summary.md"
@@ -44,15 +44,20 @@ def decoding(run: dict[str, Any]) -> str:
     return "greedy" if temperature == 0 else f"T={temperature:g}"
 
 
+def actions_phrase(run: dict[str, Any]) -> str:
+    """`decoding` as words: "greedy actions", "actions sampled at temperature T", or "" ("-")."""
+    how = decoding(run)
+    return {"-": "", "greedy": "greedy actions"}.get(how, f"actions sampled at temperature {how[2:]}")
+
+
 def summary_markdown(results: EvalResults, meta: dict[str, Any] | None = None) -> str:
     """A short markdown report: one table row per task, the aggregate, then any errors."""
     meta = meta or {}
     lines = ["# gato-eval results", ""]
     if meta.get("policy"):
-        how = decoding(meta)
-        how = {"-": "", "greedy": ", greedy actions"}.get(how, f", actions sampled at temperature {how[2:]}")
+        how = actions_phrase(meta)
         lines.append(f"Policy: `{meta['policy']}`" + (f", checkpoint `{meta['checkpoint']}`" if meta.get("checkpoint") else "")
-                     + how)
+                     + (f", {how}" if how else ""))
     capped = [t for t in results.tasks if t.capped]
     lines += [
         f"{results.episodes} episode{'s' * (results.episodes != 1)} per task, {results.num_envs} env{'s' * (results.num_envs != 1)}, seed {results.seed}"
@@ -113,7 +118,7 @@ def write_report(results: EvalResults, out: str | Path, meta: dict[str, Any] | N
     return {
         "results": out / RESULTS_FILE,
         "summary": out / SUMMARY_FILE,
-        "plot": plot_scores(results, out / PLOT_FILE),
+        "plot": plot_scores(results, out / PLOT_FILE, actions_phrase(meta or {})),
     }
 
 

@@ -3,7 +3,7 @@
 import matplotlib.image as mpimg
 
 from rollouts.evaluate import EvalResults, TaskResult, aggregate
-from rollouts.plots import plot_scores
+from rollouts.plots import plot_scores, scores_figure
 
 
 def _results(tasks):
@@ -23,3 +23,11 @@ def test_tasks_with_and_without_reference_scores_and_aggregates(tmp_path):
     narrow = mpimg.imread(only_raw).shape
     assert wide[1] > narrow[1] > 400  # three panels against one; a raw-only run is drawn, not left empty
     assert sorted(p.name for p in tmp_path.iterdir()) == ["raw.png", "scores.png"]
+
+
+def test_the_title_says_how_actions_were_picked():
+    tasks = [TaskResult("CartPole-v1", "ok", returns=[10.0, 30.0])]
+    sampled = scores_figure(_results(tasks), "actions sampled at temperature 1").get_suptitle()
+    plain = scores_figure(_results(tasks)).get_suptitle()
+    assert sampled == "gato-eval: 3 episodes per task, seed 0, actions sampled at temperature 1"
+    assert plain == "gato-eval: 3 episodes per task, seed 0"

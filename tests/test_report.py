@@ -80,10 +80,12 @@ def test_summary_lists_rliables_aggregates_and_flags_capped_tasks(tmp_path):
 
 def test_summary_says_whether_a_gato_was_greedy_or_sampled(tmp_path):
     from rollouts.evaluate import TaskResult
-    from rollouts.report import write_report
+    from rollouts.report import actions_phrase, write_report
 
     tasks = [TaskResult("CartPole-v1", "ok", returns=[15.0, 17.0], time_limit=500)]
+    assert actions_phrase({"policy": "expert", "checkpoint": None, "args": {"temperature": 0.0}}) == ""
     for temperature, words in ((0.0, "greedy actions"), (0.5, "actions sampled at temperature 0.5")):
         meta = {"policy": "gato", "checkpoint": "embedded", "args": {"temperature": temperature}}
         summary = write_report(_results(tasks), tmp_path / str(temperature), meta)["summary"].read_text()
         assert f"Policy: `gato`, checkpoint `embedded`, {words}\n" in summary
+        assert actions_phrase(meta) == words  # the phrase scores.png's title ends with
