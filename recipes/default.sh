@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The embedded default checkpoint, end to end: demonstrator datasets -> gato-train -> four rounds of
 # DAgger and fine-tuning -> BabyAI, a fifth round, BabyAI DAgger rounds, a soup, a long GoToLocal stage
-# and the control tasks trained back in -> evaluation -> gato_agent/assets/default. Each step resumes or skips what a previous run of this script finished.
+# and the control tasks trained back in -> evaluation -> gato_agent/assets/default. Each step resumes
+# or skips what a previous run of this script finished.
 # From the repository root, after .ci/setup:
 #   bash recipes/default.sh
 set -euo pipefail
