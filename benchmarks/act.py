@@ -262,7 +262,7 @@ def bandwidth_table(args: BenchArgs, models: dict[str, Gato], calls: int = 20) -
             filler = TokenBatch(
                 torch.randint(0, config.vocab_size, (n, length), generator=g), torch.zeros(n, length, dtype=torch.long),
                 torch.zeros(n, length, dtype=torch.bool),
-                torch.zeros(0, config.image_channels, config.patch_size, config.patch_size), torch.zeros(0, dtype=torch.long),
+                torch.zeros(0, *config.patch_shape), torch.zeros(0, dtype=torch.long),
             )
             cache = caches[n] = model.new_cache(n, chunk=32)
             with torch.inference_mode():

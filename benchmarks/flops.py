@@ -43,11 +43,10 @@ def per_timestep(
     """FLOPs of one Atari timestep: the Gato's per part {part: (forward, forward + backward)}, the
     CNN's (forward, forward + backward), and the Gato's tokens per timestep."""
     model = Gato(config)
-    p = config.patch_size
-    n_patches = (config.image_height // p) * (config.image_width // p)
-    patches = torch.randn(n_patches, config.patch_channels, p, p)  # (P, C*k, p, p)
+    n_patches = config.patches_per_image
+    patches = torch.randn(n_patches, *config.patch_shape)  # (P, C*k, p, p), or (1, C*k, H, W) for the CNN encoder
     idx = torch.arange(n_patches)
-    tokens = n_patches + 1 + action_tokens  # patches, separator, action [2.1]
+    tokens = n_patches + 1 + action_tokens  # image tokens, separator, action [2.1]
     length = config.context_length
     x = torch.randn(1, length, config.embed_dim)  # (1, L, D): one full context
     rope = rotary(torch.arange(length)[None], config.head_dim, config.rope_base)
@@ -61,7 +60,7 @@ def per_timestep(
     hidden = torch.randn(action_tokens, config.embed_dim)
     control = config.text_vocab_size  # action ids sit after the text range
     parts = {
-        "patch block": flops(lambda: model.patches(patches, idx)),
+        f"image encoder ({config.image_encoder})": flops(lambda: model.patches(patches, idx)),
         "transformer": tuple(f * tokens // length for f in flops(blocks)),
         "action logits": flops(lambda: model.logits(hidden, control, control + config.discrete_values)),
     }
@@ -76,12 +75,13 @@ def main() -> None:
     parser.add_argument("--patch-hidden-channels", type=int, default=None, help="override the patch block's width")
     parser.add_argument("--image-height", type=int, default=None, help="override the frame height (a multiple of 16)")
     parser.add_argument("--image-width", type=int, default=None, help="override the frame width (a multiple of 16)")
+    parser.add_argument("--image-encoder", choices=("patches", "cnn"), default=None, help="override the image encoder")
     parser.add_argument("--actions", type=int, default=4, help="the game's actions (Breakout: 4)")
     args = parser.parse_args()
     torch.manual_seed(0)
     config = load_checkpoint(args.checkpoint).model.config
     overrides = {"patch_hidden_channels": args.patch_hidden_channels, "image_height": args.image_height,
-                 "image_width": args.image_width}
+                 "image_width": args.image_width, "image_encoder": args.image_encoder}
     config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
     parts, cnn, tokens = per_timestep(config, action_tokens=1, actions=args.actions)
     gato = tuple(sum(f[i] for f in parts.values()) for i in (0, 1))

@@ -240,12 +240,11 @@ class GatoAgent:
         """One action token per env: (B, 1)."""
         b = self.num_envs
         empty = self.obs_codec.patch_idx[:0].to(self.device)
-        c, p = self.config.patch_channels, self.config.patch_size
         return TokenBatch(
             ids[:, None],
             torch.zeros((b, 1), dtype=torch.long, device=self.device),
             torch.zeros((b, 1), dtype=torch.bool, device=self.device),
-            torch.zeros((0, c, p, p), device=self.device),
+            torch.zeros((0, *self.config.patch_shape), device=self.device),
             empty,
         )
 

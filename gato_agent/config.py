@@ -32,6 +32,9 @@ class GatoConfig:
     image_channels: int = 3  # 3: RGB (grayscale frames repeated); 1: grayscale (RGB frames to luminance, ITU-R 601)
     frame_stack: int = 1  # the last k frames of an image observation, stacked as channels (oldest first);
     # 1 is the paper's single frame [2.1]; Atari needs several to show motion (see docs/design.md)
+    image_encoder: str = "patches"  # "patches": 16x16 patches, each through a ResNet v2 block, one token
+    # each [2.2]; "cnn": the whole (stacked) image through a Nature-DQN CNN, one token per image (JAT's
+    # Atari encoder; not the paper's, see docs/design.md)
     patch_size: int = 16  # non-overlapping square patches [2.1]
     patch_hidden_channels: int = 32  # inner width of the pre-activation ResNet v2 patch block [2.2]
     patch_norm_groups: int = 8  # GroupNorm groups inside the patch block [2.2]
@@ -55,9 +58,16 @@ class GatoConfig:
                 f"text_vocab_size={self.text_vocab_size} must be >= discrete_values={self.discrete_values}: "
                 "discrete values share ids with text [2.1]"
             )
-        if self.image_height % self.patch_size or self.image_width % self.patch_size:
+        if self.image_encoder == "patches" and (self.image_height % self.patch_size or self.image_width % self.patch_size):
             problems.append(
                 f"image size {self.image_height}x{self.image_width} is not a multiple of patch_size={self.patch_size}"
+            )
+        if self.image_encoder not in IMAGE_ENCODERS:
+            problems.append(f"image_encoder={self.image_encoder!r} is not one of {', '.join(map(repr, IMAGE_ENCODERS))}")
+        elif self.image_encoder == "cnn" and min(self.image_height, self.image_width) < CNN_MIN_SIZE:
+            problems.append(
+                f"image_encoder='cnn' needs images of at least {CNN_MIN_SIZE}x{CNN_MIN_SIZE} (its three convolutions), "
+                f"got {self.image_height}x{self.image_width}"
             )
         if self.image_channels not in (1, 3):
             problems.append(f"image_channels={self.image_channels} must be 1 (grayscale) or 3 (RGB)")
@@ -75,13 +85,16 @@ class GatoConfig:
             raise ValueError("invalid GatoConfig: " + "; ".join(problems))
 
     def _check_types(self) -> None:
-        """TypeError unless every int field holds an int and every float field a number (bools and
-        strings are refused; an int given for a float field is stored as a float)."""
+        """TypeError unless every int field holds an int, every float field a number and every str
+        field a string (bools are refused; an int given for a float field is stored as a float)."""
         problems = []
         for f in fields(self):
             value = getattr(self, f.name)
             wanted = f.type if isinstance(f.type, str) else f.type.__name__
-            if isinstance(value, bool) or not isinstance(value, int if wanted == "int" else (int, float)):
+            if wanted == "str":
+                if not isinstance(value, str):
+                    problems.append(f"{f.name}={value!r} ({type(value).__name__}) must be a string")
+            elif isinstance(value, bool) or not isinstance(value, int if wanted == "int" else (int, float)):
                 problems.append(f"{f.name}={value!r} ({type(value).__name__}) must be {'an integer' if wanted == 'int' else 'a number'}")
             elif wanted == "float":
                 object.__setattr__(self, f.name, float(value))
@@ -116,7 +129,17 @@ class GatoConfig:
 
     @property
     def patches_per_image(self) -> int:
+        """Tokens of one image: its 16x16 patches, or 1 with the CNN encoder."""
+        if self.image_encoder == "cnn":
+            return 1
         return (self.image_height // self.patch_size) * (self.image_width // self.patch_size)
+
+    @property
+    def patch_shape(self) -> tuple[int, int, int]:
+        """What the image encoder reads per token: (C, p, p) for a patch, (C, H, W) for a whole image."""
+        if self.image_encoder == "cnn":
+            return (self.patch_channels, self.image_height, self.image_width)
+        return (self.patch_channels, self.patch_size, self.patch_size)
 
     # ----- presets and loading -----
 
@@ -175,3 +198,5 @@ class GatoConfig:
 
 
 PRESETS = ("tiny", "small", "baseline", "large")
+IMAGE_ENCODERS = ("patches", "cnn")
+CNN_MIN_SIZE = 36  # the smallest side the Nature-DQN convolutions (8/4, 4/2, 3/1) accept

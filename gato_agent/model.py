@@ -57,6 +57,29 @@ class PatchEmbedding(nn.Module):
         return e + self.row_pos(rows) + self.col_pos(cols)
 
 
+class FrameCNN(nn.Module):
+    """A whole (stacked) image -> one embedding: the Nature-DQN network (Mnih et al. 2015: three
+    convolutions and a 512-unit layer), then a linear projection. JAT encodes Atari frame stacks
+    this way; the paper's patches cost 20 tokens a frame (see docs/design.md for the measurements)."""
+
+    def __init__(self, config: GatoConfig):
+        super().__init__()
+        c, h, w = config.patch_shape
+        self.conv = nn.Sequential(
+            nn.Conv2d(c, 32, 8, stride=4), nn.ReLU(),
+            nn.Conv2d(32, 64, 4, stride=2), nn.ReLU(),
+            nn.Conv2d(64, 64, 3, stride=1), nn.ReLU(), nn.Flatten(),
+        )  # fmt: skip
+        with torch.no_grad():
+            flat = self.conv(torch.zeros(1, c, h, w)).shape[1]
+        self.hidden = nn.Linear(flat, 512)
+        self.proj = nn.Linear(512, config.embed_dim)
+
+    def forward(self, images: Tensor, patch_idx: Tensor) -> Tensor:
+        """images (N, C, H, W) in [0, 1], patch_idx (N,) (all 0: one token per image) -> (N, D)."""
+        return self.proj(F.relu(self.hidden(self.conv(images))))
+
+
 def rotary(positions: Tensor, head_dim: int, base: float) -> tuple[Tensor, Tensor]:
     """cos, sin (B, 1, T, head_dim / 2) for absolute positions (B, T); angles in float64 so that
     positions in the millions keep their precision."""
@@ -139,7 +162,7 @@ class Block(nn.Module):
 
 
 class Gato(nn.Module):
-    """Gato: one token table, a patch block, local observation positions, a causal decoder.
+    """Gato: one token table, an image encoder, local observation positions, a causal decoder.
 
     The output head is tied to the token table; `logits` computes scores only for the positions
     and the id range asked for (e.g. the 1024 continuous bins of one action dimension).
@@ -149,7 +172,8 @@ class Gato(nn.Module):
         super().__init__()
         self.config = config
         self.tokens = nn.Embedding(config.vocab_size, config.embed_dim)  # the one lookup table [2.2]
-        self.patches = PatchEmbedding(config)
+        # the image encoder; the attribute keeps its name (and checkpoints their keys) for both kinds
+        self.patches = PatchEmbedding(config) if config.image_encoder == "patches" else FrameCNN(config)
         # local observation positions [2.2]; index 0 (not an observation token) stays zero
         self.local_pos = nn.Embedding(config.max_observation_tokens + 1, config.embed_dim, padding_idx=0)
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.num_layers))

@@ -277,12 +277,16 @@ class ObservationCodec:
         )
 
     def patches(self, images: Tensor) -> Tensor:
-        """uint8 stacked images (..., patch_channels, H, W) -> patches (N, patch_channels, p, p) in token order."""
-        c, p = self.config.patch_channels, self.config.patch_size
+        """uint8 stacked images (..., patch_channels, H, W) -> what the image encoder reads, in token
+        order: patches (N, patch_channels, p, p), or with the CNN encoder the images in [0, 1]
+        (N, patch_channels, H, W)."""
+        shape = self.config.patch_shape
         flat = images.reshape(-1, *images.shape[-3:])
         if not flat.shape[0]:
-            return torch.zeros(0, c, p, p)
-        return patchify(flat, p).reshape(-1, c, p, p)
+            return torch.zeros(0, *shape)
+        if self.config.image_encoder == "cnn":
+            return flat.float() / 255.0
+        return patchify(flat, self.config.patch_size).reshape(-1, *shape)
 
 
 def slice_time(obs: Any, steps: int) -> Any:

@@ -176,7 +176,7 @@ def patches_to_images(patches: Tensor, height: int, width: int) -> Tensor:
 
 @dataclass
 class TokenBatch:
-    """B sequences of T tokens: ids for the lookup table, image patches for the ResNet block.
+    """B sequences of T tokens: ids for the lookup table, image patches (or images) for the image encoder.
 
     Patches are stored compactly (only where `patch_mask` is set), in (b, t) raster order.
     """
@@ -184,7 +184,7 @@ class TokenBatch:
     ids: Tensor  # (B, T) long; ignored where patch_mask is set
     local_pos: Tensor  # (B, T) long; i + 1 for the i-th token of an observation, 0 elsewhere [2.2]
     patch_mask: Tensor  # (B, T) bool; True where the token is an image patch
-    patches: Tensor  # (N, C, p, p) float, N = patch_mask.sum()
+    patches: Tensor  # (N, *config.patch_shape) float, N = patch_mask.sum(): patches, or whole images (CNN)
     patch_idx: Tensor  # (N,) long; raster index of each patch inside its image's grid
 
     @property

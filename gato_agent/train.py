@@ -249,7 +249,7 @@ def _starting_point(cfg: TrainConfig, env: Distributed) -> tuple[Gato, dict[str,
     torch.manual_seed(cfg.seed)  # the same initial weights on every rank
     model = Gato(config)
     if init is not None:
-        _load_matching(model, init.model.state_dict(), env.main)
+        _load_matching(model, init.model, env.main)
     return model, None
 
 
@@ -302,14 +302,19 @@ def _plot(run: Path, warn: bool) -> None:
             print(f"gato-train: warning: {run / 'loss.png'} not written ({e.strerror or e})", file=sys.stderr)
 
 
-def _load_matching(model: Gato, state: dict[str, Tensor], verbose: bool) -> None:
+def _load_matching(model: Gato, init: Gato, verbose: bool) -> None:
     """--init: copy every weight whose shape is unchanged; the ones --model-overrides reshaped (say,
-    the patch block under another frame_stack) keep their fresh initialisation, and are named."""
-    own = model.state_dict()
-    fresh = [name for name, value in own.items() if name not in state or state[name].shape != value.shape]
-    model.load_state_dict({k: v for k, v in state.items() if k not in fresh}, strict=not fresh)
+    the patch block under another frame_stack) or replaced (another image_encoder: the whole
+    encoder) keep their fresh initialisation, and are named."""
+    own, state = model.state_dict(), init.state_dict()
+    new_encoder = model.config.image_encoder != init.config.image_encoder
+    fresh = [
+        name for name, value in own.items()
+        if name not in state or state[name].shape != value.shape or (new_encoder and name.startswith("patches."))
+    ]  # fmt: skip
+    model.load_state_dict({k: v for k, v in state.items() if k in own and k not in fresh}, strict=not fresh)
     if fresh and verbose:
-        print(f"gato-train: --init: {len(fresh)} tensors start fresh (their shapes changed): {', '.join(fresh)}", file=sys.stderr)
+        print(f"gato-train: --init: {len(fresh)} tensors start fresh (new, or their shapes changed): {', '.join(fresh)}", file=sys.stderr)
 
 
 def _task_meta(task: TaskData, context_length: int) -> Task:

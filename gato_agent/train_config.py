@@ -39,9 +39,10 @@ class TrainConfig:
     """A checkpoint (folder, run, or Hub repo hf://org/name) whose weights start the run, to fine-tune it; its model config replaces --config."""
     context_length: int | None = None
     """Override the preset's context length (tokens per training sequence)."""
-    model_overrides: dict[str, float] = field(default_factory=dict)
+    model_overrides: dict[str, float | str] = field(default_factory=dict)
     """GatoConfig fields to override in the preset or --init's config (e.g. {"frame_stack": 4,
-    "image_channels": 1}); with --init, weights whose shapes they change start fresh."""
+    "image_channels": 1, "image_encoder": "cnn"}); with --init, weights whose shapes they change
+    (or the whole image encoder, when they replace it) start fresh."""
     steps: int = 20000
     """Optimizer steps in all; the cosine schedule ends here, so --resume refuses another value."""
     stop_after: int | None = None

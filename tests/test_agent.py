@@ -131,6 +131,27 @@ def test_acts_on_real_atari_frames(micro_config):
     assert all(env.action_space.contains(a) for a in actions)
 
 
+def test_the_cnn_encoder_acts_on_stacked_atari_frames_as_recompute_does(micro_config):
+    """One token per 4-frame stack: the cached agent and the recomputing one choose the same
+    actions with the same logits, across a reset (the frame history restarts with the episode)."""
+    import ale_py
+
+    gym.register_envs(ale_py)
+    config = dataclasses.replace(micro_config, image_encoder="cnn", image_height=80, image_width=64,
+                                 image_channels=1, frame_stack=4)
+    model = sharp_model(config)
+    env = gym.make("ALE/Breakout-v5", repeat_action_probability=0.0)
+    runs = []
+    for use_cache in (True, False):
+        agent = GatoAgent(model, env.observation_space, env.action_space, use_cache=use_cache)
+        runs.append([run_episode(agent, env, seed=s, steps=12) for s in (0, 1)])
+    for (a, la), (b, lb) in zip(*runs):
+        assert np.array_equal(a, b) and all(env.action_space.contains(x) for x in a)
+        assert all(torch.allclose(x[0], y[0], atol=1e-4, rtol=0) for x, y in zip(la, lb))
+    logits = torch.stack([x[0] for _, la in runs[0] for x in la])  # the check above is not trivially true:
+    assert float((logits - logits[0]).abs().max()) > 1e-2  # the logits move with the frames and the context
+
+
 def test_acts_on_a_real_mujoco_env_batched(micro_config):
     envs = gym.make_vec("HalfCheetah-v5", num_envs=2, vectorization_mode="sync")
     agent = GatoAgent(Gato(micro_config), envs.single_observation_space, envs.single_action_space, num_envs=2)

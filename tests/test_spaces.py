@@ -167,6 +167,26 @@ def test_a_symbolic_grid_is_discrete_and_a_frame_is_patches(micro_config):
     assert frame.num_patches == frame.num_tokens == 4
 
 
+def test_the_cnn_encoder_reads_each_whole_stacked_frame_as_one_token(micro_config):
+    """Two images a timestep, 3 frames stacked: 2 image tokens, each the (3, H, W) stack in [0, 1]."""
+    import dataclasses
+
+    config = dataclasses.replace(micro_config, image_encoder="cnn", image_height=40, image_width=48,
+                                 image_channels=1, frame_stack=3)
+    space = spaces.Dict({"a": spaces.Box(0, 255, (40, 48), np.uint8), "b": spaces.Box(0, 255, (40, 48), np.uint8),
+                         "v": spaces.Box(-1, 1, (2,))})
+    codec = ObservationCodec(space, config)
+    assert codec.num_patches == 2 and codec.num_tokens == 4
+    steps = {"a": np.stack([np.full((40, 48), 51 * t, np.uint8) for t in range(4)]),
+             "b": np.full((4, 40, 48), 255, np.uint8), "v": np.zeros((4, 2), np.float32)}
+    tokens = codec.encode_sequence(steps, 4)  # (4, 4)
+    assert tokens.patch_mask[0].tolist() == [True, True, False, False]
+    assert tokens.patches.shape == (8, 3, 40, 48)
+    # step 3 of image "a" stacks frames 1, 2, 3 (oldest first); the first step repeats frame 0
+    assert tokens.patches[6, :, 0, 0].tolist() == pytest.approx([0.2, 0.4, 0.6])
+    assert tokens.patches[0, :, 0, 0].tolist() == [0.0, 0.0, 0.0] and bool((tokens.patches[7] == 1).all())
+
+
 def test_is_image_space_is_the_one_rule_for_images():
     assert is_image_space(spaces.Box(0, 255, (84, 84), np.uint8))
     assert is_image_space(spaces.Box(0, 255, (210, 160, 3), np.uint8))

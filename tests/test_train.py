@@ -136,6 +136,13 @@ def test_init_with_model_overrides_keeps_the_weights_whose_shapes_stay(make_data
     assert all(name in err for name in reshaped)
     with pytest.raises(ValueError, match="frame_stak"):
         train(run_cfg(tmp_path / "typo", [path], micro_json, model_overrides={"frame_stak": 2}))
+    overrides = {"image_encoder": "cnn", "image_height": 48, "image_width": 48}
+    cnn = train(run_cfg(tmp_path / "cnn", [path], micro_json, init=tmp_path / "first", steps=1, lr=1e-9,
+                        model_overrides=overrides)).model
+    for name, value in cnn.state_dict().items():  # the whole new encoder is fresh, even a same-shape bias
+        old = trained.state_dict().get(name)
+        kept = old is not None and old.shape == value.shape and torch.allclose(old, value, atol=1e-7)
+        assert kept != name.startswith("patches."), name
 
 
 def test_checkpoints_carry_tasks_with_prompts(make_dataset, micro_json, tmp_path):
