@@ -224,10 +224,11 @@ class SequenceSampler:
         seed: int,
         rank: int = 0,
         prompt_prob: float = 0.25,
-        history_noise: float = 0.0,
+        history_noise: float | list[float] = 0.0,
     ):
         """history_noise: the chance that each action token a sequence holds as input (the action
-        history the model reads) is replaced by a uniformly random legal one; targets keep the labels."""
+        history the model reads) is replaced by a uniformly random legal one; targets keep the labels.
+        One chance for every task, or one per task in `tasks` order."""
         if not tasks:
             raise ValueError("no tasks to sample from")
         weights = [1.0] * len(tasks) if weights is None else list(weights)
@@ -237,7 +238,10 @@ class SequenceSampler:
         self.weights = np.asarray(weights, dtype=np.float64) / sum(weights)
         self.context_length = context_length
         self.prompt_prob = prompt_prob
-        self.history_noise = history_noise
+        noise = [history_noise] * len(tasks) if isinstance(history_noise, (int, float)) else list(history_noise)
+        if len(noise) != len(tasks) or any(not 0 <= p <= 1 for p in noise):
+            raise ValueError(f"need one history noise in [0, 1] for all tasks or one per task ({len(tasks)}); got {history_noise}")
+        self.history_noise = torch.tensor(noise, dtype=torch.float64)  # (tasks,)
         self.rng = np.random.default_rng([seed, rank])
 
     def state_dict(self) -> dict[str, Any]:
@@ -251,16 +255,18 @@ class SequenceSampler:
         tokens = TokenBatch.join([r[0] for r in rows], 0)
         task = torch.tensor([r[4] for r in rows])  # (B,)
         batch = Batch(tokens, *(torch.cat([r[i] for r in rows]) for i in (1, 2, 3)), task)
-        if self.history_noise > 0:
+        if bool((self.history_noise > 0).any()):
             self._noise_history(batch)
         return batch
 
     def _noise_history(self, batch: Batch) -> None:
-        """Replace each input action token with chance `history_noise` by a uniform legal one, in place."""
+        """Replace each input action token with its task's chance `history_noise` by a uniform legal
+        one, in place."""
         action = batch.targets >= 0  # (B, L): the action tokens, inputs and targets alike
         u = torch.from_numpy(self.rng.random(action.shape))  # (B, L)
         random_ids = batch.lo + (u * (batch.hi - batch.lo)).long()  # uniform in [lo, hi)
-        flip = action & torch.from_numpy(self.rng.random(action.shape) < self.history_noise)
+        chance = self.history_noise[batch.task][:, None]  # (B, 1)
+        flip = action & (torch.from_numpy(self.rng.random(action.shape)) < chance)
         batch.tokens.ids[flip] = random_ids[flip].to(batch.tokens.ids.dtype)
 
     def _sequence(self):

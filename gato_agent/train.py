@@ -86,7 +86,7 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
 
     model.to(env.device).train()
     sampler = SequenceSampler(tasks, weights, model.config.context_length, cfg.seed, env.rank, cfg.prompt_prob,
-                              cfg.history_noise)
+                              _history_noise(cfg, names))
     amp = MixedPrecision(cfg.precision, env.device)
     net = env.wrap(model, cfg.strategy)  # before the optimizer: fsdp replaces the parameters by shards
     optimizer = build_optimizer(model, cfg.lr, cfg.weight_decay, env.device)
@@ -210,6 +210,8 @@ def _check_numbers(cfg: TrainConfig) -> None:
     check_number("--min-lr-ratio", cfg.min_lr_ratio, low=0, high=1)
     check_number("--prompt-prob", cfg.prompt_prob, low=0, high=1)
     check_number("--history-noise", cfg.history_noise, low=0, high=1)
+    for task, value in cfg.task_history_noise.items():
+        check_number(f"--task-history-noise {task}", value, low=0, high=1)
     for value in cfg.weight or []:
         check_number("--weight", value, low=0)
     if cfg.weight is not None and len(cfg.weight) != len(cfg.dataset):
@@ -300,6 +302,15 @@ def _plot(run: Path, warn: bool) -> None:
     except OSError as e:
         if warn:
             print(f"gato-train: warning: {run / 'loss.png'} not written ({e.strerror or e})", file=sys.stderr)
+
+
+def _history_noise(cfg: TrainConfig, names: list[str]) -> list[float]:
+    """Each task's history noise: --task-history-noise where it names the task, else --history-noise."""
+    unknown = sorted(set(cfg.task_history_noise) - set(names))
+    if unknown:
+        raise UsageError(f"--task-history-noise names {', '.join(unknown)}, not a task of these datasets; "
+                         f"their tasks: {', '.join(names)}")
+    return [cfg.task_history_noise.get(name, cfg.history_noise) for name in names]
 
 
 def _load_matching(model: Gato, init: Gato, verbose: bool) -> None:

@@ -104,6 +104,20 @@ def test_history_noise_replaces_input_actions_but_never_the_targets(make_dataset
     assert len(set(ids[changed].tolist())) > changed.sum() // 2  # uniform over the bins, not one value
 
 
+def test_history_noise_per_task_touches_only_its_task(make_dataset, cartpole, micro_config):
+    path = make_dataset("Pendulum-v1", lambda obs: np.array([np.clip(-2 * obs[2], -2, 2)], np.float32), episodes=2, max_steps=40)
+    tasks = [load_task(path, micro_config), load_task(cartpole, micro_config)]
+    clean = SequenceSampler(tasks, None, 64, seed=5, prompt_prob=0.0).sample(16)
+    noisy = SequenceSampler(tasks, None, 64, seed=5, prompt_prob=0.0, history_noise=[0.0, 1.0]).sample(16)
+    assert set(clean.task.tolist()) == {0, 1} and torch.equal(noisy.task, clean.task)
+    action = clean.targets >= 0
+    changed = (noisy.tokens.ids != clean.tokens.ids) & action  # (B, L)
+    assert not changed[clean.task == 0].any()  # the pendulum keeps its history
+    assert changed[clean.task == 1].any()  # CartPole's is noise (half of it by chance the same action)
+    with pytest.raises(ValueError, match="one per task"):
+        SequenceSampler(tasks, None, 64, seed=5, history_noise=[0.5])
+
+
 def test_sampling_is_seeded_and_resumable(cartpole, micro_config):
     task = load_task(cartpole, micro_config)
     a = SequenceSampler([task], None, 64, seed=0)

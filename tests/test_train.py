@@ -176,6 +176,8 @@ def test_mismatched_runs_and_inputs_are_clear_errors(make_dataset, micro_json, t
         train(run_cfg(tmp_path / "x", [], micro_json))
     with pytest.raises(ValueError, match="neither a preset"):
         train(run_cfg(tmp_path / "x", [cart], "huge"))
+    with pytest.raises(ValueError, match="--task-history-noise names Pong-v5, not a task of these datasets; their tasks: CartPole-v1"):
+        train(run_cfg(tmp_path / "x", [cart], micro_json, task_history_noise={"Pong-v5": 1.0}))
     assert main(["--dataset", str(tmp_path / "missing"), "--out", str(tmp_path / "y"), "--no-progress"]) == 2
     assert "no Minari dataset at" in capsys.readouterr().err
 
