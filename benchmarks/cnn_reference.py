@@ -14,6 +14,10 @@ always-most-common-action baseline. `--net gato` trains the Gato's own patch blo
 transformer the same way instead, one timestep at a time (its pixel pathway with no action history;
 `--gato-weights` starts it from the checkpoint's weights). Minutes are wall time on whatever else the machine runs:
 compare runs made side by side, and read the samples column where they were not.
+
+`--save-init DIR` (with `--net cnn`) then writes the checkpoint's model with this trained CNN as its
+image encoder (`image_encoder='cnn'`; the projection into the token width starts fresh), for
+`gato-train --init DIR`: a pre-trained frame encoder for the Gato (docs/default-checkpoint.md).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gato_agent.checkpoint import load_checkpoint
+from gato_agent.checkpoint import load_checkpoint, save_checkpoint_whole
 from gato_agent.config import GatoConfig
 from gato_agent.data import TaskData, load_task, merge_tasks
 from gato_agent.model import Gato
@@ -101,6 +105,17 @@ class GatoStep(nn.Module):
         return self.model.logits(self.model(tokens)[:, -1], 0, self.actions)  # (B, actions)
 
 
+def save_init(cnn: NatureCNN, source: Gato, config: GatoConfig, out: str) -> None:
+    """Write `source`'s weights with `cnn` as the image encoder of a `config` Gato, at `out`."""
+    gato = Gato(dataclasses.replace(config, image_encoder="cnn"))
+    state = {k: v for k, v in source.state_dict().items() if not k.startswith("patches.")}
+    state.update({f"patches.conv.{k}": v for k, v in cnn.conv.state_dict().items()})
+    state.update({f"patches.hidden.{k}": v for k, v in cnn.head[0].state_dict().items()})
+    missing, unexpected = gato.load_state_dict(state, strict=False)
+    assert not unexpected and sorted(missing) == ["patches.proj.bias", "patches.proj.weight"], (missing, unexpected)
+    print(f"wrote {save_checkpoint_whole(out, gato)}: the Gato with this CNN as its image encoder")
+
+
 def held_out(model: nn.Module, data: Frames) -> tuple[float, list[float]]:
     """Greedy agreement over every held-out step, and each action's recall (NaN: never labelled)."""
     model.eval()
@@ -135,7 +150,11 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=5e-4)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--save-init", default=None,
+                        help="with --net cnn: write --checkpoint's model with this CNN as its image encoder here")
     args = parser.parse_args()
+    if args.save_init and args.net != "cnn":
+        parser.error("--save-init needs --net cnn")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     source = load_checkpoint(args.checkpoint).model
@@ -178,6 +197,8 @@ def main() -> None:
         loss.backward()
         optimizer.step()
         samples += args.batch_size
+    if args.save_init:
+        save_init(model, source, config, args.save_init)
 
 
 if __name__ == "__main__":
