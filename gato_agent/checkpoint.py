@@ -3,7 +3,7 @@
 config.json holds the GatoConfig, a format version, and the tasks the model was trained for: per
 task its observation and action spaces (Minari's space serialization, except that a Box whose bounds
 are the same everywhere has them written once: an Atari frame has 100,800), the file of its prompt
-demonstration (a TokenBatch in safetensors) and free-form information (dataset, returns).
+demonstration (a TokenBatch in safetensors, its images as their uint8 pixels) and free-form information (dataset, returns).
 When a task observes text, tokenizer.model holds the SentencePiece model its text was tokenized
 with, so that loading never depends on a download or on the package's own copy.
 A training run adds trainer.pt (optimizer, schedule, data order and RNG states) for `--resume`.
@@ -38,7 +38,7 @@ from gato_agent.atomic import write_atomic
 from gato_agent.config import GatoConfig
 from gato_agent.hub import download, hub_repo_id
 from gato_agent.model import Gato
-from gato_agent.spaces import has_text
+from gato_agent.spaces import from_pixels, has_text, to_pixels
 from gato_agent.text import TextTokenizer, default_text_tokenizer
 from gato_agent.tokenizer import TokenBatch
 
@@ -152,6 +152,7 @@ def save_checkpoint(
         if task.prompt is not None:
             prompt_file = f"prompt-{_file_name(name)}.safetensors"
             tensors = {f: getattr(task.prompt, f).cpu().contiguous() for f in _PROMPT_FIELDS}
+            tensors["patches"] = to_pixels(tensors["patches"], model.config)  # uint8: a quarter of float32
             write_atomic(folder / prompt_file, lambda tmp, t=tensors: save_file(t, tmp))
         meta["tasks"][name] = {
             "observation_space": _serialize(task.observation_space),
@@ -275,6 +276,8 @@ def load_checkpoint(
             missing = [f for f in _PROMPT_FIELDS if f not in tensors]
             if missing:
                 raise CheckpointError(f"{folder / entry['prompt']} (the prompt of task {name!r}) lacks {', '.join(missing)}")
+            if tensors["patches"].dtype == torch.uint8:  # pixels (older checkpoints hold the floats)
+                tensors["patches"] = from_pixels(tensors["patches"], model.config)
             prompt = TokenBatch(*(tensors[f] for f in _PROMPT_FIELDS))
         spaces_of = [_read_space(folder / CONFIG_FILE, name, entry, kind) for kind in ("observation_space", "action_space")]
         tasks[name] = Task(*spaces_of, prompt, entry.get("info", {}))

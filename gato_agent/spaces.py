@@ -21,6 +21,7 @@ What a leaf becomes:
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -285,8 +286,26 @@ class ObservationCodec:
         if not flat.shape[0]:
             return torch.zeros(0, *shape)
         if self.config.image_encoder == "cnn":
-            return flat.float() / 255.0
+            return from_pixels(flat, self.config)
         return patchify(flat, self.config.patch_size).reshape(-1, *shape)
+
+
+def from_pixels(pixels: Tensor, config: GatoConfig) -> Tensor:
+    """uint8 pixels -> the image encoder's input values, elementwise: [0, 1] for the CNN; for
+    patches [-1, 1] / sqrt(patch_size) [2.1], the same floats as `patchify` gives."""
+    if config.image_encoder == "cnn":
+        return pixels.float() / 255.0
+    return (pixels.float() / 127.5 - 1.0) / math.sqrt(config.patch_size)
+
+
+def to_pixels(values: Tensor, config: GatoConfig) -> Tensor:
+    """The inverse of `from_pixels`: encoder input values -> the uint8 pixels they were made from
+    (a checkpoint stores its prompts' images so, 4x smaller than float32)."""
+    if config.image_encoder == "cnn":
+        x = values * 255.0
+    else:
+        x = (values * math.sqrt(config.patch_size) + 1.0) * 127.5
+    return x.round().clamp(0, 255).to(torch.uint8)
 
 
 def slice_time(obs: Any, steps: int) -> Any:

@@ -105,3 +105,19 @@ resume=()
 [ -e runs/atari-stack5/latest ] && resume=(--resume)
 "$BIN/gato-train" --recipe recipes/atari-stack5.json --threads 1 --no-progress "${resume[@]}"
 bf16 runs/atari-stack5/step-0001500 recipes/weights/atari-stack5-step1500
+
+# 9. One token per frame stack (GatoConfig.image_encoder="cnn", a Nature-DQN CNN; 87 MFLOPs a
+#    training sample against the patches' 518). First end to end from the embedded checkpoint with a
+#    fresh encoder (recipes/atari-cnn.json), stopped at step 1407 (26 minutes on one thread): it
+#    stayed at always-NOOP's agreement (docs/default-checkpoint.md, "One token per frame stack").
+resume=()
+[ -e runs/atari-cnn/latest ] && resume=(--resume)
+"$BIN/gato-train" --recipe recipes/atari-cnn.json --threads 1 --no-progress --stop-after 1407 "${resume[@]}"
+
+# 10. The encoder pre-trained instead: the Nature CNN cloned the Breakout demonstrator alone (its
+#     demonstrations and DAgger rounds) for 20 minutes on one thread, then became the image encoder
+#     of the embedded checkpoint's weights (runs/cnn-init), for the next stage's --init.
+[ -e runs/cnn-init/config.json ] || "$BIN/python" benchmarks/cnn_reference.py --checkpoint gato_agent/assets/default \
+    --dataset data/atari/breakout --dataset data/atari/breakout-dagger1 --dataset data/atari/breakout-dagger2 \
+    --dataset data/atari/breakout-dagger2-greedy --heldout data/atari/breakout-heldout --frame-stack 4 \
+    --image-channels 1 --minutes 20 --eval-every 4 --threads 1 --save-init runs/cnn-init

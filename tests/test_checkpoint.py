@@ -37,6 +37,21 @@ def test_round_trip_gives_the_same_actions(saved):
     assert sorted(p.name for p in path.iterdir()) == ["config.json", "model.safetensors", "prompt-default.safetensors"]
 
 
+@pytest.mark.parametrize("encoder", ["patches", "cnn"])
+def test_image_prompts_are_stored_as_pixels_and_load_exactly(encoder, tmp_path, micro_config):
+    from safetensors.torch import load_file
+
+    config = dataclasses.replace(micro_config, image_encoder=encoder, image_height=48, image_width=48)
+    image = spaces.Box(0, 255, (60, 50, 3), np.uint8)
+    frames = np.random.default_rng(0).integers(0, 256, (3, 60, 50, 3), dtype=np.uint8)
+    agent = GatoAgent(Gato(config), image, spaces.Discrete(4), prompt={"observations": frames, "actions": np.arange(3)})
+    agent.save_pretrained(tmp_path / "ckpt")
+    stored = load_file(tmp_path / "ckpt" / "prompt-default.safetensors")["patches"]
+    assert stored.dtype == torch.uint8 and stored.shape == agent.prompt.patches.shape
+    loaded = GatoAgent.from_pretrained(tmp_path / "ckpt")
+    assert torch.equal(loaded.prompt.patches, agent.prompt.patches)  # the very floats the codec made
+
+
 def test_loads_with_agent_options_and_matching_spaces(saved):
     _, path = saved
     agent = GatoAgent.from_pretrained(path, observation_space=OBS, action_space=ACT, num_envs=3, use_cache=False)
