@@ -121,3 +121,9 @@ resume=()
     --dataset data/atari/breakout --dataset data/atari/breakout-dagger1 --dataset data/atari/breakout-dagger2 \
     --dataset data/atari/breakout-dagger2-greedy --heldout data/atari/breakout-heldout --frame-stack 4 \
     --image-channels 1 --minutes 20 --eval-every 4 --threads 1 --save-init runs/cnn-init
+
+# 11. Every task of the embedded checkpoint from those weights (recipes/default-cnn.json): its
+#     datasets and weights, the Atari stages' data for the two games, history noise for the games only.
+resume=()
+[ -e runs/default-cnn/latest ] && resume=(--resume)
+"$BIN/gato-train" --recipe recipes/default-cnn.json --threads 2 --no-progress "${resume[@]}"
