@@ -107,8 +107,8 @@ resume=()
 bf16 runs/atari-stack5/step-0001500 recipes/weights/atari-stack5-step1500
 
 # 9. One token per frame stack (GatoConfig.image_encoder="cnn", a Nature-DQN CNN; 87 MFLOPs a
-#    training sample against the patches' 518). First end to end from the embedded checkpoint with a
-#    fresh encoder (recipes/atari-cnn.json), stopped at step 1407 (26 minutes on one thread): it
+#    training sample against the patches' 518). First end to end from default-babyai12's step 600
+#    (the embedded checkpoint before this stage; recipes/default.sh) with a fresh encoder (recipes/atari-cnn.json), stopped at step 1407 (26 minutes on one thread): it
 #    stayed at always-NOOP's agreement (docs/default-checkpoint.md, "One token per frame stack").
 resume=()
 [ -e runs/atari-cnn/latest ] && resume=(--resume)
@@ -116,14 +116,15 @@ resume=()
 
 # 10. The encoder pre-trained instead: the Nature CNN cloned the Breakout demonstrator alone (its
 #     demonstrations and DAgger rounds) for 20 minutes on one thread, then became the image encoder
-#     of the embedded checkpoint's weights (runs/cnn-init), for the next stage's --init.
-[ -e runs/cnn-init/config.json ] || "$BIN/python" benchmarks/cnn_reference.py --checkpoint gato_agent/assets/default \
+#     of default-babyai12's weights (runs/cnn-init), for the next stage's --init.
+[ -e runs/cnn-init/config.json ] || "$BIN/python" benchmarks/cnn_reference.py --checkpoint runs/default-babyai12/step-0000600 \
     --dataset data/atari/breakout --dataset data/atari/breakout-dagger1 --dataset data/atari/breakout-dagger2 \
     --dataset data/atari/breakout-dagger2-greedy --heldout data/atari/breakout-heldout --frame-stack 4 \
     --image-channels 1 --minutes 20 --eval-every 4 --threads 1 --save-init runs/cnn-init
 
 # 11. Every task of the embedded checkpoint from those weights (recipes/default-cnn.json): its
-#     datasets and weights, the Atari stages' data for the two games, history noise for the games only.
+#     datasets and weights, the Atari stages' data for the two games, history noise for the games
+#     only; stopped at step 700 (about 35 minutes on two threads), whose weights ship.
 resume=()
 [ -e runs/default-cnn/latest ] && resume=(--resume)
-"$BIN/gato-train" --recipe recipes/default-cnn.json --threads 2 --no-progress "${resume[@]}"
+"$BIN/gato-train" --recipe recipes/default-cnn.json --threads 2 --no-progress --stop-after 700 "${resume[@]}"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The embedded default checkpoint, end to end: demonstrator datasets -> gato-train -> four rounds of
 # DAgger and fine-tuning -> BabyAI, a fifth round, BabyAI DAgger rounds, a soup, a long GoToLocal stage
-# and the control tasks trained back in -> evaluation -> gato_agent/assets/default. Each step resumes
+# and the control tasks trained back in -> Atari from stacked frames through a pre-trained CNN
+# encoder (recipes/atari.sh) -> evaluation -> gato_agent/assets/default. Each step resumes
 # or skips what a previous run of this script finished.
 # From the repository root, after .ci/setup:
 #   bash recipes/default.sh
@@ -114,13 +115,17 @@ train recipes/default-babyai11.json
     --out data/default/inverteddoublependulum-dagger6
 train recipes/default-babyai12.json
 
-# 6. Greedy, prompted episodes with the task's prompt: 50 per Atari and MuJoCo task, 100 per BabyAI
+# 6. Atari from pixels (recipes/atari.sh, issue 13): 4 stacked grayscale frames, DAgger rounds for
+#    FIRE, and one token per frame stack through a Nature-DQN CNN pre-trained as a classifier; its
+#    last step trains every task from default-babyai12's weights with that encoder.
+bash recipes/atari.sh
+
+# 7. Greedy, prompted episodes with the task's prompt: 50 per Atari and MuJoCo task, 100 per BabyAI
 #    level (and 100 more sampled at temperature 1, as the paper's agent acts [2.3]), in four
-#    processes, and the README's table. Breakout's episodes are capped at 5000 steps
-#    (twice the demonstrator's mean episode length): a model that never launches the ball otherwise
-#    plays each to the 27,000-step limit.
-RUN=runs/default-babyai12
-CKPT=$RUN/step-0000600
+#    processes, and the README's table. Every episode runs to its game's own end (Atari: game over
+#    or the v5 limit of 27,000 steps).
+RUN=runs/default-cnn
+CKPT=$RUN/step-0000700
 evaluate() {  # evaluate NAME EPISODES --env ... : into $RUN/eval-NAME unless already complete
   local out="$RUN/eval-$1" episodes=$2
   shift 2
@@ -129,7 +134,7 @@ evaluate() {  # evaluate NAME EPISODES --env ... : into $RUN/eval-NAME unless al
   "$BIN/gato-eval" "$@" --checkpoint "$CKPT" --episodes "$episodes" --num-envs 50 --no-video --no-progress --out "$out"
   rm "$out.partial"
 }
-evaluate breakout 50 --env ALE/Breakout-v5 --max-episode-steps 5000 &
+evaluate breakout 50 --env ALE/Breakout-v5 &
 evaluate babyai 100 --suite babyai &
 evaluate babyai-sampled 100 --suite babyai --temperature 1.0 &
 evaluate rest 50 --env ALE/Pong-v5 --env InvertedPendulum-v5 --env InvertedDoublePendulum-v5 --env Reacher-v5 \
@@ -137,7 +142,7 @@ evaluate rest 50 --env ALE/Pong-v5 --env InvertedPendulum-v5 --env InvertedDoubl
 wait
 "$BIN/python" -m rollouts.report "$RUN"/eval-{breakout,rest,babyai,babyai-sampled}/results.json | tee "$RUN/table.md"
 
-# 7. Ship the weights, config, text tokenizer and prompts (not the optimizer state) inside the package.
+# 8. Ship the weights, config, text tokenizer and prompts (not the optimizer state) inside the package.
 rm -rf gato_agent/assets/default
 mkdir -p gato_agent/assets/default
 cp "$CKPT"/{config.json,model.safetensors,tokenizer.model,prompt-*.safetensors} gato_agent/assets/default/
