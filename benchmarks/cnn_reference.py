@@ -162,6 +162,9 @@ def main() -> None:
     overrides = {"frame_stack": args.frame_stack, "image_channels": args.image_channels,
                  "image_height": args.image_height, "image_width": args.image_width}
     config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    if args.net == "gato" and config.image_encoder != "patches":
+        parser.error(f"--net gato trains the patch pathway; {args.checkpoint or 'the embedded checkpoint'} has "
+                     f"image_encoder={config.image_encoder!r} (its CNN is what --net cnn trains)")
     (train_task,), _ = merge_tasks([load_task(p, config) for p in args.dataset], None)
     (test_task,), _ = merge_tasks([load_task(p, config) for p in args.heldout], None)
     train, test = Frames(train_task, config), Frames(test_task, config)
