@@ -40,11 +40,13 @@ class CosineSchedule:
 
 
 def parameter_groups(model: Gato, weight_decay: float) -> list[dict]:
-    """Two AdamW groups: decayed matrices, and the rest (norms, biases, position tables)."""
+    """Two AdamW groups of the trainable weights (frozen ones, requires_grad False, are left out):
+    decayed matrices, and the rest (norms, biases, position tables)."""
     positions = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding) and m is not model.tokens}
-    decay = [p for p in model.parameters() if p.dim() >= 2 and id(p) not in positions]
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    decay = [p for p in trainable if p.dim() >= 2 and id(p) not in positions]
     chosen = {id(p) for p in decay}
-    rest = [p for p in model.parameters() if id(p) not in chosen]
+    rest = [p for p in trainable if id(p) not in chosen]
     return [{"params": decay, "weight_decay": weight_decay}, {"params": rest, "weight_decay": 0.0}]
 
 

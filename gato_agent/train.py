@@ -16,6 +16,7 @@ averages gradients (gloo on CPU, nccl on GPU); rank 0 alone writes checkpoints a
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import json
 import os
 import shlex
@@ -75,7 +76,8 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     env = Distributed(cfg.device)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    model, state = _starting_point(cfg, env)
+    model, state, inherited = _starting_point(cfg, env)
+    _freeze(model, cfg.trainable)
     step = 0 if state is None else int(state["step"])
     tasks, weights = merge_tasks([load_task(path, model.config, executed_actions=cfg.executed_actions) for path in cfg.dataset], cfg.weight)
     names = [t.name for t in tasks]
@@ -95,7 +97,8 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
         amp.load_state_dict(state.get("scaler", {}))
         sampler.load_state_dict(state["samplers"][env.rank])
         torch.set_rng_state(state["torch_rng"][env.rank])
-    task_meta = {t.name: _task_meta(t, model.config.context_length) for t in tasks}
+    task_meta = {**{k: v for k, v in inherited.items() if k not in names},
+                 **{t.name: _task_meta(t, model.config.context_length) for t in tasks}}
     loggers = []
     if env.main:
         cfg.out.mkdir(parents=True, exist_ok=True)
@@ -189,6 +192,8 @@ def _check_flags(cfg: TrainConfig, evaluate: Evaluator | None) -> None:
     if cfg.eval_every and cfg.strategy == "fsdp" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
         raise ValueError("--eval-every runs on rank 0 alone and cannot use a model sharded with --strategy fsdp: "
                          "evaluate the checkpoints with gato-eval")
+    if cfg.keep_init_tasks and cfg.init is None and not cfg.resume:
+        raise UsageError("--keep-init-tasks keeps the tasks of --init's checkpoint: pass --init too")
     check_loggers(cfg.logger)
     if cfg.push_to_hub:
         require("huggingface_hub", "hub", "--push-to-hub")
@@ -224,6 +229,9 @@ def _check_resume(cfg: TrainConfig, state: dict[str, Any], names: list[str], env
     """A resumed run must see the same tasks, strategy and learning-rate schedule as the one it continues."""
     if state["tasks"] != names:
         raise ValueError(f"--resume: the run was trained on tasks {state['tasks']}, not {names}")
+    if sorted(state.get("trainable", [])) != sorted(cfg.trainable):
+        raise ValueError(f"--resume: the run trained --trainable {state.get('trainable') or 'all weights'}, not "
+                         f"{cfg.trainable or 'all weights'}; pass the run's patterns, or start a new run from its weights with --init")
     if state.get("strategy", "ddp") != cfg.strategy and env.world > 1:
         raise ValueError(f"--resume: the run was trained with --strategy {state['strategy']}, not {cfg.strategy}")
     schedule = cfg.schedule().to_dict()
@@ -233,8 +241,9 @@ def _check_resume(cfg: TrainConfig, state: dict[str, Any], names: list[str], env
                          "(--stop-after N stops a run early without changing them), or start a new run from its weights with --init")
 
 
-def _starting_point(cfg: TrainConfig, env: Distributed) -> tuple[Gato, dict[str, Any] | None]:
-    """The model to train and, with --resume, the trainer state it stopped with."""
+def _starting_point(cfg: TrainConfig, env: Distributed) -> tuple[Gato, dict[str, Any] | None, dict[str, Task]]:
+    """The model to train; with --resume, the trainer state it stopped with; and, with
+    --keep-init-tasks, the tasks that the starting checkpoint (--init's, or the run's own) holds."""
     latest = cfg.out / LATEST_FILE
     if env.main and not cfg.resume and latest.exists():
         raise FileExistsError(f"{cfg.out} already holds a training run: pass --resume to continue it, or another --out")
@@ -242,7 +251,7 @@ def _starting_point(cfg: TrainConfig, env: Distributed) -> tuple[Gato, dict[str,
         if not latest.exists():
             raise FileNotFoundError(f"--resume: {cfg.out} holds no checkpoint ({LATEST_FILE} is missing)")
         ckpt = _resume_point(cfg.out, env)
-        return ckpt.model, ckpt.trainer_state
+        return ckpt.model, ckpt.trainer_state, ckpt.tasks if cfg.keep_init_tasks else {}
     try:
         init = load_checkpoint(cfg.init) if cfg.init is not None else None
     except (CheckpointError, FileNotFoundError) as e:
@@ -252,7 +261,22 @@ def _starting_point(cfg: TrainConfig, env: Distributed) -> tuple[Gato, dict[str,
     model = Gato(config)
     if init is not None:
         _load_matching(model, init.model, env.main)
-    return model, None
+    return model, None, init.tasks if init is not None and cfg.keep_init_tasks else {}
+
+
+def _freeze(model: Gato, patterns: list[str]) -> None:
+    """--trainable: every weight whose name matches none of the glob patterns stops taking
+    gradients (and so stays out of the optimizer); no patterns: all weights train."""
+    if not patterns:
+        return
+    names = [name for name, _ in model.named_parameters()]
+    for pattern in patterns:
+        if not fnmatch.filter(names, pattern):
+            prefixes = sorted({name.split(".")[0] for name in names})
+            raise UsageError(f"--trainable {pattern!r} matches no weight of the model; its weights are named "
+                             f"{', '.join(p + '.*' for p in prefixes)} (e.g. {names[0]})")
+    for name, param in model.named_parameters():
+        param.requires_grad_(any(fnmatch.fnmatchcase(name, p) for p in patterns))
 
 
 def _resume_point(run: Path, env: Distributed) -> Checkpoint:
@@ -345,7 +369,7 @@ def _save(cfg: TrainConfig, env: Distributed, model: Gato, tasks: dict[str, Task
     weights = env.full_weights(model, cfg.strategy)
     optimizer_state = env.optimizer_state(model, optimizer, cfg.strategy)
     if env.main:
-        state = {"step": step, "tasks": names, "schedule": cfg.schedule().to_dict(), "strategy": cfg.strategy,
+        state = {"step": step, "tasks": names, "schedule": cfg.schedule().to_dict(), "strategy": cfg.strategy, "trainable": cfg.trainable,
                  "optimizer": optimizer_state, "scaler": amp.state_dict(), "samplers": samplers, "torch_rng": rngs}
         save_run_checkpoint(cfg.out, model, tasks, state, step, cfg.keep_checkpoints, weights)
 

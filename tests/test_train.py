@@ -145,6 +145,30 @@ def test_init_with_model_overrides_keeps_the_weights_whose_shapes_stay(make_data
         assert kept != name.startswith("patches."), name
 
 
+def test_trainable_freezes_the_other_weights_and_keeps_the_init_tasks(make_dataset, micro_json, tmp_path):
+    """Fine-tuning part of a model on one task: the weights outside --trainable stay bit-identical,
+    and --keep-init-tasks carries the task it did not train (and its prompt) into the checkpoint."""
+    cart = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
+    pend = make_dataset("Pendulum-v1", pendulum_policy, episodes=2, max_steps=20)
+    train(run_cfg(tmp_path / "first", [cart, pend], micro_json, steps=3))
+    first = load_checkpoint(tmp_path / "first")
+    tuned = run_cfg(tmp_path / "tuned", [cart], micro_json, init=tmp_path / "first", steps=4, lr=1e-2,
+                    trainable=["blocks.0.*", "ln_f.*"], keep_init_tasks=True)
+    train(tuned)
+    after = load_checkpoint(tmp_path / "tuned", trainer_state=True)
+    changed = {name for name, value in first.model.state_dict().items() if not torch.equal(after.model.state_dict()[name], value)}
+    assert changed and all(name.startswith(("blocks.0.", "ln_f.")) for name in changed), changed
+    assert list(after.tasks) == ["Pendulum-v1", "CartPole-v1"]
+    assert torch.equal(after.tasks["Pendulum-v1"].prompt.ids, first.tasks["Pendulum-v1"].prompt.ids)
+    assert after.trainer_state["trainable"] == ["blocks.0.*", "ln_f.*"]
+    with pytest.raises(ValueError, match=r"trained --trainable \['blocks.0.\*', 'ln_f.\*'\], not all weights"):
+        train(dataclasses.replace(tuned, resume=True, steps=4, trainable=[]))
+    with pytest.raises(ValueError, match=r"--trainable 'encoder.\*' matches no weight of the model; its weights are named .*blocks\.\*"):
+        train(dataclasses.replace(tuned, out=tmp_path / "typo", trainable=["encoder.*"]))
+    with pytest.raises(ValueError, match="--keep-init-tasks keeps the tasks of --init's checkpoint: pass --init too"):
+        train(run_cfg(tmp_path / "noinit", [cart], micro_json, keep_init_tasks=True))
+
+
 def test_checkpoints_carry_tasks_with_prompts(make_dataset, micro_json, tmp_path):
     cart = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
     pend = make_dataset("Pendulum-v1", pendulum_policy, episodes=2, max_steps=20)
