@@ -261,7 +261,12 @@ def _starting_point(cfg: TrainConfig, env: Distributed) -> tuple[Gato, dict[str,
     model = Gato(config)
     if init is not None:
         _load_matching(model, init.model, env.main)
-    return model, None, init.tasks if init is not None and cfg.keep_init_tasks else {}
+    if init is None or not cfg.keep_init_tasks:
+        return model, None, {}
+    if config.context_length != init.model.config.context_length:
+        raise UsageError(f"--keep-init-tasks keeps {cfg.init}'s prompts, cut for its context of "
+                         f"{init.model.config.context_length} tokens; train at that context (not {config.context_length})")
+    return model, None, init.tasks
 
 
 def _freeze(model: Gato, patterns: list[str]) -> None:

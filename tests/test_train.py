@@ -165,6 +165,8 @@ def test_trainable_freezes_the_other_weights_and_keeps_the_init_tasks(make_datas
         train(dataclasses.replace(tuned, resume=True, steps=4, trainable=[]))
     with pytest.raises(ValueError, match=r"--trainable 'encoder.\*' matches no weight of the model; its weights are named .*blocks\.\*"):
         train(dataclasses.replace(tuned, out=tmp_path / "typo", trainable=["encoder.*"]))
+    with pytest.raises(ValueError, match=r"prompts, cut for its context of 128 tokens; train at that context \(not 64\)"):
+        train(dataclasses.replace(tuned, out=tmp_path / "shorter", context_length=64))
     with pytest.raises(ValueError, match="--keep-init-tasks keeps the tasks of --init's checkpoint: pass --init too"):
         train(run_cfg(tmp_path / "noinit", [cart], micro_json, keep_init_tasks=True))
 
