@@ -91,9 +91,16 @@ def task_share(train_cfg: dict, task: str) -> float:
     return sum(w for w, e in zip(weights, envs) if e == task) / sum(weights)
 
 
+def step_of(checkpoint: Path) -> int:
+    """The step of a `step-NNNNNNN` folder (-1 for a checkpoint folder named otherwise)."""
+    head, _, number = checkpoint.name.partition("-")
+    return int(number) if head == "step" and number.isdigit() else -1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--run", required=True, type=Path, help="gato-train run folder (its step-* checkpoints)")
+    parser.add_argument("--run", required=True, type=Path,
+                        help="gato-train run folder (its step-* checkpoints), or one checkpoint folder (no minutes or samples)")
     parser.add_argument("--heldout", action="append", required=True, help="held-out Minari dataset (one task each)")
     parser.add_argument("--max-steps", type=int, default=20000, help="score about this many held-out steps per task")
     parser.add_argument("--every", type=int, default=1, help="score every n-th kept checkpoint from --since on")
@@ -101,21 +108,24 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    checkpoints = [c for c in sorted(args.run.glob("step-*")) if int(c.name.split("-")[1]) >= args.since][:: args.every]
+    single = (args.run / "config.json").is_file()
+    checkpoints = [args.run] if single else [c for c in sorted(args.run.glob("step-*")) if step_of(c) >= args.since][:: args.every]
+    if not checkpoints:
+        parser.error(f"--run {args.run}: no step-* checkpoint (from step {args.since} on) and no config.json")
     config = load_checkpoint(checkpoints[0]).model.config
     tasks, _ = merge_tasks([load_task(p, config) for p in args.heldout], None)
-    train_cfg = json.loads((args.run / "train_config.json").read_text())
-    minutes = minutes_at(args.run)
-    share = {t.name: task_share(train_cfg, t.name) for t in tasks}
+    train_cfg = None if single else json.loads((args.run / "train_config.json").read_text())
+    minutes = {} if single else minutes_at(args.run)
+    share = {t.name: float("nan") if single else task_share(train_cfg, t.name) for t in tasks}
     rows = {t.name: [] for t in tasks}
     for ckpt in checkpoints:
         model = load_checkpoint(ckpt).model
-        step = int(ckpt.name.split("-")[1])
+        step = step_of(ckpt)
         for task in tasks:
             pred, label, position = predictions(model, task, args.max_steps)
             hit = pred == label
             split = " | ".join(f"{a:.3f}" for a in history_split(pred, label, position))
-            samples = step * train_cfg["batch_size"] * (config.context_length // task.step_tokens) * share[task.name]
+            samples = float("nan") if single else step * train_cfg["batch_size"] * (config.context_length // task.step_tokens) * share[task.name]
             recall = [f"{hit[label == a].mean():.2f}" if (label == a).any() else "-" for a in range(task.act_codec.ranges[0][1])]
             rows[task.name].append(f"| {step} | {minutes.get(step, float('nan')):.1f} | {samples:,.0f} | {hit.mean():.3f} | {split} | "
                                    + " | ".join(recall) + " |")
