@@ -97,8 +97,7 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
         amp.load_state_dict(state.get("scaler", {}))
         sampler.load_state_dict(state["samplers"][env.rank])
         torch.set_rng_state(state["torch_rng"][env.rank])
-    task_meta = {**{k: v for k, v in inherited.items() if k not in names},
-                 **{t.name: _task_meta(t, model.config.context_length) for t in tasks}}
+    task_meta = {**inherited, **{t.name: _task_meta(t, model.config.context_length) for t in tasks}}  # in --init's order
     loggers = []
     if env.main:
         cfg.out.mkdir(parents=True, exist_ok=True)

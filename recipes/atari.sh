@@ -128,3 +128,23 @@ resume=()
 resume=()
 [ -e runs/default-cnn/latest ] && resume=(--resume)
 "$BIN/gato-train" --recipe recipes/default-cnn.json --threads 2 --no-progress --stop-after 700 "${resume[@]}"
+
+# 12. A DAgger round on step 11's own states, then the image encoder alone (third session). Its
+#     step 700 played 28 greedy games here (capped at 3000 and 2000 steps): 10 stalled after a lost
+#     ball, never pressing FIRE, while the demonstrator labels FIRE in 90% of those games' steps; and 12 more
+#     with 5% random actions executed. Then recipes/atari-encoder.json trains the image encoder
+#     only (`"trainable": ["patches.*"]`, 500 steps on both games' data and this round): no other
+#     task reads it, so every other weight and task (with its prompt, `"keep_init_tasks": true`)
+#     stays step 700's exactly. About 22 minutes alone on two threads. Its step 500 ships.
+#     The held-out set of step 700's own games scores agreement there (docs/default-checkpoint.md).
+dagger3() {
+    "$BIN/gato-collect" --no-progress --policy checkpoint:runs/default-cnn/step-0000700 --label expert \
+        --env ALE/Breakout-v5 "$@"
+}
+dagger3 --seed 40000 --max-episode-steps 3000 --episodes 12 --out data/atari/breakout-dagger3-greedy
+dagger3 --seed 42000 --max-episode-steps 2000 --episodes 16 --out data/atari/breakout-dagger3-greedy2
+dagger3 --seed 41000 --action-noise 0.05 --max-episode-steps 3000 --episodes 12 --out data/atari/breakout-dagger3
+dagger3 --seed 50000 --max-episode-steps 2000 --episodes 8 --out data/atari/breakout-dagger3-heldout
+resume=()
+[ -e runs/atari-encoder/latest ] && resume=(--resume)
+"$BIN/gato-train" --recipe recipes/atari-encoder.json --threads 2 --no-progress "${resume[@]}"

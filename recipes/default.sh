@@ -116,17 +116,16 @@ train recipes/default-babyai11.json
 train recipes/default-babyai12.json
 
 # 6. Atari from pixels (recipes/atari.sh, issue 13): 4 stacked grayscale frames, DAgger rounds for
-#    FIRE, and one token per frame stack through a Nature-DQN CNN pre-trained as a classifier; its
-#    last step trains every task from default-babyai12's weights with that encoder.
+#    FIRE, and one token per frame stack through a Nature-DQN CNN pre-trained as a classifier; it
+#    trains every task from default-babyai12's weights with that encoder, then, after a DAgger round
+#    on that model's own Breakout games, the encoder alone.
 bash recipes/atari.sh
 
-# 7. Greedy, prompted episodes with the task's prompt: 50 per Atari and MuJoCo task, 100 per BabyAI
-#    level (and 100 more sampled at temperature 1, as the paper's agent acts [2.3]), in four
-#    processes, and the README's table. Breakout: 30 episodes capped at 5000 steps, because a game
-#    in which the model stops pressing FIRE after a lost ball otherwise runs to the v5 limit of
-#    27,000 steps (a third of them did; the next DAgger round is for those states).
-RUN=runs/default-cnn
-CKPT=$RUN/step-0000700
+# 7. Greedy, prompted episodes with the task's prompt: 50 per Atari and MuJoCo task (Breakout: 30,
+#    the issue's count), 100 per BabyAI level (and 100 more sampled at temperature 1, as the paper's
+#    agent acts [2.3]), in four processes, and the README's table.
+RUN=runs/atari-encoder
+CKPT=$RUN/step-0000500
 evaluate() {  # evaluate NAME EPISODES --env ... : into $RUN/eval-NAME unless already complete
   local out="$RUN/eval-$1" episodes=$2
   shift 2
@@ -135,13 +134,13 @@ evaluate() {  # evaluate NAME EPISODES --env ... : into $RUN/eval-NAME unless al
   "$BIN/gato-eval" "$@" --checkpoint "$CKPT" --episodes "$episodes" --num-envs 50 --no-video --no-progress --out "$out"
   rm "$out.partial"
 }
-evaluate breakout30 30 --env ALE/Breakout-v5 --max-episode-steps 5000 &
+evaluate breakout 30 --env ALE/Breakout-v5 &
 evaluate babyai 100 --suite babyai &
 evaluate babyai-sampled 100 --suite babyai --temperature 1.0 &
 evaluate rest 50 --env ALE/Pong-v5 --env InvertedPendulum-v5 --env InvertedDoublePendulum-v5 --env Reacher-v5 \
     --env Hopper-v5 --env HalfCheetah-v5
 wait
-"$BIN/python" -m rollouts.report "$RUN"/eval-{breakout30,rest,babyai,babyai-sampled}/results.json | tee "$RUN/table.md"
+"$BIN/python" -m rollouts.report "$RUN"/eval-{breakout,rest,babyai,babyai-sampled}/results.json | tee "$RUN/table.md"
 
 # 8. Ship the weights, config, text tokenizer and prompts (not the optimizer state) inside the package.
 rm -rf gato_agent/assets/default

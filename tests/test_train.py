@@ -152,13 +152,15 @@ def test_trainable_freezes_the_other_weights_and_keeps_the_init_tasks(make_datas
     pend = make_dataset("Pendulum-v1", pendulum_policy, episodes=2, max_steps=20)
     train(run_cfg(tmp_path / "first", [cart, pend], micro_json, steps=3))
     first = load_checkpoint(tmp_path / "first")
-    tuned = run_cfg(tmp_path / "tuned", [cart], micro_json, init=tmp_path / "first", steps=4, lr=1e-2,
+    more_cart = make_dataset("CartPole-v1", cartpole_policy, episodes=3, max_steps=20, seed=10)
+    tuned = run_cfg(tmp_path / "tuned", [more_cart], micro_json, init=tmp_path / "first", steps=4, lr=1e-2,
                     trainable=["blocks.0.*", "ln_f.*"], keep_init_tasks=True)
     train(tuned)
     after = load_checkpoint(tmp_path / "tuned", trainer_state=True)
     changed = {name for name, value in first.model.state_dict().items() if not torch.equal(after.model.state_dict()[name], value)}
     assert changed and all(name.startswith(("blocks.0.", "ln_f.")) for name in changed), changed
-    assert list(after.tasks) == ["Pendulum-v1", "CartPole-v1"]
+    assert list(after.tasks) == ["CartPole-v1", "Pendulum-v1"]  # --init's order, the trained task's entry renewed
+    assert (first.tasks["CartPole-v1"].info["episodes"], after.tasks["CartPole-v1"].info["episodes"]) == (2, 3)
     assert torch.equal(after.tasks["Pendulum-v1"].prompt.ids, first.tasks["Pendulum-v1"].prompt.ids)
     assert after.trainer_state["trainable"] == ["blocks.0.*", "ln_f.*"]
     with pytest.raises(ValueError, match=r"trained --trainable \['blocks.0.\*', 'ln_f.\*'\], not all weights"):
