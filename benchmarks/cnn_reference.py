@@ -7,7 +7,8 @@ The CNN sees exactly the frames the Gato sees: the datasets are loaded with a Ga
 config (`--checkpoint`, default the embedded one; its image size, grayscale and frame stacking,
 which `--frame-stack` and `--image-channels` override), so the two differ only in the network that
 reads them. It trains with plain cross-entropy on the
-demonstrator's labels (Adam, one sample = one timestep's frame stack) and prints, every
+demonstrator's labels (Adam, one sample = one timestep's frame stack; with datasets of several
+tasks, one shared CNN with a head per task and a batch of each task every step) and prints, every
 `--eval-every` minutes, its greedy agreement with the demonstrator on the held-out episodes and the
 recall of each action (how often a step labelled with that action is predicted as it), beside the
 always-most-common-action baseline. `--net gato` trains the Gato's own patch block and
@@ -62,9 +63,10 @@ class Frames:
 
 
 class NatureCNN(nn.Module):
-    """Mnih et al. 2015's network: three convolutions and a 512-unit layer (1.7M parameters at 84x84x4)."""
+    """Mnih et al. 2015's network: three convolutions and a 512-unit layer (1.7M parameters at
+    84x84x4), shared by the tasks, and one linear head per task (its actions)."""
 
-    def __init__(self, channels: int, height: int, width: int, actions: int):
+    def __init__(self, channels: int, height: int, width: int, actions: list[int]):
         super().__init__()
         self.conv = nn.Sequential(
             nn.Conv2d(channels, 32, 8, stride=4), nn.ReLU(),
@@ -73,11 +75,12 @@ class NatureCNN(nn.Module):
         )
         with torch.no_grad():
             flat = self.conv(torch.zeros(1, channels, height, width)).shape[1]
-        self.head = nn.Sequential(nn.Linear(flat, 512), nn.ReLU(), nn.Linear(512, actions))
+        self.hidden = nn.Sequential(nn.Linear(flat, 512), nn.ReLU())
+        self.heads = nn.ModuleList(nn.Linear(512, n) for n in actions)
 
-    def forward(self, x: Tensor) -> Tensor:
-        """x (B, C, H, W) -> logits (B, actions)."""
-        return self.head(self.conv(x))
+    def forward(self, x: Tensor, task: int = 0) -> Tensor:
+        """x (B, C, H, W) -> logits (B, actions of task `task`)."""
+        return self.heads[task](self.hidden(self.conv(x)))
 
 
 class GatoStep(nn.Module):
@@ -90,8 +93,8 @@ class GatoStep(nn.Module):
         super().__init__()
         self.model, self.actions = model, actions
 
-    def forward(self, x: Tensor) -> Tensor:
-        """x (B, C, H, W) in [0, 1] -> logits (B, actions)."""
+    def forward(self, x: Tensor, task: int = 0) -> Tensor:
+        """x (B, C, H, W) in [0, 1] -> logits (B, actions); one task only."""
         config = self.model.config
         patches = patchify(x * 255.0, config.patch_size)  # (B, P, C, p, p), as the tokenizer makes them
         b, n = patches.shape[:2]
@@ -110,20 +113,20 @@ def save_init(cnn: NatureCNN, source: Gato, config: GatoConfig, out: str) -> Non
     gato = Gato(dataclasses.replace(config, image_encoder="cnn"))
     state = {k: v for k, v in source.state_dict().items() if not k.startswith("patches.")}
     state.update({f"patches.conv.{k}": v for k, v in cnn.conv.state_dict().items()})
-    state.update({f"patches.hidden.{k}": v for k, v in cnn.head[0].state_dict().items()})
+    state.update({f"patches.hidden.{k}": v for k, v in cnn.hidden[0].state_dict().items()})
     missing, unexpected = gato.load_state_dict(state, strict=False)
     assert not unexpected and sorted(missing) == ["patches.proj.bias", "patches.proj.weight"], (missing, unexpected)
     print(f"wrote {save_checkpoint_whole(out, gato)}: the Gato with this CNN as its image encoder")
 
 
-def held_out(model: nn.Module, data: Frames) -> tuple[float, list[float]]:
-    """Greedy agreement over every held-out step, and each action's recall (NaN: never labelled)."""
+def held_out(model: nn.Module, data: Frames, task: int) -> tuple[float, list[float]]:
+    """Greedy agreement over every held-out step of task `task`, and each action's recall (NaN: never labelled)."""
     model.eval()
     predicted = []
     with torch.no_grad():
         for start in range(0, len(data), 1024):
             x, _ = data.batch(torch.arange(start, min(start + 1024, len(data))))
-            predicted.append(model(x).argmax(-1))
+            predicted.append(model(x, task).argmax(-1))
     model.train()
     pred = torch.cat(predicted)
     recall = [float((pred[data.labels == a] == a).float().mean()) if (data.labels == a).any() else float("nan")
@@ -133,8 +136,9 @@ def held_out(model: nn.Module, data: Frames) -> tuple[float, list[float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", action="append", required=True, help="training Minari dataset(s) of one task")
-    parser.add_argument("--heldout", action="append", required=True, help="held-out Minari dataset(s) of the same task")
+    parser.add_argument("--dataset", action="append", required=True,
+                        help="training Minari dataset(s); with --net cnn of one task or several (a head each, one shared CNN)")
+    parser.add_argument("--heldout", action="append", required=True, help="held-out Minari dataset(s) of the same task(s)")
     parser.add_argument("--checkpoint", default=None, help="Gato checkpoint whose image config to use (default: embedded)")
     parser.add_argument("--frame-stack", type=int, default=None, help="override the checkpoint's frame_stack")
     parser.add_argument("--image-channels", type=int, default=None, help="override its image_channels (1: grayscale)")
@@ -165,41 +169,53 @@ def main() -> None:
     if args.net == "gato" and config.image_encoder != "patches":
         parser.error(f"--net gato trains the patch pathway; {args.checkpoint or 'the embedded checkpoint'} has "
                      f"image_encoder={config.image_encoder!r} (its CNN is what --net cnn trains)")
-    (train_task,), _ = merge_tasks([load_task(p, config) for p in args.dataset], None)
-    (test_task,), _ = merge_tasks([load_task(p, config) for p in args.heldout], None)
-    train, test = Frames(train_task, config), Frames(test_task, config)
+    train_tasks, _ = merge_tasks([load_task(p, config) for p in args.dataset], None)
+    test_tasks, _ = merge_tasks([load_task(p, config) for p in args.heldout], None)
+    names = [t.name for t in train_tasks]
+    if sorted(t.name for t in test_tasks) != sorted(names):
+        parser.error(f"--heldout holds tasks {sorted(t.name for t in test_tasks)}; --dataset holds {sorted(names)}: give each a held-out set")
+    if args.net == "gato" and len(names) > 1:
+        parser.error(f"--net gato trains one task; --dataset holds {', '.join(names)}")
+    train = [Frames(t, config) for t in train_tasks]
+    test = [Frames(next(h for h in test_tasks if h.name == name), config) for name in names]
     if args.net == "cnn":
-        model = NatureCNN(config.patch_channels, config.image_height, config.image_width, train.num_actions)
+        model = NatureCNN(config.patch_channels, config.image_height, config.image_width, [d.num_actions for d in train])
     else:
         gato = Gato(config)
         if args.gato_weights:
             gato.load_state_dict(source.state_dict())
-        model = GatoStep(gato, train.num_actions)
+        model = GatoStep(gato, train[0].num_actions)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    common = int(torch.bincount(train.labels).argmax())
-    print(f"{train_task.name}: {len(train)} training steps, {len(test)} held-out; input {config.patch_channels}x"
-          f"{config.image_height}x{config.image_width}; {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters; "
-          f"always action {common}: {float((test.labels == common).float().mean()):.3f} held-out agreement")
-    actions = " | ".join(f"recall {a}" for a in range(train.num_actions))
-    print(f"\n| minutes | samples | held-out agreement | {actions} |\n|---|---|---|" + "---|" * train.num_actions)
+    print(f"input {config.patch_channels}x{config.image_height}x{config.image_width}; "
+          f"{sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters")
+    for name, tr, te in zip(names, train, test):
+        common = int(torch.bincount(tr.labels).argmax())
+        print(f"{name}: {len(tr)} training steps, {len(te)} held-out; always action {common}: "
+              f"{float((te.labels == common).float().mean()):.3f} held-out agreement")
+    width = max(d.num_actions for d in train)
+    actions = " | ".join(f"recall {a}" for a in range(width))
+    print(f"\n| minutes | samples | task | held-out agreement | {actions} |\n|---|---|---|---|" + "---|" * width)
     generator = torch.Generator().manual_seed(args.seed)
     start, samples, next_eval = time.perf_counter(), 0, 0.0
     while True:
         minutes = (time.perf_counter() - start) / 60
         if minutes >= next_eval or minutes >= args.minutes:
-            agreement, recall = held_out(model, test)
-            cells = " | ".join(f"{r:.2f}" for r in recall)
-            print(f"| {minutes:.1f} | {samples} | {agreement:.3f} | {cells} |", flush=True)
+            for i, (name, data) in enumerate(zip(names, test)):
+                agreement, recall = held_out(model, data, i)
+                cells = " | ".join([f"{r:.2f}" for r in recall] + ["-"] * (width - len(recall)))
+                print(f"| {minutes:.1f} | {samples} | {name} | {agreement:.3f} | {cells} |", flush=True)
             next_eval += args.eval_every
             start += time.perf_counter() - start - minutes * 60  # evaluation time is not training time
             if minutes >= args.minutes:
                 break
-        x, y = train.batch(torch.randint(len(train), (args.batch_size,), generator=generator))
-        loss = F.cross_entropy(model(x), y)
+        loss = 0.0
+        for i, data in enumerate(train):  # a batch of every task each step
+            x, y = data.batch(torch.randint(len(data), (args.batch_size,), generator=generator))
+            loss = loss + F.cross_entropy(model(x, i), y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        samples += args.batch_size
+        samples += args.batch_size * len(train)
     if args.save_init:
         save_init(model, source, config, args.save_init)
 
