@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gato_agent.checkpoint import load_checkpoint, save_checkpoint_whole
+from gato_agent.checkpoint import Checkpoint, load_checkpoint, save_checkpoint_whole
 from gato_agent.config import GatoConfig
 from gato_agent.data import TaskData, load_task, merge_tasks
 from gato_agent.model import Gato
@@ -108,15 +108,18 @@ class GatoStep(nn.Module):
         return self.model.logits(self.model(tokens)[:, -1], 0, self.actions)  # (B, actions)
 
 
-def save_init(cnn: NatureCNN, source: Gato, config: GatoConfig, out: str) -> None:
-    """Write `source`'s weights with `cnn` as the image encoder of a `config` Gato, at `out`."""
+def save_init(cnn: NatureCNN, source: Checkpoint, config: GatoConfig, out: str) -> None:
+    """Write `source`'s weights with `cnn` as the image encoder of a `config` Gato, at `out`; with
+    `source`'s tasks and prompts when its config is that one (for `gato-train --init out --keep-init-tasks`)."""
     gato = Gato(dataclasses.replace(config, image_encoder="cnn"))
-    state = {k: v for k, v in source.state_dict().items() if not k.startswith("patches.")}
+    state = {k: v for k, v in source.model.state_dict().items() if not k.startswith("patches.")}
     state.update({f"patches.conv.{k}": v for k, v in cnn.conv.state_dict().items()})
     state.update({f"patches.hidden.{k}": v for k, v in cnn.hidden[0].state_dict().items()})
     missing, unexpected = gato.load_state_dict(state, strict=False)
     assert not unexpected and sorted(missing) == ["patches.proj.bias", "patches.proj.weight"], (missing, unexpected)
-    print(f"wrote {save_checkpoint_whole(out, gato)}: the Gato with this CNN as its image encoder")
+    tasks = source.tasks if gato.config == source.model.config else {}  # prompts are tokenized for their config
+    print(f"wrote {save_checkpoint_whole(out, gato, tasks)}: the Gato with this CNN as its image encoder"
+          + ("" if tasks else " (no tasks: the source's prompts were tokenized for another image config)"))
 
 
 def held_out(model: nn.Module, data: Frames, task: int) -> tuple[float, list[float]]:
@@ -161,7 +164,8 @@ def main() -> None:
         parser.error("--save-init needs --net cnn")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    source = load_checkpoint(args.checkpoint).model
+    checkpoint = load_checkpoint(args.checkpoint)
+    source = checkpoint.model
     config = source.config
     overrides = {"frame_stack": args.frame_stack, "image_channels": args.image_channels,
                  "image_height": args.image_height, "image_width": args.image_width}
@@ -217,7 +221,7 @@ def main() -> None:
         optimizer.step()
         samples += args.batch_size * len(train)
     if args.save_init:
-        save_init(model, source, config, args.save_init)
+        save_init(model, checkpoint, config, args.save_init)
 
 
 if __name__ == "__main__":
