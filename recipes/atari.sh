@@ -182,3 +182,17 @@ if [ ! -e recipes/weights/cnn2-encoder.safetensors ]; then
     encoder save runs/cnn2-init recipes/weights/cnn2-encoder.safetensors
 fi
 [ -e runs/cnn2-init/config.json ] || encoder load runs/atari-encoder/step-0000500 recipes/weights/cnn2-encoder.safetensors runs/cnn2-init
+
+# 14. Pong's encoder trained into the Gato (fourth session): recipes/atari-encoder2.json is step
+#     12's recipe from runs/cnn2-init (Pong weighted 4.5): the image encoder alone, 600 steps, its
+#     projection learnt from scratch through the frozen transformer. Pong's held-out agreement
+#     0.784 -> 0.918, and greedy Pong -21 -> about -8; but Breakout's FIRE after a lost ball fell
+#     back (on-policy agreement 0.941 -> 0.802; 3 of 10 greedy games stalled). Then a DAgger round
+#     on its own states in both games, and recipes/atari-encoder3.json continues on it.
+resume=()
+[ -e runs/atari-encoder2/latest ] && resume=(--resume)
+"$BIN/gato-train" --recipe recipes/atari-encoder2.json --threads 2 --no-progress "${resume[@]}"
+dagger4() { "$BIN/gato-collect" --no-progress --policy checkpoint:runs/atari-encoder2/step-0000600 --label expert "$@"; }
+dagger4 --env ALE/Pong-v5 --seed 60000 --episodes 10 --out data/atari/pong-dagger1-greedy
+dagger4 --env ALE/Breakout-v5 --seed 43000 --max-episode-steps 2000 --episodes 16 --out data/atari/breakout-dagger4-greedy
+dagger4 --env ALE/Breakout-v5 --seed 44000 --max-episode-steps 2000 --episodes 12 --out data/atari/breakout-dagger4-greedy2
