@@ -183,7 +183,7 @@ if [ ! -e recipes/weights/cnn2-encoder.safetensors ]; then
 fi
 [ -e runs/cnn2-init/config.json ] || encoder load runs/atari-encoder/step-0000500 recipes/weights/cnn2-encoder.safetensors runs/cnn2-init
 
-# 14. Pong's encoder trained into the Gato (fourth session): recipes/atari-encoder2.json is step
+# 14. Pong's encoder trained into the Gato (fourth session; not shipped, docs/default-checkpoint.md): recipes/atari-encoder2.json is step
 #     12's recipe from runs/cnn2-init (Pong weighted 4.5): the image encoder alone, 600 steps, its
 #     projection learnt from scratch through the frozen transformer. Pong's held-out agreement
 #     0.784 -> 0.918, and greedy Pong -21 -> about -8; but Breakout's FIRE after a lost ball fell
