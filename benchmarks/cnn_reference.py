@@ -113,10 +113,10 @@ def save_init(cnn: NatureCNN, source: Checkpoint, config: GatoConfig, out: str) 
     `source`'s tasks and prompts when its config is that one (for `gato-train --init out --keep-init-tasks`)."""
     gato = Gato(dataclasses.replace(config, image_encoder="cnn"))
     state = {k: v for k, v in source.model.state_dict().items() if not k.startswith("patches.")}
-    state.update({f"patches.conv.{k}": v for k, v in cnn.conv.state_dict().items()})
-    state.update({f"patches.hidden.{k}": v for k, v in cnn.hidden[0].state_dict().items()})
+    state.update({f"patches.trunks.0.conv.{k}": v for k, v in cnn.conv.state_dict().items()})
+    state.update({f"patches.trunks.0.hidden.{k}": v for k, v in cnn.hidden[0].state_dict().items()})
     missing, unexpected = gato.load_state_dict(state, strict=False)
-    assert not unexpected and sorted(missing) == ["patches.proj.bias", "patches.proj.weight"], (missing, unexpected)
+    assert not unexpected and sorted(missing) == ["patches.trunks.0.proj.bias", "patches.trunks.0.proj.weight"], (missing, unexpected)
     tasks = source.tasks if gato.config == source.model.config else {}  # prompts are tokenized for their config
     print(f"wrote {save_checkpoint_whole(out, gato, tasks)}: the Gato with this CNN as its image encoder"
           + ("" if tasks else " (no tasks: the source's prompts were tokenized for another image config)"))

@@ -37,7 +37,7 @@ from safetensors.torch import load_file, save_file
 from gato_agent.atomic import write_atomic
 from gato_agent.config import GatoConfig
 from gato_agent.hub import download, hub_repo_id
-from gato_agent.model import Gato
+from gato_agent.model import Gato, upgrade_state_names
 from gato_agent.spaces import from_pixels, has_text, to_pixels
 from gato_agent.text import TextTokenizer, default_text_tokenizer
 from gato_agent.tokenizer import TokenBatch
@@ -264,7 +264,7 @@ def load_checkpoint(
         model = Gato(GatoConfig.from_dict(meta["model"]))
     except ValueError as e:
         raise CheckpointError(f"{folder / CONFIG_FILE}: its 'model' entry is not a valid GatoConfig: {e}") from None
-    state = _load_tensors(folder / WEIGHTS_FILE, map_location, _weights_bytes(model))
+    state = upgrade_state_names(_load_tensors(folder / WEIGHTS_FILE, map_location, _weights_bytes(model)))
     _check_state(model, state, folder)
     model.load_state_dict(state)
     model.to(map_location)

@@ -35,6 +35,8 @@ class GatoConfig:
     image_encoder: str = "patches"  # "patches": 16x16 patches, each through a ResNet v2 block, one token
     # each [2.2]; "cnn": the whole (stacked) image through a Nature-DQN CNN, one token per image (JAT's
     # Atari encoder; not the paper's, see docs/design.md)
+    cnn_trunks: int = 1  # with "cnn": Nature-DQN trunks side by side, their projections summed, so that
+    # one game's features need not crowd out another's (not JAT's: see docs/design.md)
     patch_size: int = 16  # non-overlapping square patches [2.1]
     patch_hidden_channels: int = 32  # inner width of the pre-activation ResNet v2 patch block [2.2]
     patch_norm_groups: int = 8  # GroupNorm groups inside the patch block [2.2]
@@ -69,6 +71,8 @@ class GatoConfig:
                 f"image_encoder='cnn' needs images of at least {CNN_MIN_SIZE}x{CNN_MIN_SIZE} (its three convolutions), "
                 f"got {self.image_height}x{self.image_width}"
             )
+        if self.image_encoder != "cnn" and self.cnn_trunks != 1:
+            problems.append(f"cnn_trunks={self.cnn_trunks} needs image_encoder='cnn' (the patch encoder has no trunks)")
         if self.image_channels not in (1, 3):
             problems.append(f"image_channels={self.image_channels} must be 1 (grayscale) or 3 (RGB)")
         if self.patch_hidden_channels % self.patch_norm_groups:

@@ -15,7 +15,7 @@ from gato_agent.config import GatoConfig
 from gato_agent.kv_cache import KVCache
 from gato_agent.tokenizer import TokenBatch
 
-__all__ = ["Gato", "num_parameters"]
+__all__ = ["Gato", "num_parameters", "upgrade_state_names"]
 
 
 class PatchEmbedding(nn.Module):
@@ -57,14 +57,13 @@ class PatchEmbedding(nn.Module):
         return e + self.row_pos(rows) + self.col_pos(cols)
 
 
-class FrameCNN(nn.Module):
-    """A whole (stacked) image -> one embedding: the Nature-DQN network (Mnih et al. 2015: three
-    convolutions and a 512-unit layer), then a linear projection. JAT encodes Atari frame stacks
-    this way; the paper's patches cost 20 tokens a frame (see docs/design.md for the measurements)."""
+class NatureTrunk(nn.Module):
+    """The Nature-DQN network (Mnih et al. 2015: three convolutions and a 512-unit layer), then a
+    linear projection to the model width."""
 
-    def __init__(self, config: GatoConfig):
+    def __init__(self, shape: tuple[int, int, int], embed_dim: int):
         super().__init__()
-        c, h, w = config.patch_shape
+        c, h, w = shape
         self.conv = nn.Sequential(
             nn.Conv2d(c, 32, 8, stride=4), nn.ReLU(),
             nn.Conv2d(32, 64, 4, stride=2), nn.ReLU(),
@@ -73,11 +72,36 @@ class FrameCNN(nn.Module):
         with torch.no_grad():
             flat = self.conv(torch.zeros(1, c, h, w)).shape[1]
         self.hidden = nn.Linear(flat, 512)
-        self.proj = nn.Linear(512, config.embed_dim)
+        self.proj = nn.Linear(512, embed_dim)
+
+    def forward(self, images: Tensor) -> Tensor:
+        """images (N, C, H, W) -> (N, D)."""
+        return self.proj(F.relu(self.hidden(self.conv(images))))
+
+
+class FrameCNN(nn.Module):
+    """A whole (stacked) image -> one embedding: the sum of `config.cnn_trunks` Nature-DQN trunks,
+    each with its own projection (the same as one projection of their concatenated features, but
+    each trunk's weights can train or stay frozen apart). JAT encodes Atari frame stacks with one;
+    the paper's patches cost 20 tokens a frame (see docs/design.md for the measurements, and for
+    why a second trunk)."""
+
+    def __init__(self, config: GatoConfig):
+        super().__init__()
+        self.trunks = nn.ModuleList(NatureTrunk(config.patch_shape, config.embed_dim) for _ in range(config.cnn_trunks))
 
     def forward(self, images: Tensor, patch_idx: Tensor) -> Tensor:
         """images (N, C, H, W) in [0, 1], patch_idx (N,) (all 0: one token per image) -> (N, D)."""
-        return self.proj(F.relu(self.hidden(self.conv(images))))
+        return sum(trunk(images) for trunk in self.trunks)
+
+
+def upgrade_state_names(state: dict[str, Tensor]) -> dict[str, Tensor]:
+    """A Gato state dict with today's names. Checkpoints written before FrameCNN had trunks name its
+    one trunk's weights `patches.conv.*`, `patches.hidden.*` and `patches.proj.*`: they become trunk 0's.
+    (The patch encoder's `patches.proj.*` keeps its name: it comes with `patches.conv1.*`.)"""
+    if not any(k.startswith("patches.hidden.") for k in state):
+        return state
+    return {("patches.trunks.0." + k[len("patches."):] if k.startswith("patches.") else k): v for k, v in state.items()}
 
 
 def rotary(positions: Tensor, head_dim: int, base: float) -> tuple[Tensor, Tensor]:

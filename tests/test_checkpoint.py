@@ -52,6 +52,20 @@ def test_image_prompts_are_stored_as_pixels_and_load_exactly(encoder, tmp_path, 
     assert torch.equal(loaded.prompt.patches, agent.prompt.patches)  # the very floats the codec made
 
 
+def test_a_one_trunk_cnn_checkpoint_from_before_trunks_loads(tmp_path, micro_config):
+    """Checkpoints written before FrameCNN had trunks (patches.conv/hidden/proj) still load."""
+    from safetensors.torch import load_file, save_file
+
+    config = dataclasses.replace(micro_config, image_encoder="cnn", image_height=48, image_width=48)
+    agent = GatoAgent(Gato(config), spaces.Box(0, 255, (60, 50, 3), np.uint8), spaces.Discrete(4))
+    agent.save_pretrained(tmp_path / "ckpt")
+    weights = tmp_path / "ckpt" / "model.safetensors"
+    save_file({k.replace("patches.trunks.0.", "patches."): v for k, v in load_file(weights).items()}, weights)
+    assert "patches.hidden.weight" in load_file(weights)
+    loaded = load_checkpoint(tmp_path / "ckpt").model.state_dict()
+    assert all(torch.equal(v, loaded[k]) for k, v in agent.model.state_dict().items())
+
+
 def test_loads_with_agent_options_and_matching_spaces(saved):
     _, path = saved
     agent = GatoAgent.from_pretrained(path, observation_space=OBS, action_space=ACT, num_envs=3, use_cache=False)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from gato_agent import Gato, GatoConfig
-from gato_agent.model import num_parameters
+from gato_agent.model import num_parameters, upgrade_state_names
 from gato_agent.tokenizer import TokenBatch
 
 
@@ -135,3 +135,25 @@ def test_parameter_counts_on_the_meta_device():
         per_layer = 4 * c.embed_dim**2 + 2 * c.embed_dim * c.ff_dim  # attention + feed-forward weights
         transformer_and_table = c.num_layers * per_layer + c.vocab_size * c.embed_dim
         assert 0 < counts[name] - transformer_and_table < 0.02 * counts[name]
+
+
+def test_cnn_trunks_sum_their_projections_and_old_names_load(micro_config):
+    """Two trunks embed an image stack as the sum of each trunk's projection; a one-trunk checkpoint
+    written before trunks existed (patches.conv/hidden/proj) loads as trunk 0."""
+    import dataclasses
+
+    one = Gato(dataclasses.replace(micro_config, image_encoder="cnn", image_height=48, image_width=40)).eval()
+    two = Gato(dataclasses.replace(one.config, cnn_trunks=2)).eval()
+    images, idx = torch.rand(3, 3, 48, 40), torch.zeros(3, dtype=torch.long)
+    first, second = two.patches.trunks
+    assert torch.allclose(two.patches(images, idx), first(images) + second(images))
+    legacy = {k.replace("patches.trunks.0.", "patches."): v for k, v in one.state_dict().items()}
+    assert "patches.hidden.weight" in legacy and "patches.proj.bias" in legacy
+    renamed = upgrade_state_names(legacy)
+    assert renamed.keys() == one.state_dict().keys()
+    two.load_state_dict({**two.state_dict(), **{k: v for k, v in renamed.items() if not k.startswith("patches.")},
+                         **{k.replace(".trunks.0.", ".trunks.1."): torch.zeros_like(v) for k, v in renamed.items() if ".proj." in k},
+                         **{k: v for k, v in renamed.items() if ".trunks.0." in k}})
+    assert torch.allclose(two.patches(images, idx), one.patches(images, idx))  # a zero second trunk adds nothing
+    patches = Gato(micro_config).state_dict()
+    assert upgrade_state_names(patches) is patches  # the patch encoder's names (its own patches.proj) stay
