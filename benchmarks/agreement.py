@@ -34,28 +34,30 @@ from gato_agent.loss import action_loss
 
 def predictions(
     model: Gato, task: TaskData, max_steps: int, batch_size: int = 16
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Greedy predictions, labels and positions in the window (0: its first step) of the action
-    tokens of every step of every episode, or of evenly spaced windows of them holding about
-    `max_steps` steps. One discrete action a step: (S,) each."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Greedy predictions, labels, positions in the window (0: its first step) and episode indices
+    of the action tokens of every step of every episode, or of evenly spaced windows of them holding
+    about `max_steps` steps. One discrete action a step: (S,) each."""
     per_window = model.config.context_length // task.step_tokens
-    windows = [(e, t, min(t + per_window, len(e.ids))) for e in task.episodes for t in range(0, len(e.ids), per_window)]
+    windows = [(i, e, t, min(t + per_window, len(e.ids)))
+               for i, e in enumerate(task.episodes) for t in range(0, len(e.ids), per_window)]
     keep = max(1, max_steps // per_window)
     if len(windows) > keep:
         windows = [windows[i] for i in np.linspace(0, len(windows) - 1, keep).round().astype(int)]
     predicted, labels = [], []
-    position = np.concatenate([np.arange(t1 - t0) for _, t0, t1 in windows])  # (S,)
+    position = np.concatenate([np.arange(t1 - t0) for _, _, t0, t1 in windows])  # (S,)
+    episode = np.concatenate([np.full(t1 - t0, i) for i, _, t0, t1 in windows])  # (S,)
     model.eval()
     with torch.no_grad():
         for start in range(0, len(windows), batch_size):
-            rows = [task._tokens([w], model.config.context_length) for w in windows[start : start + batch_size]]
+            rows = [task._tokens([w[1:]], model.config.context_length) for w in windows[start : start + batch_size]]
             batch = Batch(TokenBatch.join([r[0] for r in rows], 0), *(torch.cat([r[i] for r in rows]) for i in (1, 2, 3)),
                           torch.zeros(len(rows), dtype=torch.long))
             result = action_loss(model, model(batch.tokens), batch)
             target = batch.targets[:, 1:][batch.targets[:, 1:] >= 0]
             predicted.append(torch.where(result.correct, target, -1).numpy())
             labels.append(target.numpy())
-    return np.concatenate(predicted), np.concatenate(labels), position
+    return np.concatenate(predicted), np.concatenate(labels), position, episode
 
 
 def history_split(pred: np.ndarray, label: np.ndarray, position: np.ndarray) -> tuple[float, float, float]:
@@ -105,6 +107,8 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=20000, help="score about this many held-out steps per task")
     parser.add_argument("--every", type=int, default=1, help="score every n-th kept checkpoint from --since on")
     parser.add_argument("--since", type=int, default=0, help="score checkpoints from this step on")
+    parser.add_argument("--per-episode", action="store_true",
+                        help="also print each held-out episode's agreement and recall (a model can miss one game's waiting states whole)")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -122,11 +126,16 @@ def main() -> None:
         model = load_checkpoint(ckpt).model
         step = step_of(ckpt)
         for task in tasks:
-            pred, label, position = predictions(model, task, args.max_steps)
+            pred, label, position, episode = predictions(model, task, args.max_steps)
             hit = pred == label
+            actions = range(task.act_codec.ranges[0][1])
+            for i in np.unique(episode) if args.per_episode else []:
+                mine = episode == i
+                recall = " ".join(f"{hit[mine & (label == a)].mean():.2f}" if (mine & (label == a)).any() else "-" for a in actions)
+                print(f"  step {step} {task.name} episode {i}: {mine.sum()} steps, agreement {hit[mine].mean():.3f}, recall {recall}")
             split = " | ".join(f"{a:.3f}" for a in history_split(pred, label, position))
             samples = float("nan") if single else step * train_cfg["batch_size"] * (config.context_length // task.step_tokens) * share[task.name]
-            recall = [f"{hit[label == a].mean():.2f}" if (label == a).any() else "-" for a in range(task.act_codec.ranges[0][1])]
+            recall = [f"{hit[label == a].mean():.2f}" if (label == a).any() else "-" for a in actions]
             rows[task.name].append(f"| {step} | {minutes.get(step, float('nan')):.1f} | {samples:,.0f} | {hit.mean():.3f} | {split} | "
                                    + " | ".join(recall) + " |")
             print(rows[task.name][-1], task.name, flush=True)

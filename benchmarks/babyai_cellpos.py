@@ -67,7 +67,7 @@ class CellPositions(nn.Module):
 
 def agreement(model: Gato, heldout: TaskData) -> float:
     """Share of the held-out steps whose greedy action is the bot's, teacher-forced."""
-    predicted, labels, _ = predictions(model, heldout, max_steps=10**9)
+    predicted, labels, _, _ = predictions(model, heldout, max_steps=10**9)
     model.train()
     return float((predicted == labels).mean())
 

@@ -49,7 +49,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     model = load_checkpoint(args.checkpoint).model
     task = load_task(args.heldout, model.config)
-    pred, label, _ = predictions(model, task, max_steps=10**9)
+    pred, label, _, _ = predictions(model, task, max_steps=10**9)
     seen = target_in_view(minari.MinariDataset(f"{args.heldout}/data"))
     hit = pred == label
     print(f"{task.name}: {len(hit)} steps, agreement {hit.mean():.3f}; target in view in {seen.mean():.0%} of them\n")
