@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stage 7 (in progress, issue 13): Atari from 4 stacked grayscale frames. Continues from the
+# Stage 7 (issue 13): Atari from 4 stacked grayscale frames. Continues from the
 # embedded checkpoint's weights (its transformer; the patch block restarts, its input being 4
 # channels now). Each step resumes or skips what a previous run finished. From the repository
 # root, after .ci/setup:
@@ -164,12 +164,14 @@ import sys
 import torch
 from safetensors.torch import load_file, save_file
 from gato_agent.checkpoint import load_checkpoint, save_checkpoint_whole
+from gato_agent.model import upgrade_state_names
 mode, ckpt, file = sys.argv[1:4]
 source = load_checkpoint(ckpt)
 if mode == "save":
     save_file({k: v.to(torch.bfloat16) for k, v in source.model.state_dict().items() if k.startswith("patches.")}, file)
 else:
-    source.model.load_state_dict({k: v.float() for k, v in load_file(file).items()}, strict=False)
+    state = upgrade_state_names({k: v.float() for k, v in load_file(file).items()})
+    assert not source.model.load_state_dict(state, strict=False).unexpected_keys, f"{file} does not fit {ckpt}"
     save_checkpoint_whole(sys.argv[4], source.model, source.tasks)
 PY
 }
@@ -206,3 +208,39 @@ resume=()
 resume=()
 [ -e runs/atari-encoder4/latest ] && resume=(--resume)
 "$BIN/gato-train" --recipe recipes/atari-encoder4.json --threads 2 --no-progress "${resume[@]}"
+
+# 15. Two trunks (fifth session): the shipped Breakout trunk (step 12) and atari-encoder3's two-game
+#     trunk side by side (GatoConfig.cnn_trunks=2, their projections summed), the second's projection
+#     starting at zero, so that runs/trunks-init plays exactly as step 12. Then
+#     recipes/atari-trunks.json trains the second trunk only, on both games'
+#     demonstrations and the DAgger rounds of steps 12 and 14 plus one Pong round of atari-encoder3's
+#     own games. The first trunk, which presses FIRE in every waiting state of step 12's held-out games,
+#     stays as it is. 13 minutes on two threads. Its step 300 ships: Breakout 71.9, every game to
+#     game over; Pong 0.6 (30 games each; docs/default-checkpoint.md, "Two trunks").
+# trunks BASE FILE DST: BASE (one trunk) with FILE's trunk (an `encoder save` file) beside its own, into DST.
+trunks() {
+    "$BIN/python" - "$@" <<'PY'
+import dataclasses, sys
+import torch
+from safetensors.torch import load_file
+from gato_agent.checkpoint import load_checkpoint, save_checkpoint_whole
+from gato_agent.model import Gato, upgrade_state_names
+base, file, dst = sys.argv[1:4]
+source = load_checkpoint(base)
+model = Gato(dataclasses.replace(source.model.config, cnn_trunks=2))
+state = source.model.state_dict()
+extra = upgrade_state_names({k: v.float() for k, v in load_file(file).items()})
+state.update({k.replace(".trunks.0.", ".trunks.1."): v for k, v in extra.items() if ".trunks.0." in k})
+state["patches.trunks.1.proj.weight"].zero_()  # (D, 512): the second trunk adds nothing yet
+state["patches.trunks.1.proj.bias"].zero_()
+model.load_state_dict(state)
+save_checkpoint_whole(dst, model, source.tasks)
+PY
+}
+[ -e runs/atari-encoder3-bf16/config.json ] || encoder load runs/atari-encoder/step-0000500 recipes/weights/atari-encoder3-encoder.safetensors runs/atari-encoder3-bf16
+"$BIN/gato-collect" --no-progress --policy checkpoint:runs/atari-encoder3-bf16 --label expert --env ALE/Pong-v5 \
+    --seed 61000 --episodes 8 --out data/atari/pong-dagger2-greedy
+[ -e runs/trunks-init/config.json ] || trunks runs/atari-encoder/step-0000500 recipes/weights/atari-encoder3-encoder.safetensors runs/trunks-init
+resume=()
+[ -e runs/atari-trunks/latest ] && resume=(--resume)
+"$BIN/gato-train" --recipe recipes/atari-trunks.json --threads 2 --no-progress "${resume[@]}"

@@ -118,14 +118,15 @@ train recipes/default-babyai12.json
 # 6. Atari from pixels (recipes/atari.sh, issue 13): 4 stacked grayscale frames, DAgger rounds for
 #    FIRE, and one token per frame stack through a Nature-DQN CNN pre-trained as a classifier; it
 #    trains every task from default-babyai12's weights with that encoder, then, after a DAgger round
-#    on that model's own Breakout games, the encoder alone.
+#    on that model's own Breakout games, the encoder alone; then a second encoder trunk beside it,
+#    trained alone on both games (its step 15, whose weights ship).
 bash recipes/atari.sh
 
-# 7. Greedy, prompted episodes with the task's prompt: 50 per Atari and MuJoCo task (Breakout: 30,
-#    the issue's count), 100 per BabyAI level (and 100 more sampled at temperature 1, as the paper's
-#    agent acts [2.3]), in four processes, and the README's table.
-RUN=runs/atari-encoder
-CKPT=$RUN/step-0000500
+# 7. Greedy, prompted episodes with the task's prompt: 30 per Atari game (issue 13's count), 50 per
+#    MuJoCo task, 100 per BabyAI level (and 100 more sampled at temperature 1, as the paper's agent
+#    acts [2.3]), in five processes, and the README's table.
+RUN=runs/atari-trunks
+CKPT=$RUN/step-0000300
 evaluate() {  # evaluate NAME EPISODES --env ... : into $RUN/eval-NAME unless already complete
   local out="$RUN/eval-$1" episodes=$2
   shift 2
@@ -135,12 +136,13 @@ evaluate() {  # evaluate NAME EPISODES --env ... : into $RUN/eval-NAME unless al
   rm "$out.partial"
 }
 evaluate breakout 30 --env ALE/Breakout-v5 &
+evaluate pong 30 --env ALE/Pong-v5 &
 evaluate babyai 100 --suite babyai &
 evaluate babyai-sampled 100 --suite babyai --temperature 1.0 &
-evaluate rest 50 --env ALE/Pong-v5 --env InvertedPendulum-v5 --env InvertedDoublePendulum-v5 --env Reacher-v5 \
+evaluate rest 50 --env InvertedPendulum-v5 --env InvertedDoublePendulum-v5 --env Reacher-v5 \
     --env Hopper-v5 --env HalfCheetah-v5
 wait
-"$BIN/python" -m rollouts.report "$RUN"/eval-{breakout,rest,babyai,babyai-sampled}/results.json | tee "$RUN/table.md"
+"$BIN/python" -m rollouts.report "$RUN"/eval-{breakout,pong,rest,babyai,babyai-sampled}/results.json | tee "$RUN/table.md"
 
 # 8. Ship the weights, config, text tokenizer and prompts (not the optimizer state) inside the package.
 rm -rf gato_agent/assets/default
