@@ -150,7 +150,7 @@ def test_the_embedded_checkpoint_covers_the_default_suite_with_prompts():
     import envs
 
     folder = checkpoint.embedded_checkpoint_path()
-    assert sum(f.stat().st_size for f in folder.iterdir()) <= 24 * 2**20  # ships inside the package (22 MB today)
+    assert sum(f.stat().st_size for f in folder.iterdir()) <= 40 * 2**20  # ships inside the package: issue 13 caps it at 40 MB (26 MB today)
     assert not (folder / checkpoint.TRAINER_FILE).exists()
     loaded = load_checkpoint(None)
     assert sorted(loaded.tasks) == sorted(envs.SUITES["default"])
