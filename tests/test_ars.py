@@ -44,3 +44,13 @@ def test_short_run_learns_inverted_pendulum_and_resumes(tmp_path):
 def test_top_larger_than_directions_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="--top must be in"):
         train(ARSConfig(env="InvertedPendulum-v5", out=tmp_path / "x.npz", directions=2, top=3))
+
+
+def test_workers_give_the_same_policy_as_one_process(tmp_path):
+    common = dict(env="InvertedPendulum-v5", iterations=4, directions=3, top=2, step_size=0.5,
+                  noise=0.2, eval_every=2, eval_episodes=2, seed=3)
+    one = train(ARSConfig(out=tmp_path / "one.npz", **common))
+    two = train(ARSConfig(out=tmp_path / "two.npz", workers=2, **common))
+    np.testing.assert_array_equal(one.weights, two.weights)
+    np.testing.assert_array_equal(one.mean, two.mean)
+    assert read_metadata(tmp_path / "one.npz")["eval_return"] == read_metadata(tmp_path / "two.npz")["eval_return"]

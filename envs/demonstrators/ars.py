@@ -29,6 +29,7 @@ the wall time. Single process: run it with ``OMP_NUM_THREADS=1``.
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ PRESETS: dict[str, tuple[float, int, int, float, float]] = {
     "Walker2d-v5": (0.025, 40, 30, 0.01, 1.0),
     "Swimmer-v5": (0.02, 1, 1, 0.01, 0.0),
     "Ant-v5": (0.015, 60, 20, 0.025, 1.0),
+    "Humanoid-v5": (0.02, 230, 230, 0.0075, 5.0),
 }
 
 
@@ -81,6 +83,9 @@ class ARSConfig:
     """Seed of the perturbations and of the training episodes."""
     resume: bool = False
     """Continue from ``<out>.state.npz`` instead of starting from zero weights."""
+    workers: int = 1
+    """Processes that run the episodes of an iteration (each with its own env); the result is the
+    same for any number, since every episode is reset with its own seed."""
 
 
 class RunningStats:
@@ -127,6 +132,44 @@ def rollout(
             return total, steps
 
 
+_worker_env: gym.Env | None = None  # the env of a worker process of :class:`Rollouts`
+
+
+def _init_worker(env_id: str) -> None:
+    global _worker_env
+    _worker_env = gym.make(env_id)
+
+
+def _rollout_job(job: tuple[LinearPolicy, int, float, bool]) -> tuple[float, int, list | None]:
+    policy, seed, shift, keep_states = job
+    states: list | None = [] if keep_states else None
+    ret, steps = rollout(_worker_env, policy, seed, shift, states)
+    return ret, steps, states
+
+
+class Rollouts:
+    """Runs a batch of seeded episodes in this process or in a pool of ``workers`` processes."""
+
+    def __init__(self, env_id: str, workers: int) -> None:
+        self.pool = None
+        if workers > 1:
+            self.pool = multiprocessing.get_context("spawn").Pool(
+                workers, initializer=_init_worker, initargs=(env_id,))
+        else:
+            _init_worker(env_id)
+
+    def run(self, jobs: list[tuple[LinearPolicy, int, float, bool]]) -> list[tuple[float, int, list | None]]:
+        """Each job ``(policy, seed, shift, keep_states)`` -> ``(return, steps, states)``, in order."""
+        if self.pool is None:
+            return [_rollout_job(job) for job in jobs]
+        return self.pool.map(_rollout_job, jobs, chunksize=1)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool.join()
+
+
 def train(cfg: ARSConfig) -> LinearPolicy:
     """Run ARS as configured; returns the best policy found (also on disk at ``cfg.out``)."""
     preset = PRESETS.get(cfg.env, (0.02, 16, 8, 0.03, 0.0))
@@ -137,6 +180,8 @@ def train(cfg: ARSConfig) -> LinearPolicy:
     shift = cfg.reward_shift if cfg.reward_shift is not None else preset[4]
     if not 1 <= top <= n_dir:
         raise ValueError(f"--top must be in [1, --directions={n_dir}], got {top}")
+    if cfg.workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {cfg.workers}")
 
     env = gym.make(cfg.env)
     if not isinstance(env.action_space, gym.spaces.Box) or len(env.observation_space.shape) != 1:
@@ -170,6 +215,8 @@ def train(cfg: ARSConfig) -> LinearPolicy:
     def policy_for(w: np.ndarray, mean: np.ndarray, inv_std: np.ndarray) -> LinearPolicy:
         return LinearPolicy(w, mean, inv_std, low, high)
 
+    env.close()
+    runner = Rollouts(cfg.env, cfg.workers)
     t0 = time.monotonic()
     best_policy = None
     print(f"ARS V2-t on {cfg.env}: alpha={alpha} N={n_dir} b={top} nu={nu} shift={shift}",
@@ -177,16 +224,15 @@ def train(cfg: ARSConfig) -> LinearPolicy:
     for it in range(start_iter, cfg.iterations):
         mean, inv_std = stats.mean.copy(), stats.inv_std()
         deltas = rng.standard_normal((n_dir, act_dim, obs_dim))
-        r_pos, r_neg = np.empty(n_dir), np.empty(n_dir)
-        states: list = []
-        for k in range(n_dir):
-            seed = int(rng.integers(2**31))
-            for sign, store in ((1.0, r_pos), (-1.0, r_neg)):
-                ret, steps = rollout(env, policy_for(weights + sign * nu * deltas[k], mean, inv_std),
-                                     seed, shift, states)
-                store[k] = ret
-                env_steps += steps
-                episodes += 1
+        seeds = [int(rng.integers(2**31)) for _ in range(n_dir)]
+        jobs = [(policy_for(weights + sign * nu * deltas[k], mean, inv_std), seeds[k], shift, True)
+                for k in range(n_dir) for sign in (1.0, -1.0)]
+        results = runner.run(jobs)  # (+delta_0, -delta_0, +delta_1, ...)
+        returns = np.array([ret for ret, _, _ in results])
+        r_pos, r_neg = returns[0::2], returns[1::2]
+        states = [s for _, _, episode in results for s in episode]
+        env_steps += sum(steps for _, steps, _ in results)
+        episodes += len(results)
         order = np.argsort(-np.maximum(r_pos, r_neg))[:top]
         sigma_r = np.concatenate([r_pos[order], r_neg[order]]).std()
         step = np.tensordot(r_pos[order] - r_neg[order], deltas[order], axes=1)
@@ -198,8 +244,8 @@ def train(cfg: ARSConfig) -> LinearPolicy:
         eval_mean = eval_std = float("nan")
         if (it + 1) % cfg.eval_every == 0 or last:
             current = policy_for(weights, stats.mean.copy(), stats.inv_std())
-            returns = [rollout(env, current, 10_000 + i, 0.0, None)[0]
-                       for i in range(cfg.eval_episodes)]
+            returns = [ret for ret, _, _ in runner.run(
+                [(current, 10_000 + i, 0.0, False) for i in range(cfg.eval_episodes)])]
             eval_mean, eval_std = float(np.mean(returns)), float(np.std(returns))
             if eval_mean > best:
                 best, best_policy = eval_mean, current
@@ -219,7 +265,7 @@ def train(cfg: ARSConfig) -> LinearPolicy:
                   f"+- {eval_std:6.1f}  best {best:8.1f}", flush=True)
         if last:
             break
-    env.close()
+    runner.close()
     return best_policy if best_policy is not None else LinearPolicy.load(out)
 
 
