@@ -33,6 +33,7 @@ from gymnasium import spaces
 from torch import Tensor
 
 from gato_agent import Gato, GatoAgent, GatoConfig
+from gato_agent.images import input_shape
 from gato_agent.kv_cache import KVCache
 from gato_agent.spaces import ActionCodec, ObservationCodec
 from gato_agent.tokenizer import TokenBatch
@@ -262,7 +263,7 @@ def bandwidth_table(args: BenchArgs, models: dict[str, Gato], calls: int = 20) -
             filler = TokenBatch(
                 torch.randint(0, config.vocab_size, (n, length), generator=g), torch.zeros(n, length, dtype=torch.long),
                 torch.zeros(n, length, dtype=torch.bool),
-                torch.zeros(0, *config.patch_shape), torch.zeros(0, dtype=torch.long),
+                torch.zeros(0, *input_shape(config)), torch.zeros(0, dtype=torch.long),
             )
             cache = caches[n] = model.new_cache(n, chunk=32)
             with torch.inference_mode():

@@ -36,7 +36,8 @@ from gato_agent.checkpoint import Checkpoint, load_checkpoint, save_checkpoint_w
 from gato_agent.config import GatoConfig
 from gato_agent.data import TaskData, load_task, merge_tasks
 from gato_agent.model import Gato
-from gato_agent.tokenizer import TokenBatch, patchify
+from gato_agent.images import PREFIX, patchify, uses_patches
+from gato_agent.tokenizer import TokenBatch
 
 
 class Frames:
@@ -112,11 +113,11 @@ def save_init(cnn: NatureCNN, source: Checkpoint, config: GatoConfig, out: str) 
     """Write `source`'s weights with `cnn` as the image encoder of a `config` Gato, at `out`; with
     `source`'s tasks and prompts when its config is that one (for `gato-train --init out --keep-init-tasks`)."""
     gato = Gato(dataclasses.replace(config, image_encoder="cnn"))
-    state = {k: v for k, v in source.model.state_dict().items() if not k.startswith("patches.")}
-    state.update({f"patches.trunks.0.conv.{k}": v for k, v in cnn.conv.state_dict().items()})
-    state.update({f"patches.trunks.0.hidden.{k}": v for k, v in cnn.hidden[0].state_dict().items()})
+    state = {k: v for k, v in source.model.state_dict().items() if not k.startswith(PREFIX)}
+    state.update({f"{PREFIX}trunks.0.conv.{k}": v for k, v in cnn.conv.state_dict().items()})
+    state.update({f"{PREFIX}trunks.0.hidden.{k}": v for k, v in cnn.hidden[0].state_dict().items()})
     missing, unexpected = gato.load_state_dict(state, strict=False)
-    assert not unexpected and sorted(missing) == ["patches.trunks.0.proj.bias", "patches.trunks.0.proj.weight"], (missing, unexpected)
+    assert not unexpected and sorted(missing) == [f"{PREFIX}trunks.0.proj.bias", f"{PREFIX}trunks.0.proj.weight"], (missing, unexpected)
     tasks = source.tasks if gato.config == source.model.config else {}  # prompts are tokenized for their config
     print(f"wrote {save_checkpoint_whole(out, gato, tasks)}: the Gato with this CNN as its image encoder"
           + ("" if tasks else " (no tasks: the source's prompts were tokenized for another image config)"))
@@ -170,9 +171,9 @@ def main() -> None:
     overrides = {"frame_stack": args.frame_stack, "image_channels": args.image_channels,
                  "image_height": args.image_height, "image_width": args.image_width}
     config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
-    if args.net == "gato" and config.image_encoder != "patches":
+    if args.net == "gato" and not uses_patches(config):
         parser.error(f"--net gato trains the patch pathway; {args.checkpoint or 'the embedded checkpoint'} has "
-                     f"image_encoder={config.image_encoder!r} (its CNN is what --net cnn trains)")
+                     "a CNN image encoder (what --net cnn trains)")
     train_tasks, _ = merge_tasks([load_task(p, config) for p in args.dataset], None)
     test_tasks, _ = merge_tasks([load_task(p, config) for p in args.heldout], None)
     names = [t.name for t in train_tasks]

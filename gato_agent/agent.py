@@ -30,6 +30,7 @@ import torch
 from gymnasium import spaces
 from torch import Tensor
 
+from gato_agent.images import input_shape
 from gato_agent.model import Gato
 from gato_agent.spaces import ActionCodec, ObservationCodec, slice_time
 from gato_agent.text import TextTokenizer
@@ -244,7 +245,7 @@ class GatoAgent:
             ids[:, None],
             torch.zeros((b, 1), dtype=torch.long, device=self.device),
             torch.zeros((b, 1), dtype=torch.bool, device=self.device),
-            torch.zeros((0, *self.config.patch_shape), device=self.device),
+            torch.zeros((0, *input_shape(self.config)), device=self.device),
             empty,
         )
 

@@ -21,7 +21,6 @@ What a leaf becomes:
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -33,15 +32,8 @@ from torch import Tensor
 
 from gato_agent.config import GatoConfig
 from gato_agent.text import PAD_ID, TextTokenizer, default_text_tokenizer
-from gato_agent.tokenizer import (
-    TokenBatch,
-    continuous_to_tokens,
-    discrete_to_tokens,
-    patchify,
-    resize_images,
-    stack_frames,
-    tokens_to_continuous,
-)
+from gato_agent.images import encoder_input, resize_images, tokens_per_image
+from gato_agent.tokenizer import TokenBatch, continuous_to_tokens, discrete_to_tokens, stack_frames, tokens_to_continuous
 
 __all__ = [
     "ObservationCodec",
@@ -119,7 +111,7 @@ def _leaves(space: spaces.Space, keys: tuple, config: GatoConfig) -> list[_Leaf]
         return [_Leaf(keys, space, "text", _text_tokens(space, config))]
     if isinstance(space, spaces.Box):
         if is_image_space(space):
-            return [_Leaf(keys, space, "image", config.patches_per_image)]
+            return [_Leaf(keys, space, "image", tokens_per_image(config))]
         if space.dtype == np.uint8:
             leaf = _Leaf(keys, space, "discrete", int(np.prod(space.shape, dtype=np.int64)))
             _check_discrete_range(leaf.path, int(_discrete_size(space).max()), config)
@@ -171,7 +163,7 @@ class ObservationCodec:
         self._warned_cut: set[str] = set()
         self.num_text = sum(leaf.num_tokens for leaf in self.leaves if leaf.kind == "text")
         self.num_images = sum(leaf.kind == "image" for leaf in self.leaves)
-        self.num_patches = self.num_images * config.patches_per_image
+        self.num_patches = self.num_images * tokens_per_image(config)
         self.num_tokens = sum(leaf.num_tokens for leaf in self.leaves)
         if self.num_tokens > config.max_observation_tokens:
             raise ValueError(
@@ -181,7 +173,7 @@ class ObservationCodec:
         self.local_pos = torch.arange(1, self.num_tokens + 1)  # (n_obs,) [2.2]
         token = torch.arange(self.num_tokens)
         self.patch_mask = (token >= self.num_text) & (token < self.num_text + self.num_patches)  # (n_obs,)
-        self.patch_idx = torch.arange(config.patches_per_image).repeat(self.num_images)  # (num_patches,)
+        self.patch_idx = torch.arange(tokens_per_image(config)).repeat(self.num_images)  # (num_patches,)
 
     def is_batched(self, obs: Any) -> bool:
         """True when `obs` carries a leading batch dimension (as from a VectorEnv)."""
@@ -279,33 +271,8 @@ class ObservationCodec:
 
     def patches(self, images: Tensor) -> Tensor:
         """uint8 stacked images (..., patch_channels, H, W) -> what the image encoder reads, in token
-        order: patches (N, patch_channels, p, p), or with the CNN encoder the images in [0, 1]
-        (N, patch_channels, H, W)."""
-        shape = self.config.patch_shape
-        flat = images.reshape(-1, *images.shape[-3:])
-        if not flat.shape[0]:
-            return torch.zeros(0, *shape)
-        if self.config.image_encoder == "cnn":
-            return from_pixels(flat, self.config)
-        return patchify(flat, self.config.patch_size).reshape(-1, *shape)
-
-
-def from_pixels(pixels: Tensor, config: GatoConfig) -> Tensor:
-    """uint8 pixels -> the image encoder's input values, elementwise: [0, 1] for the CNN; for
-    patches [-1, 1] / sqrt(patch_size) [2.1], the same floats as `patchify` gives."""
-    if config.image_encoder == "cnn":
-        return pixels.float() / 255.0
-    return (pixels.float() / 127.5 - 1.0) / math.sqrt(config.patch_size)
-
-
-def to_pixels(values: Tensor, config: GatoConfig) -> Tensor:
-    """The inverse of `from_pixels`: encoder input values -> the uint8 pixels they were made from
-    (a checkpoint stores its prompts' images so, 4x smaller than float32)."""
-    if config.image_encoder == "cnn":
-        x = values * 255.0
-    else:
-        x = (values * math.sqrt(config.patch_size) + 1.0) * 127.5
-    return x.round().clamp(0, 255).to(torch.uint8)
+        order (`gato_agent.images.encoder_input`)."""
+        return encoder_input(images, self.config)
 
 
 def slice_time(obs: Any, steps: int) -> Any:

@@ -127,8 +127,8 @@ def test_init_with_model_overrides_keeps_the_weights_whose_shapes_stay(make_data
     stacked = train(run_cfg(tmp_path / "stacked", [path], micro_json, init=tmp_path / "first", steps=1, lr=1e-9,
                             model_overrides=overrides))
     assert stacked.model.config == dataclasses.replace(trained.config, frame_stack=2, image_channels=1)
-    reshaped = {"patches.norm1.weight", "patches.norm1.bias", "patches.conv1.weight", "patches.conv2.weight",
-                "patches.conv2.bias", "patches.proj.weight"}
+    reshaped = {"images.norm1.weight", "images.norm1.bias", "images.conv1.weight", "images.conv2.weight",
+                "images.conv2.bias", "images.proj.weight"}
     for name, value in trained.state_dict().items():  # one step at a learning rate of 5e-10
         new = stacked.model.state_dict()[name]
         assert (new.shape == value.shape and torch.allclose(new, value, atol=1e-7)) != (name in reshaped), name
@@ -142,7 +142,7 @@ def test_init_with_model_overrides_keeps_the_weights_whose_shapes_stay(make_data
     for name, value in cnn.state_dict().items():  # the whole new encoder is fresh, even a same-shape bias
         old = trained.state_dict().get(name)
         kept = old is not None and old.shape == value.shape and torch.allclose(old, value, atol=1e-7)
-        assert kept != name.startswith("patches."), name
+        assert kept != name.startswith("images."), name
 
 
 def test_trainable_freezes_the_other_weights_and_keeps_the_init_tasks(make_dataset, micro_json, tmp_path):
