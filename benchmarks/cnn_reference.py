@@ -37,6 +37,7 @@ from gato_agent.config import GatoConfig
 from gato_agent.data import TaskData, load_task, merge_tasks
 from gato_agent.model import Gato
 from gato_agent.images import PREFIX, patchify, uses_patches
+from gato_agent.timestep import FrameStacker
 from gato_agent.tokenizer import TokenBatch
 
 
@@ -46,7 +47,7 @@ class Frames:
     def __init__(self, task: TaskData, config: GatoConfig):
         if task.act_codec.num_tokens != 1 or task.obs_codec.num_images != 1:
             raise ValueError(f"{task.name}: the CNN reference needs one image and one discrete action a step")
-        self.k = config.frame_stack
+        self.stacker = FrameStacker(config.frame_stack)
         self.frames = torch.from_numpy(np.concatenate([e.images[:, 0] for e in task.episodes]))  # (N, C, H, W) uint8
         self.labels = torch.from_numpy(np.concatenate([e.ids[:, -1] for e in task.episodes]).astype(np.int64))  # (N,)
         starts = np.cumsum([0] + [len(e.ids) for e in task.episodes[:-1]])
@@ -58,9 +59,8 @@ class Frames:
 
     def batch(self, index: Tensor) -> tuple[Tensor, Tensor]:
         """index (B,) -> float stacks (B, k * C, H, W) in [0, 1], oldest frame first, and labels (B,)."""
-        steps = (index[:, None] + torch.arange(1 - self.k, 1)[None]).maximum(self.first[index][:, None])  # (B, k)
-        x = self.frames[steps]  # (B, k, C, H, W)
-        return x.flatten(1, 2).float() / 255.0, self.labels[index]
+        x = self.stacker.gather(self.frames, index, self.first[index])  # (B, k * C, H, W)
+        return x.float() / 255.0, self.labels[index]
 
 
 class NatureCNN(nn.Module):

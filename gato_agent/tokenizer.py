@@ -28,7 +28,6 @@ __all__ = [
     "tokens_to_continuous",
     "discrete_to_tokens",
     "tokens_to_discrete",
-    "stack_frames",
 ]
 
 
@@ -102,18 +101,6 @@ def tokens_to_discrete(ids: Tensor, num_values: int = 1024) -> Tensor:
 
 
 # ----- images [2.1] -----
-
-
-def stack_frames(frames: Tensor, t0: int, t1: int, k: int) -> Tensor:
-    """Frame stacks of steps [t0, t1) of one episode: frames (T, ..., C, H, W) -> (t1 - t0, ..., k*C, H, W).
-
-    Step t holds frames t-k+1 .. t as channels, oldest first; before the episode's first frame the
-    first frame is repeated (what an agent sees at reset).
-    """
-    index = (torch.arange(t0, t1)[:, None] + torch.arange(1 - k, 1)[None]).clamp_(min=0)  # (S, k)
-    x = frames[index]  # (S, k, ..., C, H, W)
-    x = x.movedim(1, -4)  # (S, ..., k, C, H, W)
-    return x.reshape(*x.shape[:-4], k * x.shape[-3], *x.shape[-2:])
 
 
 # ----- a batch of tokens, as the model takes it -----

@@ -14,7 +14,6 @@ from gato_agent.tokenizer import (
     discrete_to_tokens,
     mu_law_decode,
     mu_law_encode,
-    stack_frames,
     tokens_to_continuous,
     tokens_to_discrete,
 )
@@ -92,12 +91,3 @@ def test_token_batch_cat_row_and_slice_keep_patches_aligned():
     tail = ab.slice(2, 7)
     assert tail.patch_mask.sum() == tail.patches.shape[0] == 2
     assert tail.patches[:, 0, 0, 0].tolist() == [1.0, 0.0]
-
-
-def test_frame_stacks_are_oldest_first_and_repeat_the_first_frame():
-    frames = torch.arange(5, dtype=torch.uint8).reshape(5, 1, 1, 1, 1).expand(5, 2, 1, 3, 3)  # (T, n_img, C, H, W)
-    stacked = stack_frames(frames, 0, 5, 3)  # (5, n_img, 3, H, W)
-    assert stacked.shape == (5, 2, 3, 3, 3)
-    assert stacked[:, 0, :, 0, 0].tolist() == [[0, 0, 0], [0, 0, 1], [0, 1, 2], [1, 2, 3], [2, 3, 4]]
-    assert torch.equal(stack_frames(frames, 3, 5, 3), stacked[3:])  # a window sees the frames before it
-    assert torch.equal(stack_frames(frames, 0, 5, 1), frames)
