@@ -36,6 +36,7 @@ from gato_agent import Gato, GatoAgent, GatoConfig
 from gato_agent.images import input_shape
 from gato_agent.kv_cache import KVCache
 from gato_agent.spaces import ActionCodec, ObservationCodec
+from gato_agent.timestep import Timestep
 from gato_agent.tokenizer import TokenBatch
 
 Task = Literal["atari", "mujoco"]
@@ -96,7 +97,7 @@ SHAPES: dict[str, StepShape] = {
 
 def step_tokens(shape: StepShape, config: GatoConfig) -> int:
     """Tokens per timestep: observation, separator, action."""
-    return ObservationCodec(shape.observation_space, config).num_tokens + 1 + ActionCodec(shape.action_space, config).num_tokens
+    return Timestep(ObservationCodec(shape.observation_space, config), ActionCodec(shape.action_space, config)).size
 
 
 def prompt_for(shape: StepShape, config: GatoConfig, fill: Fill) -> dict[str, np.ndarray] | None:

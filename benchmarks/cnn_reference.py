@@ -30,6 +30,7 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+from gymnasium import spaces
 from torch import Tensor, nn
 
 from gato_agent.checkpoint import Checkpoint, load_checkpoint, save_checkpoint_whole
@@ -37,7 +38,8 @@ from gato_agent.config import GatoConfig
 from gato_agent.data import TaskData, load_task, merge_tasks
 from gato_agent.model import Gato
 from gato_agent.images import PREFIX, patchify, uses_patches
-from gato_agent.timestep import FrameStacker
+from gato_agent.spaces import ActionCodec, ObservationCodec
+from gato_agent.timestep import FrameStacker, Timestep
 from gato_agent.tokenizer import TokenBatch
 
 
@@ -93,19 +95,19 @@ class GatoStep(nn.Module):
     def __init__(self, model: Gato, actions: int):
         super().__init__()
         self.model, self.actions = model, actions
+        config = model.config
+        frame = spaces.Box(0, 255, (config.image_height, config.image_width), np.uint8)  # one image a step
+        self.layout = Timestep(ObservationCodec(frame, config), ActionCodec(spaces.Discrete(actions), config))
 
     def forward(self, x: Tensor, task: int = 0) -> Tensor:
         """x (B, C, H, W) in [0, 1] -> logits (B, actions); one task only."""
-        config = self.model.config
+        config, layout = self.model.config, self.layout
         patches = patchify(x * 255.0, config.patch_size)  # (B, P, C, p, p), as the tokenizer makes them
         b, n = patches.shape[:2]
-        ids = torch.zeros(b, n + 1, dtype=torch.long)
+        ids = torch.zeros(b, n + 1, dtype=torch.long)  # the observation's patches, then the separator
         ids[:, -1] = config.separator_id
-        local_pos = torch.zeros(b, n + 1, dtype=torch.long)
-        local_pos[:, :n] = torch.arange(1, n + 1)
-        mask = torch.zeros(b, n + 1, dtype=torch.bool)
-        mask[:, :n] = True
-        tokens = TokenBatch(ids, local_pos, mask, patches.flatten(0, 1), torch.arange(n).repeat(b))
+        tokens = TokenBatch(ids, layout.local_pos[: n + 1].expand(b, -1), layout.patch_mask[: n + 1].expand(b, -1),
+                            patches.flatten(0, 1), layout.patch_idx.repeat(b))
         return self.model.logits(self.model(tokens)[:, -1], 0, self.actions)  # (B, actions)
 
 

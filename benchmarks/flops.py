@@ -66,7 +66,7 @@ def per_timestep(
         "action logits": flops(lambda: model.logits(hidden, control, control + config.discrete_values)),
     }
     frames = torch.rand(1, config.patch_channels, config.image_height, config.image_width)
-    cnn = NatureCNN(config.patch_channels, config.image_height, config.image_width, actions)
+    cnn = NatureCNN(config.patch_channels, config.image_height, config.image_width, [actions])
     return parts, flops(lambda: cnn(frames)), tokens
 
 

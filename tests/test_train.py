@@ -145,6 +145,26 @@ def test_init_with_model_overrides_keeps_the_weights_whose_shapes_stay(make_data
         assert kept != name.startswith("images."), name
 
 
+def test_trainable_takes_the_image_encoders_old_name_for_one_trunk(make_dataset, micro_json, tmp_path):
+    """--trainable 'patches.trunks.1.*' (the name before gato_agent.images) trains trunk 1 alone, as
+    'images.trunks.1.*' does, and a run started with one spelling resumes with the other."""
+    import ale_py
+    import gymnasium as gym
+
+    gym.register_envs(ale_py)
+    path = make_dataset("ALE/Pong-v5", lambda obs: 0, episodes=1, max_steps=12)
+    overrides = {"image_encoder": "cnn", "image_height": 48, "image_width": 48, "cnn_trunks": 2}
+    train(run_cfg(tmp_path / "base", [path], micro_json, steps=1, model_overrides=overrides))
+    base = load_checkpoint(tmp_path / "base").model.state_dict()
+    tuned = run_cfg(tmp_path / "tuned", [path], micro_json, init=tmp_path / "base", steps=2, lr=1e-2,
+                    trainable=["patches.trunks.1.*"], stop_after=1)
+    train(tuned)
+    after = load_checkpoint(tmp_path / "tuned").model.state_dict()
+    changed = {name for name, value in base.items() if not torch.equal(after[name], value)}
+    assert changed and all(name.startswith("images.trunks.1.") for name in changed), changed
+    assert train(dataclasses.replace(tuned, resume=True, stop_after=None, trainable=["images.trunks.1.*"])).step == 2
+
+
 def test_trainable_freezes_the_other_weights_and_keeps_the_init_tasks(make_dataset, micro_json, tmp_path):
     """Fine-tuning part of a model on one task: the weights outside --trainable stay bit-identical,
     and --keep-init-tasks carries the task it did not train (and its prompt) into the checkpoint."""
