@@ -32,7 +32,6 @@ import torch
 from gymnasium import spaces
 from torch import Tensor
 
-from gato_agent.images import input_shape
 from gato_agent.model import Gato
 from gato_agent.spaces import ActionCodec, ObservationCodec
 from gato_agent.text import TextTokenizer
@@ -213,20 +212,9 @@ class GatoAgent:
     def _run_action(self, ids: Tensor) -> Tensor:
         """Append one action token per env, ids (B,); -> hidden state there (B, D)."""
         if self.cache is None:
-            return self._run(self._action_input(ids), None)
+            return self._run(self.timestep.action_input(ids), None)
         span = self.cache.reserve(1)
         return self._decode(ids, self.cache, None if self.compiled else span)
-
-    def _action_input(self, ids: Tensor) -> TokenBatch:
-        """One action token per env: (B, 1)."""
-        b = self.num_envs
-        return TokenBatch(
-            ids[:, None],
-            torch.zeros((b, 1), dtype=torch.long, device=self.device),
-            torch.zeros((b, 1), dtype=torch.bool, device=self.device),
-            torch.zeros((0, *input_shape(self.config)), device=self.device),
-            torch.zeros(0, dtype=torch.long, device=self.device),
-        )
 
     def _run(self, new: TokenBatch, valid: Tensor | None) -> Tensor:
         """Append new tokens (B, T) to every env's context (valid (B, T): False marks padding; None: no

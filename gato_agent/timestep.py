@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from gato_agent.images import encoder_input, tokens_per_image
+from gato_agent.images import encoder_input, input_shape, tokens_per_image
 from gato_agent.spaces import ActionCodec, ObservationCodec, slice_time
 from gato_agent.tokenizer import TokenBatch
 
@@ -163,3 +163,10 @@ class Timestep:
         return TokenBatch(sequence, self._step_local_pos.expand(batch, -1), self._step_patch_mask.expand(batch, -1),
                           encoder_input(images, self.config).to(self.device), self.patch_idx.repeat(batch).to(self.device))
 
+    def action_input(self, ids: Tensor) -> TokenBatch:
+        """One action token per env, ids (B,) on `device` -> TokenBatch (B, 1): no local position, no image."""
+        batch = ids.shape[0]
+        return TokenBatch(ids[:, None], torch.zeros((batch, 1), dtype=torch.long, device=self.device),
+                          torch.zeros((batch, 1), dtype=torch.bool, device=self.device),
+                          torch.zeros((0, *input_shape(self.config)), device=self.device),
+                          torch.zeros(0, dtype=torch.long, device=self.device))
