@@ -33,8 +33,10 @@ from gymnasium import spaces
 from torch import Tensor
 
 from gato_agent import Gato, GatoAgent, GatoConfig
+from gato_agent.images import input_shape
 from gato_agent.kv_cache import KVCache
 from gato_agent.spaces import ActionCodec, ObservationCodec
+from gato_agent.timestep import Timestep
 from gato_agent.tokenizer import TokenBatch
 
 Task = Literal["atari", "mujoco"]
@@ -95,7 +97,7 @@ SHAPES: dict[str, StepShape] = {
 
 def step_tokens(shape: StepShape, config: GatoConfig) -> int:
     """Tokens per timestep: observation, separator, action."""
-    return ObservationCodec(shape.observation_space, config).num_tokens + 1 + ActionCodec(shape.action_space, config).num_tokens
+    return Timestep(ObservationCodec(shape.observation_space, config), ActionCodec(shape.action_space, config)).size
 
 
 def prompt_for(shape: StepShape, config: GatoConfig, fill: Fill) -> dict[str, np.ndarray] | None:
@@ -262,7 +264,7 @@ def bandwidth_table(args: BenchArgs, models: dict[str, Gato], calls: int = 20) -
             filler = TokenBatch(
                 torch.randint(0, config.vocab_size, (n, length), generator=g), torch.zeros(n, length, dtype=torch.long),
                 torch.zeros(n, length, dtype=torch.bool),
-                torch.zeros(0, *config.patch_shape), torch.zeros(0, dtype=torch.long),
+                torch.zeros(0, *input_shape(config)), torch.zeros(0, dtype=torch.long),
             )
             cache = caches[n] = model.new_cache(n, chunk=32)
             with torch.inference_mode():

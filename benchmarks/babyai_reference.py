@@ -98,11 +98,11 @@ class TokenSteps:
     def __init__(self, folders: list[str], model: Gato):
         tasks = [load_task(folder, model.config) for folder in folders]
         self.codec, n_obs = tasks[0].obs_codec, tasks[0].obs_codec.num_tokens
-        self.local_pos = torch.from_numpy(tasks[0].local_pos[: n_obs + 1]).long()  # (n_obs + 1,)
-        self.action_lo = int(tasks[0].lo[n_obs + 1])
+        layout = tasks[0].timestep
+        self.local_pos = layout.local_pos[: n_obs + 1]  # (n_obs + 1,)
+        self.action_lo = int(layout.lo[n_obs + 1])
         steps = torch.cat([torch.from_numpy(e.ids.astype(np.int64)) for t in tasks for e in t.episodes])
-        self.ids = steps[:, : n_obs + 1].clone()  # (S, n_obs + 1)
-        self.ids[:, n_obs] = model.config.separator_id
+        self.ids = steps[:, : n_obs + 1].clone()  # (S, n_obs + 1): the observation and the separator
         self.label = steps[:, n_obs + 1] - self.action_lo  # (S,)
 
     def inputs(self, index: Tensor) -> tuple[Tensor, ...]:

@@ -30,13 +30,17 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+from gymnasium import spaces
 from torch import Tensor, nn
 
 from gato_agent.checkpoint import Checkpoint, load_checkpoint, save_checkpoint_whole
 from gato_agent.config import GatoConfig
 from gato_agent.data import TaskData, load_task, merge_tasks
 from gato_agent.model import Gato
-from gato_agent.tokenizer import TokenBatch, patchify
+from gato_agent.images import PREFIX, patchify, uses_patches
+from gato_agent.spaces import ActionCodec, ObservationCodec
+from gato_agent.timestep import FrameStacker, Timestep
+from gato_agent.tokenizer import TokenBatch
 
 
 class Frames:
@@ -45,7 +49,7 @@ class Frames:
     def __init__(self, task: TaskData, config: GatoConfig):
         if task.act_codec.num_tokens != 1 or task.obs_codec.num_images != 1:
             raise ValueError(f"{task.name}: the CNN reference needs one image and one discrete action a step")
-        self.k = config.frame_stack
+        self.stacker = FrameStacker(config.frame_stack)
         self.frames = torch.from_numpy(np.concatenate([e.images[:, 0] for e in task.episodes]))  # (N, C, H, W) uint8
         self.labels = torch.from_numpy(np.concatenate([e.ids[:, -1] for e in task.episodes]).astype(np.int64))  # (N,)
         starts = np.cumsum([0] + [len(e.ids) for e in task.episodes[:-1]])
@@ -57,9 +61,8 @@ class Frames:
 
     def batch(self, index: Tensor) -> tuple[Tensor, Tensor]:
         """index (B,) -> float stacks (B, k * C, H, W) in [0, 1], oldest frame first, and labels (B,)."""
-        steps = (index[:, None] + torch.arange(1 - self.k, 1)[None]).maximum(self.first[index][:, None])  # (B, k)
-        x = self.frames[steps]  # (B, k, C, H, W)
-        return x.flatten(1, 2).float() / 255.0, self.labels[index]
+        x = self.stacker.gather(self.frames, index, self.first[index])  # (B, k * C, H, W)
+        return x.float() / 255.0, self.labels[index]
 
 
 class NatureCNN(nn.Module):
@@ -92,19 +95,19 @@ class GatoStep(nn.Module):
     def __init__(self, model: Gato, actions: int):
         super().__init__()
         self.model, self.actions = model, actions
+        config = model.config
+        frame = spaces.Box(0, 255, (config.image_height, config.image_width), np.uint8)  # one image a step
+        self.layout = Timestep(ObservationCodec(frame, config), ActionCodec(spaces.Discrete(actions), config))
 
     def forward(self, x: Tensor, task: int = 0) -> Tensor:
         """x (B, C, H, W) in [0, 1] -> logits (B, actions); one task only."""
-        config = self.model.config
+        config, layout = self.model.config, self.layout
         patches = patchify(x * 255.0, config.patch_size)  # (B, P, C, p, p), as the tokenizer makes them
         b, n = patches.shape[:2]
-        ids = torch.zeros(b, n + 1, dtype=torch.long)
+        ids = torch.zeros(b, n + 1, dtype=torch.long)  # the observation's patches, then the separator
         ids[:, -1] = config.separator_id
-        local_pos = torch.zeros(b, n + 1, dtype=torch.long)
-        local_pos[:, :n] = torch.arange(1, n + 1)
-        mask = torch.zeros(b, n + 1, dtype=torch.bool)
-        mask[:, :n] = True
-        tokens = TokenBatch(ids, local_pos, mask, patches.flatten(0, 1), torch.arange(n).repeat(b))
+        tokens = TokenBatch(ids, layout.local_pos[: n + 1].expand(b, -1), layout.patch_mask[: n + 1].expand(b, -1),
+                            patches.flatten(0, 1), layout.patch_idx.repeat(b))
         return self.model.logits(self.model(tokens)[:, -1], 0, self.actions)  # (B, actions)
 
 
@@ -112,11 +115,11 @@ def save_init(cnn: NatureCNN, source: Checkpoint, config: GatoConfig, out: str) 
     """Write `source`'s weights with `cnn` as the image encoder of a `config` Gato, at `out`; with
     `source`'s tasks and prompts when its config is that one (for `gato-train --init out --keep-init-tasks`)."""
     gato = Gato(dataclasses.replace(config, image_encoder="cnn"))
-    state = {k: v for k, v in source.model.state_dict().items() if not k.startswith("patches.")}
-    state.update({f"patches.trunks.0.conv.{k}": v for k, v in cnn.conv.state_dict().items()})
-    state.update({f"patches.trunks.0.hidden.{k}": v for k, v in cnn.hidden[0].state_dict().items()})
+    state = {k: v for k, v in source.model.state_dict().items() if not k.startswith(PREFIX)}
+    state.update({f"{PREFIX}trunks.0.conv.{k}": v for k, v in cnn.conv.state_dict().items()})
+    state.update({f"{PREFIX}trunks.0.hidden.{k}": v for k, v in cnn.hidden[0].state_dict().items()})
     missing, unexpected = gato.load_state_dict(state, strict=False)
-    assert not unexpected and sorted(missing) == ["patches.trunks.0.proj.bias", "patches.trunks.0.proj.weight"], (missing, unexpected)
+    assert not unexpected and sorted(missing) == [f"{PREFIX}trunks.0.proj.bias", f"{PREFIX}trunks.0.proj.weight"], (missing, unexpected)
     tasks = source.tasks if gato.config == source.model.config else {}  # prompts are tokenized for their config
     print(f"wrote {save_checkpoint_whole(out, gato, tasks)}: the Gato with this CNN as its image encoder"
           + ("" if tasks else " (no tasks: the source's prompts were tokenized for another image config)"))
@@ -170,9 +173,9 @@ def main() -> None:
     overrides = {"frame_stack": args.frame_stack, "image_channels": args.image_channels,
                  "image_height": args.image_height, "image_width": args.image_width}
     config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
-    if args.net == "gato" and config.image_encoder != "patches":
+    if args.net == "gato" and not uses_patches(config):
         parser.error(f"--net gato trains the patch pathway; {args.checkpoint or 'the embedded checkpoint'} has "
-                     f"image_encoder={config.image_encoder!r} (its CNN is what --net cnn trains)")
+                     "a CNN image encoder (what --net cnn trains)")
     train_tasks, _ = merge_tasks([load_task(p, config) for p in args.dataset], None)
     test_tasks, _ = merge_tasks([load_task(p, config) for p in args.heldout], None)
     names = [t.name for t in train_tasks]

@@ -24,6 +24,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from cnn_reference import NatureCNN  # benchmarks/ is the script's folder, first on sys.path
 from gato_agent.checkpoint import load_checkpoint
 from gato_agent.config import GatoConfig
+from gato_agent.images import describe, input_shape, tokens_per_image
 from gato_agent.model import Gato, rotary
 
 
@@ -43,8 +44,8 @@ def per_timestep(
     """FLOPs of one Atari timestep: the Gato's per part {part: (forward, forward + backward)}, the
     CNN's (forward, forward + backward), and the Gato's tokens per timestep."""
     model = Gato(config)
-    n_patches = config.patches_per_image
-    patches = torch.randn(n_patches, *config.patch_shape)  # (P, C*k, p, p), or (1, C*k, H, W) for the CNN encoder
+    n_patches = tokens_per_image(config)
+    patches = torch.randn(n_patches, *input_shape(config))  # (P, C*k, p, p), or (1, C*k, H, W) for the CNN encoder
     idx = torch.arange(n_patches)
     tokens = n_patches + 1 + action_tokens  # image tokens, separator, action [2.1]
     length = config.context_length
@@ -60,12 +61,12 @@ def per_timestep(
     hidden = torch.randn(action_tokens, config.embed_dim)
     control = config.text_vocab_size  # action ids sit after the text range
     parts = {
-        f"image encoder ({config.image_encoder})": flops(lambda: model.patches(patches, idx)),
+        f"image encoder ({describe(config)})": flops(lambda: model.images(patches, idx)),
         "transformer": tuple(f * tokens // length for f in flops(blocks)),
         "action logits": flops(lambda: model.logits(hidden, control, control + config.discrete_values)),
     }
     frames = torch.rand(1, config.patch_channels, config.image_height, config.image_width)
-    cnn = NatureCNN(config.patch_channels, config.image_height, config.image_width, actions)
+    cnn = NatureCNN(config.patch_channels, config.image_height, config.image_width, [actions])
     return parts, flops(lambda: cnn(frames)), tokens
 
 

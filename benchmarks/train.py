@@ -26,6 +26,7 @@ from gymnasium import spaces
 from gato_agent import Gato, GatoConfig
 from gato_agent.data import Batch, Episode, SequenceSampler, TaskData
 from gato_agent.spaces import ActionCodec, ObservationCodec
+from gato_agent.timestep import Timestep
 from gato_agent.loss import action_loss
 
 CONFIGS = {
@@ -41,9 +42,8 @@ def synthetic_task(name: str, obs_space, act_space, config: GatoConfig, steps: i
     act_space.seed(0)
     observations = np.stack([obs_space.sample() for _ in range(steps)])
     actions = np.stack([act_space.sample() for _ in range(steps)])
-    ids, images = obs_codec.tokenize(observations, steps)
-    sep = torch.full((steps, 1), config.separator_id)
-    episode = Episode(torch.cat([ids, sep, act_codec.encode(actions, steps)], 1).int().numpy(), images.numpy(), 0.0)
+    ids, images = Timestep(obs_codec, act_codec).encode_episode(observations, actions, steps)
+    episode = Episode(ids.int().numpy(), images.numpy(), 0.0)
     return TaskData(name, "synthetic", obs_codec, act_codec, [episode])
 
 

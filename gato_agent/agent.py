@@ -2,9 +2,11 @@
 
 The road from an observation to an action, per env step:
 
-    obs -> ObservationCodec -> [last action, observation tokens, separator] -> prefill (KV cache)
-        -> logits of action dim 0 at the separator -> decode one token per further action dim
-        -> ActionCodec -> action
+    obs -> ObservationCodec.tokenize (ids, frames; gato_agent.spaces)
+        -> FrameStacker.push, Timestep.step_input: [last action, observation tokens, separator]
+           (gato_agent.timestep; the image encoder's input from gato_agent.images)
+        -> prefill (KV cache) -> logits of action dim 0 at the separator
+        -> decode one token per further action dim -> ActionCodec.decode -> action
 
 The last action token of a step is fed at the start of the next step's prefill, so a one-dimensional
 action costs one model call per step. Each env is its own row of the KV cache with its own positions;
@@ -31,8 +33,9 @@ from gymnasium import spaces
 from torch import Tensor
 
 from gato_agent.model import Gato
-from gato_agent.spaces import ActionCodec, ObservationCodec, slice_time
+from gato_agent.spaces import ActionCodec, ObservationCodec
 from gato_agent.text import TextTokenizer
+from gato_agent.timestep import Timestep
 from gato_agent.tokenizer import TokenBatch
 
 __all__ = ["GatoAgent"]
@@ -93,13 +96,14 @@ class GatoAgent:
         self.num_envs = num_envs
         self.use_cache = use_cache
         self.temperature = temperature
-        self.step_tokens = self.obs_codec.num_tokens + 1 + self.act_codec.num_tokens
+        self.device = next(model.parameters()).device
+        self.timestep = Timestep(self.obs_codec, self.act_codec, self.device)  # the token layout of a step
+        self.step_tokens = self.timestep.size
         if self.step_tokens > self.config.context_length:
             raise ValueError(
                 f"one timestep is {self.step_tokens} tokens ({self.obs_codec.num_tokens} observation, 1 separator, "
                 f"{self.act_codec.num_tokens} action), more than the context of {self.config.context_length}"
             )
-        self.device = next(model.parameters()).device
         self.generator = torch.Generator(device=self.device)
         if seed is not None:
             self.generator.manual_seed(seed)
@@ -116,15 +120,8 @@ class GatoAgent:
         self._pending = torch.zeros(num_envs, dtype=torch.long, device=self.device)  # last action token
         self._has_pending = torch.zeros(num_envs, dtype=torch.bool, device=self.device)
         self._fresh: set[int] = set()  # host-side: envs whose next step has no last action to feed
-        self._frames: Tensor | None = None  # (B, frame_stack, n_img, C, H, W) uint8: each env's last frames
+        self._stacker = self.timestep.stacker()  # each env's last frame_stack frames
         self._new_stack: set[int] = set()  # envs whose next frame fills their whole stack (a new episode)
-        # the constant parts of a step's [last action, observation, separator] tokens, (B, n_obs + 2)
-        self._separator = torch.full((num_envs, 1), self.config.separator_id, dtype=torch.long, device=self.device)
-        edge = torch.zeros(1, dtype=torch.long)  # the last action and the separator: no local position, no patch
-        local_pos = torch.cat([edge, self.obs_codec.local_pos, edge])  # (n_obs + 2,)
-        patch_mask = torch.cat([edge.bool(), self.obs_codec.patch_mask, edge.bool()])  # (n_obs + 2,)
-        self._step_local_pos = local_pos.to(self.device).expand(num_envs, -1)
-        self._step_patch_mask = patch_mask.to(self.device).expand(num_envs, -1)
         self.last_logits: list[Tensor] = []  # per action dim, the logits (B, n_d) of the last `act` call
         self.reset()
 
@@ -185,7 +182,10 @@ class GatoAgent:
                              f"make it with num_envs={size} (GatoAgent(..., num_envs={size})) to act in {size} envs at once")
         if not batched:
             obs = _add_batch_dim(obs)
-        step = self._step_input(self._observe(obs))
+        ids, frames = self.obs_codec.tokenize(obs, self.num_envs)  # (B, n_obs), frames (B, n_img, C, H, W)
+        new_rows = sorted(self._new_stack)  # their first frame fills their whole stack
+        self._new_stack.clear()
+        step = self.timestep.step_input(self._pending, ids, self._stacker.push(frames, new_rows))  # (B, n_obs + 2)
         valid = None  # every env feeds its last action: no padding
         if self._fresh:
             valid = torch.cat([self._has_pending[:, None], torch.ones_like(step.ids[:, 1:], dtype=torch.bool)], 1)
@@ -202,21 +202,6 @@ class GatoAgent:
         actions = self.act_codec.decode(torch.stack(chosen, 1).cpu())  # (B, *action_shape)
         return actions if batched else actions[0]
 
-    def _observe(self, obs: Any) -> TokenBatch:
-        """A batch of observations -> their tokens (B, n_obs), images stacked with each env's last
-        frames (`frame_stack`); an env's first step after a reset fills its whole stack."""
-        ids, frames = self.obs_codec.tokenize(obs, self.num_envs)  # frames (B, n_img, C, H, W)
-        new_rows = sorted(self._new_stack)
-        self._new_stack.clear()
-        if self.config.frame_stack == 1:
-            return self.obs_codec.tokens(ids, frames).to(self.device)
-        if self._frames is None:
-            self._frames = frames.new_zeros((self.num_envs, self.config.frame_stack, *frames.shape[1:]))
-        self._frames = torch.cat([self._frames[:, 1:], frames[:, None]], 1)  # (B, k, n_img, C, H, W)
-        self._frames[new_rows] = frames[new_rows, None]
-        images = self._frames.movedim(1, 2).flatten(2, 3)  # (B, n_img, k * C, H, W), oldest frame first
-        return self.obs_codec.tokens(ids, images).to(self.device)
-
     def _choose(self, logits: Tensor) -> Tensor:
         """logits (B, n) over the legal ids of one action dim -> index (B,) into that range."""
         if self.temperature == 0:
@@ -224,29 +209,12 @@ class GatoAgent:
         probs = torch.softmax(logits.float() / self.temperature, -1)
         return torch.multinomial(probs, 1, generator=self.generator)[:, 0]
 
-    def _step_input(self, obs: TokenBatch) -> TokenBatch:
-        """[last action, observation tokens, separator] for every env: (B, n_obs + 2)."""
-        ids = torch.cat([self._pending[:, None], obs.ids, self._separator], 1)
-        return TokenBatch(ids, self._step_local_pos, self._step_patch_mask, obs.patches, obs.patch_idx)
-
     def _run_action(self, ids: Tensor) -> Tensor:
         """Append one action token per env, ids (B,); -> hidden state there (B, D)."""
         if self.cache is None:
-            return self._run(self._action_input(ids), None)
+            return self._run(self.timestep.action_input(ids), None)
         span = self.cache.reserve(1)
         return self._decode(ids, self.cache, None if self.compiled else span)
-
-    def _action_input(self, ids: Tensor) -> TokenBatch:
-        """One action token per env: (B, 1)."""
-        b = self.num_envs
-        empty = self.obs_codec.patch_idx[:0].to(self.device)
-        return TokenBatch(
-            ids[:, None],
-            torch.zeros((b, 1), dtype=torch.long, device=self.device),
-            torch.zeros((b, 1), dtype=torch.bool, device=self.device),
-            torch.zeros((0, *self.config.patch_shape), device=self.device),
-            empty,
-        )
 
     def _run(self, new: TokenBatch, valid: Tensor | None) -> Tensor:
         """Append new tokens (B, T) to every env's context (valid (B, T): False marks padding; None: no
@@ -274,20 +242,7 @@ class GatoAgent:
         if isinstance(prompt, TokenBatch):
             tokens = prompt.to(self.device)
         else:
-            actions = np.asarray(prompt["actions"])
-            steps = len(actions)
-            observations = slice_time(prompt["observations"], steps)
-            obs = self.obs_codec.encode_sequence(observations, steps)  # (T, n_obs)
-            act = self.act_codec.encode(actions, steps)  # (T, n_act)
-            sep = torch.full((steps, 1), self.config.separator_id, dtype=torch.long)
-            zeros = torch.zeros((steps, 1 + act.shape[1]), dtype=torch.long)
-            tokens = TokenBatch(
-                torch.cat([obs.ids, sep, act], 1).reshape(1, -1),
-                torch.cat([obs.local_pos, zeros], 1).reshape(1, -1),
-                torch.cat([obs.patch_mask, zeros.bool()], 1).reshape(1, -1),
-                obs.patches,
-                obs.patch_idx,
-            ).to(self.device)
+            tokens = self.timestep.episode(prompt["observations"], np.asarray(prompt["actions"])).to(self.device)  # (1, T * step)
         length = tokens.shape[1]
         if length % self.step_tokens:
             raise ValueError(f"a prompt of {length} tokens is not a whole number of {self.step_tokens}-token timesteps")

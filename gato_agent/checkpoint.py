@@ -36,9 +36,10 @@ from safetensors.torch import load_file, save_file
 
 from gato_agent.atomic import write_atomic
 from gato_agent.config import GatoConfig
-from gato_agent.hub import download, hub_repo_id
-from gato_agent.model import Gato, upgrade_state_names
-from gato_agent.spaces import from_pixels, has_text, to_pixels
+from gato_agent.hub_download import download, hub_repo_id
+from gato_agent.images import from_pixels, to_pixels, upgrade_state_names
+from gato_agent.model import Gato
+from gato_agent.spaces import has_text
 from gato_agent.text import TextTokenizer, default_text_tokenizer
 from gato_agent.tokenizer import TokenBatch
 

@@ -34,7 +34,7 @@ class GatoConfig:
     # 1 is the paper's single frame [2.1]; Atari needs several to show motion (see docs/design.md)
     image_encoder: str = "patches"  # "patches": 16x16 patches, each through a ResNet v2 block, one token
     # each [2.2]; "cnn": the whole (stacked) image through a Nature-DQN CNN, one token per image (JAT's
-    # Atari encoder; not the paper's, see docs/design.md)
+    # Atari encoder; not the paper's, see docs/design.md). gato_agent.images builds either; only it reads this
     cnn_trunks: int = 1  # with "cnn": Nature-DQN trunks side by side, their projections summed, so that
     # one game's features need not crowd out another's (not JAT's: see docs/design.md)
     patch_size: int = 16  # non-overlapping square patches [2.1]
@@ -130,20 +130,6 @@ class GatoConfig:
     def patch_channels(self) -> int:
         """Channels of one patch: the stacked frames' channels, (frame_stack * image_channels)."""
         return self.frame_stack * self.image_channels
-
-    @property
-    def patches_per_image(self) -> int:
-        """Tokens of one image: its 16x16 patches, or 1 with the CNN encoder."""
-        if self.image_encoder == "cnn":
-            return 1
-        return (self.image_height // self.patch_size) * (self.image_width // self.patch_size)
-
-    @property
-    def patch_shape(self) -> tuple[int, int, int]:
-        """What the image encoder reads per token: (C, p, p) for a patch, (C, H, W) for a whole image."""
-        if self.image_encoder == "cnn":
-            return (self.patch_channels, self.image_height, self.image_width)
-        return (self.patch_channels, self.patch_size, self.patch_size)
 
     # ----- presets and loading -----
 

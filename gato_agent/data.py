@@ -22,6 +22,7 @@ from torch import Tensor
 
 from gato_agent.config import GatoConfig
 from gato_agent.spaces import ActionCodec, ObservationCodec, slice_time
+from gato_agent.timestep import Timestep
 from gato_agent.tokenizer import TokenBatch
 
 __all__ = ["Episode", "TaskData", "Batch", "SequenceSampler", "load_task", "merge_tasks", "open_minari"]
@@ -59,16 +60,8 @@ class TaskData:
     episode_p: np.ndarray | None = None  # (episodes,) chance of drawing each; default: by length
 
     def __post_init__(self) -> None:
-        n_obs, n_act = self.obs_codec.num_tokens, self.act_codec.num_tokens
-        self.step_tokens = n_obs + 1 + n_act
-        zeros = np.zeros(1 + n_act, dtype=np.int64)
-        self.local_pos = np.concatenate([self.obs_codec.local_pos.numpy(), zeros])  # (step,)
-        self.patch_mask = np.concatenate([self.obs_codec.patch_mask.numpy(), zeros.astype(bool)])  # (step,)
-        self.is_action = np.arange(self.step_tokens) > n_obs  # (step,)
-        self.lo = np.zeros(self.step_tokens, dtype=np.int64)
-        self.hi = np.zeros(self.step_tokens, dtype=np.int64)
-        for d, (lo, hi) in enumerate(self.act_codec.ranges):
-            self.lo[n_obs + 1 + d], self.hi[n_obs + 1 + d] = lo, hi
+        self.timestep = Timestep(self.obs_codec, self.act_codec)  # the token layout of its timesteps
+        self.step_tokens = self.timestep.size
         self.lengths = np.array([len(e.ids) for e in self.episodes])
         if self.episode_p is None:
             self.episode_p = self.lengths / self.lengths.sum()
@@ -92,19 +85,11 @@ class TaskData:
         ids[:used] = np.concatenate([e.inputs(t0, t1).reshape(-1) for e, t0, t1 in segments])
         labels = np.zeros(length, dtype=np.int64)
         labels[:used] = np.concatenate([e.ids[t0:t1].reshape(-1) for e, t0, t1 in segments])
-        pad = lambda a, fill: np.concatenate([np.tile(a, steps), np.full(length - used, fill, dtype=a.dtype)])
-        is_action = pad(self.is_action, False)
-        images = torch.cat([self.obs_codec.stack(torch.from_numpy(e.images), t0, t1) for e, t0, t1 in segments])
-        patches = self.obs_codec.patches(images)  # (steps * num_patches, patch_channels, p, p)
-        tokens = TokenBatch(
-            torch.from_numpy(ids)[None],
-            torch.from_numpy(pad(self.local_pos, 0))[None],
-            torch.from_numpy(pad(self.patch_mask, False))[None],
-            patches,
-            self.obs_codec.patch_idx[: self.obs_codec.num_patches].repeat(steps),
-        )
-        targets = torch.from_numpy(np.where(is_action, labels, -1))[None]
-        return tokens, targets, torch.from_numpy(pad(self.lo, 0))[None], torch.from_numpy(pad(self.hi, 0))[None]
+        layout, stacker = self.timestep, self.timestep.stacker()
+        images = torch.cat([stacker.sequence(torch.from_numpy(e.images), t0, t1) for e, t0, t1 in segments])
+        tokens = layout.tokens(torch.from_numpy(ids)[None], images, steps)
+        targets = torch.where(layout.tiled(layout.is_action, steps, length), torch.from_numpy(labels), -1)[None]
+        return tokens, targets, layout.tiled(layout.lo, steps, length)[None], layout.tiled(layout.hi, steps, length)[None]
 
 
 def open_minari(source: str | os.PathLike):
@@ -145,15 +130,13 @@ def load_task(
         act_codec = ActionCodec(dataset.action_space, config)
     except (TypeError, ValueError) as e:
         raise ValueError(f"dataset {source} ({task}) cannot be tokenized: {e}") from None
-    episodes = []
+    layout, episodes = Timestep(obs_codec, act_codec), []
     for ep in dataset.iterate_episodes():
         steps = len(ep.actions)
         if steps == 0:
             continue
-        obs_ids, images = obs_codec.tokenize(slice_time(ep.observations, steps), steps)
-        act_ids = act_codec.encode(ep.actions, steps)
-        sep = torch.full((steps, 1), config.separator_id, dtype=torch.long)
-        ids = torch.cat([obs_ids, sep, act_ids], 1).to(torch.int32).numpy()
+        ids, images = layout.encode_episode(slice_time(ep.observations, steps), ep.actions, steps)
+        ids = ids.to(torch.int32).numpy()
         executed = (ep.infos or {}).get("executed_action") if executed_actions else None
         if executed is not None:
             if len(executed) != steps:

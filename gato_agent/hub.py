@@ -1,9 +1,5 @@
-"""The Hugging Face Hub as a checkpoint source and destination (extra: `pip install 'gato-agent[hub]'`).
-
-A checkpoint spec names the Hub when it reads `hf://org/name`, or when it reads `org/name` and no
-local path of that spelling exists: a local path always wins. Downloads go through
-`huggingface_hub.snapshot_download`, so they land in (and are read from) the Hub cache (`HF_HOME`,
-`HF_HUB_CACHE`) and `HF_HUB_OFFLINE=1` loads what the cache holds without a network.
+"""The Hugging Face Hub as a checkpoint destination (extra: `pip install 'gato-agent[hub]'`); as a
+source, see gato_agent.hub_download (whose names this module also exports).
 
 Uploads copy a checkpoint folder (never its trainer state) beside a model card, README.md with the
 Hub's YAML metadata (library name, tags, datasets) and, given a gato-eval results.json, its table
@@ -14,52 +10,21 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from gato_agent.checkpoint import resolve
 from gato_agent.extras import require
+from gato_agent.hub_download import HUB_PREFIX, download, hub_repo_id
 
 __all__ = ["HUB_PREFIX", "hub_repo_id", "download", "model_card", "stage_upload", "push_to_hub"]
 
-HUB_PREFIX = "hf://"
 CARD_FILE = "README.md"
 RESULTS_FILE = "results.json"
-_REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
 _UPLOADED = ("config.json", "model.safetensors", "prompt-*.safetensors", "tokenizer.model")  # tokenizer: text tasks only
-
-
-def hub_repo_id(spec: str | os.PathLike) -> str | None:
-    """The Hub repo id a checkpoint spec names, or None when it names a local path.
-
-    `hf://org/name` (also `hf:/org/name`, what a Path makes of it) is always the Hub; `org/name` is
-    the Hub only when nothing exists at that path here.
-    """
-    text = os.fspath(spec)
-    if text.startswith("hf:"):
-        return text[3:].lstrip("/")
-    if _REPO_ID.fullmatch(text) and not Path(text).exists():
-        return text
-    return None
-
-
-def download(repo_id: str, revision: str | None = None) -> Path:
-    """The local folder of a Hub checkpoint: `snapshot_download` into (or from) the Hub cache.
-
-    Raises MissingExtra without huggingface_hub, FileNotFoundError when the repo cannot be had
-    (unknown, or not cached while offline).
-    """
-    hub = require("huggingface_hub", "hub", f"the Hub checkpoint {repo_id!r}")
-    try:
-        return Path(hub.snapshot_download(repo_id, revision=revision, library_name="gato-agent"))
-    except (hub.errors.HfHubHTTPError, hub.errors.LocalEntryNotFoundError, ValueError, OSError) as e:
-        raise FileNotFoundError(
-            f"no local checkpoint at {repo_id!r}, and the Hugging Face Hub repo {repo_id!r} could not be had: "
-            f"{type(e).__name__}: {e}"
-        ) from None
 
 
 def model_card(
@@ -94,8 +59,6 @@ def stage_upload(checkpoint: str | os.PathLike, into: Path, repo_id: str, datase
                  results: str | os.PathLike | None = None) -> Path:
     """Fill `into` with what push_to_hub uploads: the checkpoint's weights, config, prompts and text
     tokenizer (if any), the model card and (if given) results.json; -> `into`."""
-    from gato_agent.checkpoint import resolve
-
     folder = resolve(checkpoint)
     into.mkdir(parents=True, exist_ok=True)
     for pattern in _UPLOADED:

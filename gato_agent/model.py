@@ -7,101 +7,18 @@ slide over an episode longer than the context without two tokens ever sharing a 
 
 from __future__ import annotations
 
+import dataclasses
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gato_agent.config import GatoConfig
+from gato_agent.images import FrameCNN, build_image_encoder
 from gato_agent.kv_cache import KVCache
 from gato_agent.tokenizer import TokenBatch
 
-__all__ = ["Gato", "num_parameters", "upgrade_state_names"]
-
-
-class PatchEmbedding(nn.Module):
-    """A 16x16 patch -> one embedding: a pre-activation ResNet v2 block (GroupNorm, GELU) [2.2],
-    a linear projection, and learned row/column positions quantized to 128 intervals [2.2]."""
-
-    def __init__(self, config: GatoConfig):
-        super().__init__()
-        c, h, p = config.patch_channels, config.patch_hidden_channels, config.patch_size
-        self.norm1 = nn.GroupNorm(1, c)
-        self.conv1 = nn.Conv2d(c, h, 3, padding=1)
-        self.norm2 = nn.GroupNorm(config.patch_norm_groups, h)
-        self.conv2 = nn.Conv2d(h, c, 3, padding=1)
-        self.proj = nn.Linear(c * p * p, config.embed_dim)
-        self.row_pos = nn.Embedding(config.patch_position_bins, config.embed_dim)
-        self.col_pos = nn.Embedding(config.patch_position_bins, config.embed_dim)
-        rows, cols = config.image_height // p, config.image_width // p
-        grid = torch.arange(rows * cols)
-        bins = config.patch_position_bins
-        # each patch covers the normalized interval [i / n, (i + 1) / n) of rows (columns),
-        # quantized to [lo, hi) out of `bins` intervals [2.2]
-        for name, index, n in (("row", grid // cols, rows), ("col", grid % cols, cols)):
-            self.register_buffer(f"{name}_lo", index * bins // n, persistent=False)
-            self.register_buffer(f"{name}_hi", (index + 1) * bins // n, persistent=False)
-
-    def _position(self, lo: Tensor, hi: Tensor) -> Tensor:
-        if self.training:  # a uniform sample from the interval
-            return lo + (torch.rand(lo.shape, device=lo.device) * (hi - lo)).long()
-        return (lo + hi - 1) // 2  # the interval's (rounded) mean
-
-    def forward(self, patches: Tensor, patch_idx: Tensor) -> Tensor:
-        """patches (N, C, p, p), patch_idx (N,) -> (N, D)."""
-        x = patches
-        h = self.conv1(F.gelu(self.norm1(x)))  # (N, hidden, p, p)
-        x = x + self.conv2(F.gelu(self.norm2(h)))  # (N, C, p, p)
-        e = self.proj(x.flatten(1))  # (N, D)
-        rows = self._position(self.row_lo[patch_idx], self.row_hi[patch_idx])
-        cols = self._position(self.col_lo[patch_idx], self.col_hi[patch_idx])
-        return e + self.row_pos(rows) + self.col_pos(cols)
-
-
-class NatureTrunk(nn.Module):
-    """The Nature-DQN network (Mnih et al. 2015: three convolutions and a 512-unit layer), then a
-    linear projection to the model width."""
-
-    def __init__(self, shape: tuple[int, int, int], embed_dim: int):
-        super().__init__()
-        c, h, w = shape
-        self.conv = nn.Sequential(
-            nn.Conv2d(c, 32, 8, stride=4), nn.ReLU(),
-            nn.Conv2d(32, 64, 4, stride=2), nn.ReLU(),
-            nn.Conv2d(64, 64, 3, stride=1), nn.ReLU(), nn.Flatten(),
-        )  # fmt: skip
-        with torch.no_grad():
-            flat = self.conv(torch.zeros(1, c, h, w)).shape[1]
-        self.hidden = nn.Linear(flat, 512)
-        self.proj = nn.Linear(512, embed_dim)
-
-    def forward(self, images: Tensor) -> Tensor:
-        """images (N, C, H, W) -> (N, D)."""
-        return self.proj(F.relu(self.hidden(self.conv(images))))
-
-
-class FrameCNN(nn.Module):
-    """A whole (stacked) image -> one embedding: the sum of `config.cnn_trunks` Nature-DQN trunks,
-    each with its own projection (the same as one projection of their concatenated features, but
-    each trunk's weights can train or stay frozen apart). JAT encodes Atari frame stacks with one;
-    the paper's patches cost 20 tokens a frame (see docs/design.md for the measurements, and for
-    why a second trunk)."""
-
-    def __init__(self, config: GatoConfig):
-        super().__init__()
-        self.trunks = nn.ModuleList(NatureTrunk(config.patch_shape, config.embed_dim) for _ in range(config.cnn_trunks))
-
-    def forward(self, images: Tensor, patch_idx: Tensor) -> Tensor:
-        """images (N, C, H, W) in [0, 1], patch_idx (N,) (all 0: one token per image) -> (N, D)."""
-        return sum(trunk(images) for trunk in self.trunks)
-
-
-def upgrade_state_names(state: dict[str, Tensor]) -> dict[str, Tensor]:
-    """A Gato state dict with today's names. Checkpoints written before FrameCNN had trunks name its
-    one trunk's weights `patches.conv.*`, `patches.hidden.*` and `patches.proj.*`: they become trunk 0's.
-    (The patch encoder's `patches.proj.*` keeps its name: it comes with `patches.conv1.*`.)"""
-    if not any(k.startswith("patches.hidden.") for k in state):
-        return state
-    return {("patches.trunks.0." + k[len("patches."):] if k.startswith("patches.") else k): v for k, v in state.items()}
+__all__ = ["Gato", "num_parameters"]
 
 
 def rotary(positions: Tensor, head_dim: int, base: float) -> tuple[Tensor, Tensor]:
@@ -196,8 +113,7 @@ class Gato(nn.Module):
         super().__init__()
         self.config = config
         self.tokens = nn.Embedding(config.vocab_size, config.embed_dim)  # the one lookup table [2.2]
-        # the image encoder; the attribute keeps its name (and checkpoints their keys) for both kinds
-        self.patches = PatchEmbedding(config) if config.image_encoder == "patches" else FrameCNN(config)
+        self.images = build_image_encoder(config)  # patches [2.2] or a frame CNN (gato_agent.images)
         # local observation positions [2.2]; index 0 (not an observation token) stays zero
         self.local_pos = nn.Embedding(config.max_observation_tokens + 1, config.embed_dim, padding_idx=0)
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.num_layers))
@@ -214,13 +130,23 @@ class Gato(nn.Module):
         if isinstance(module, nn.Linear) and module.bias is not None:
             nn.init.zeros_(module.bias)
 
+    def add_image_trunk(self, weights: dict[str, Tensor]) -> int:
+        """One more CNN trunk, its convolutions `weights` and its projection zero (`FrameCNN.add_trunk`),
+        and `config.cnn_trunks` counts it: the model acts exactly as before; -> the trunk's index.
+        ValueError for a patch encoder, or weights that do not fit."""
+        if not isinstance(self.images, FrameCNN):
+            raise ValueError("only a CNN image encoder has trunks; this model's encodes patches")
+        index = self.images.add_trunk(weights)
+        self.config = dataclasses.replace(self.config, cnn_trunks=len(self.images.trunks))
+        return index
+
     def embed(self, tokens: TokenBatch) -> Tensor:
         """TokenBatch (B, T) -> embeddings (B, T, D)."""
         x = self.tokens(tokens.ids)  # (B, T, D)
         if tokens.patches.shape[0]:
             # patches fill the masked tokens in (b, t) order; unlike indexing with a bool mask,
             # masked_scatter needs no count of the mask on the host (no device sync on a GPU)
-            x = x.masked_scatter(tokens.patch_mask[..., None], self.patches(tokens.patches, tokens.patch_idx))
+            x = x.masked_scatter(tokens.patch_mask[..., None], self.images(tokens.patches, tokens.patch_idx))
         return x + self.local_pos(tokens.local_pos)
 
     def forward(self, tokens: TokenBatch, positions: Tensor | None = None, window: int | None = None) -> Tensor:

@@ -21,7 +21,6 @@ What a leaf becomes:
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -33,15 +32,8 @@ from torch import Tensor
 
 from gato_agent.config import GatoConfig
 from gato_agent.text import PAD_ID, TextTokenizer, default_text_tokenizer
-from gato_agent.tokenizer import (
-    TokenBatch,
-    continuous_to_tokens,
-    discrete_to_tokens,
-    patchify,
-    resize_images,
-    stack_frames,
-    tokens_to_continuous,
-)
+from gato_agent.images import resize_images, tokens_per_image
+from gato_agent.tokenizer import continuous_to_tokens, discrete_to_tokens, tokens_to_continuous
 
 __all__ = [
     "ObservationCodec",
@@ -119,7 +111,7 @@ def _leaves(space: spaces.Space, keys: tuple, config: GatoConfig) -> list[_Leaf]
         return [_Leaf(keys, space, "text", _text_tokens(space, config))]
     if isinstance(space, spaces.Box):
         if is_image_space(space):
-            return [_Leaf(keys, space, "image", config.patches_per_image)]
+            return [_Leaf(keys, space, "image", tokens_per_image(config))]
         if space.dtype == np.uint8:
             leaf = _Leaf(keys, space, "discrete", int(np.prod(space.shape, dtype=np.int64)))
             _check_discrete_range(leaf.path, int(_discrete_size(space).max()), config)
@@ -143,9 +135,9 @@ def _check_discrete_range(path: str, n: int, config: GatoConfig) -> None:
 class ObservationCodec:
     """Tokenizes batches of observations of one observation space.
 
-    The layout of a timestep's tokens is fixed by the space, so the static parts (local positions,
-    which tokens are patches) are computed once here. Text leaves come first, then images, then the
-    rest [2.1]; all of them are observation tokens with a local position [2.2].
+    Which observation tokens a space gives, in order, is fixed here: text leaves first, then images,
+    then the rest [2.1] (`num_text`, `num_patches`, `num_tokens`); gato_agent.timestep lays them out
+    with the separator and the actions.
 
     Args:
         space: the observation space of one env.
@@ -171,17 +163,13 @@ class ObservationCodec:
         self._warned_cut: set[str] = set()
         self.num_text = sum(leaf.num_tokens for leaf in self.leaves if leaf.kind == "text")
         self.num_images = sum(leaf.kind == "image" for leaf in self.leaves)
-        self.num_patches = self.num_images * config.patches_per_image
+        self.num_patches = self.num_images * tokens_per_image(config)
         self.num_tokens = sum(leaf.num_tokens for leaf in self.leaves)
         if self.num_tokens > config.max_observation_tokens:
             raise ValueError(
                 f"observation space {space} gives {self.num_tokens} tokens per timestep, more than the model's "
                 f"max_observation_tokens={config.max_observation_tokens}"
             )
-        self.local_pos = torch.arange(1, self.num_tokens + 1)  # (n_obs,) [2.2]
-        token = torch.arange(self.num_tokens)
-        self.patch_mask = (token >= self.num_text) & (token < self.num_text + self.num_patches)  # (n_obs,)
-        self.patch_idx = torch.arange(config.patches_per_image).repeat(self.num_images)  # (num_patches,)
 
     def is_batched(self, obs: Any) -> bool:
         """True when `obs` carries a leading batch dimension (as from a VectorEnv)."""
@@ -192,7 +180,7 @@ class ObservationCodec:
     def tokenize(self, obs: Any, batch: int) -> tuple[Tensor, Tensor]:
         """A batch of `batch` observations (leading dim) -> ids (batch, num_tokens) long, and the
         frames resized to the model's size, uint8 (batch, num_images, C, H, W), not yet stacked
-        (see `stack`); patch slots in ids are 0.
+        (gato_agent.timestep stacks them and lays out the timestep); image slots in ids are 0.
 
         Raises ValueError naming the leaf when a shape, dtype or value does not fit the space.
         """
@@ -247,65 +235,6 @@ class ObservationCodec:
             texts.append(self.text_tokenizer.decode(ids[start : start + leaf.num_tokens].tolist()))
             start += leaf.num_tokens
         return texts
-
-    def encode(self, obs: Any, batch: int) -> TokenBatch:
-        """A batch of observations, each the first of its episode -> the TokenBatch (batch, num_tokens)
-        of one timestep (with frame stacking, each frame fills its whole stack, as at a reset)."""
-        ids, frames = self.tokenize(obs, batch)
-        return self.tokens(ids, self.stack(frames[None], 0, 1)[0])
-
-    def encode_sequence(self, obs: Any, steps: int) -> TokenBatch:
-        """`steps` consecutive observations of one episode (leading time dim) -> TokenBatch (steps,
-        num_tokens), frames stacked along time [see `stack`]."""
-        ids, frames = self.tokenize(obs, steps)
-        return self.tokens(ids, self.stack(frames, 0, steps))
-
-    def stack(self, frames: Tensor, t0: int, t1: int) -> Tensor:
-        """Frames of one episode (T, ..., C, H, W) -> the stacked images of steps [t0, t1),
-        (t1 - t0, ..., frame_stack * C, H, W): each step sees its last `frame_stack` frames."""
-        return stack_frames(frames, t0, t1, self.config.frame_stack)
-
-    def tokens(self, ids: Tensor, images: Tensor) -> TokenBatch:
-        """ids (B, num_tokens) from `tokenize` and stacked images (B, num_images, patch_channels, H, W)
-        -> the TokenBatch (B, num_tokens) of one timestep each."""
-        batch = ids.shape[0]
-        return TokenBatch(
-            ids,
-            self.local_pos.expand(batch, -1),
-            self.patch_mask.expand(batch, -1),
-            self.patches(images),
-            self.patch_idx.repeat(batch),
-        )
-
-    def patches(self, images: Tensor) -> Tensor:
-        """uint8 stacked images (..., patch_channels, H, W) -> what the image encoder reads, in token
-        order: patches (N, patch_channels, p, p), or with the CNN encoder the images in [0, 1]
-        (N, patch_channels, H, W)."""
-        shape = self.config.patch_shape
-        flat = images.reshape(-1, *images.shape[-3:])
-        if not flat.shape[0]:
-            return torch.zeros(0, *shape)
-        if self.config.image_encoder == "cnn":
-            return from_pixels(flat, self.config)
-        return patchify(flat, self.config.patch_size).reshape(-1, *shape)
-
-
-def from_pixels(pixels: Tensor, config: GatoConfig) -> Tensor:
-    """uint8 pixels -> the image encoder's input values, elementwise: [0, 1] for the CNN; for
-    patches [-1, 1] / sqrt(patch_size) [2.1], the same floats as `patchify` gives."""
-    if config.image_encoder == "cnn":
-        return pixels.float() / 255.0
-    return (pixels.float() / 127.5 - 1.0) / math.sqrt(config.patch_size)
-
-
-def to_pixels(values: Tensor, config: GatoConfig) -> Tensor:
-    """The inverse of `from_pixels`: encoder input values -> the uint8 pixels they were made from
-    (a checkpoint stores its prompts' images so, 4x smaller than float32)."""
-    if config.image_encoder == "cnn":
-        x = values * 255.0
-    else:
-        x = (values * math.sqrt(config.patch_size) + 1.0) * 127.5
-    return x.round().clamp(0, 255).to(torch.uint8)
 
 
 def slice_time(obs: Any, steps: int) -> Any:

@@ -6,7 +6,7 @@ Token id layout (`GatoConfig` holds the sizes):
     [text_vocab_size, text_vocab_size + bins)         continuous values, mu-law companded and binned
     text_vocab_size + bins                            the separator between observation and action
 
-Images do not become ids: they become 16x16 patches that the model embeds with a ResNet block.
+Images do not become ids: the model's image encoder reads them (gato_agent.images).
 Every function here works on a batch (any leading dims) and never mutates its input.
 """
 
@@ -16,7 +16,6 @@ import math
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 __all__ = [
@@ -29,11 +28,6 @@ __all__ = [
     "tokens_to_continuous",
     "discrete_to_tokens",
     "tokens_to_discrete",
-    "resize_images",
-    "stack_frames",
-    "patchify",
-    "images_to_patches",
-    "patches_to_images",
 ]
 
 
@@ -107,68 +101,6 @@ def tokens_to_discrete(ids: Tensor, num_values: int = 1024) -> Tensor:
 
 
 # ----- images [2.1] -----
-
-
-def resize_images(images: Tensor, height: int, width: int, channels: int = 3) -> Tensor:
-    """uint8 images (N, H, W) or (N, H, W, C) with C in {1, 3} -> uint8 (N, channels, height, width).
-
-    With channels=3, grayscale is repeated into three channels; with channels=1, RGB becomes its
-    luminance (ITU-R 601: 0.299 R + 0.587 G + 0.114 B). Resizing is bilinear with antialiasing,
-    rounded back to uint8 so that stored training frames and live frames are the same numbers.
-    """
-    x = images if images.dim() == 4 else images.unsqueeze(-1)  # (N, H, W, C)
-    if x.shape[-1] not in (1, 3):
-        raise ValueError(f"images must have 1 or 3 channels (HxW or HxWxC), got shape {tuple(images.shape[1:])}")
-    x = x.permute(0, 3, 1, 2)  # (N, C, H, W)
-    if x.shape[1] == 3 and channels == 1:
-        x = torch.einsum("nchw,c->nhw", x.float(), _LUMA.to(x.device))[:, None]  # (N, 1, H, W)
-        if x.shape[-2:] == (height, width):
-            return x.round_().clamp_(0, 255).to(torch.uint8).contiguous()
-    elif x.shape[1] != channels:
-        x = x.expand(-1, channels, -1, -1)
-    if x.shape[-2:] != (height, width):
-        x = F.interpolate(x.float(), size=(height, width), mode="bilinear", antialias=True, align_corners=False)
-        x = x.round_().clamp_(0, 255).to(torch.uint8)
-    return x.contiguous()
-
-
-_LUMA = torch.tensor([0.299, 0.587, 0.114])  # ITU-R 601 luminance weights of R, G, B
-
-
-def stack_frames(frames: Tensor, t0: int, t1: int, k: int) -> Tensor:
-    """Frame stacks of steps [t0, t1) of one episode: frames (T, ..., C, H, W) -> (t1 - t0, ..., k*C, H, W).
-
-    Step t holds frames t-k+1 .. t as channels, oldest first; before the episode's first frame the
-    first frame is repeated (what an agent sees at reset).
-    """
-    index = (torch.arange(t0, t1)[:, None] + torch.arange(1 - k, 1)[None]).clamp_(min=0)  # (S, k)
-    x = frames[index]  # (S, k, ..., C, H, W)
-    x = x.movedim(1, -4)  # (S, ..., k, C, H, W)
-    return x.reshape(*x.shape[:-4], k * x.shape[-3], *x.shape[-2:])
-
-
-def patchify(images: Tensor, patch: int = 16) -> Tensor:
-    """uint8 images (N, C, H, W) -> patches (N, P, C, patch, patch) in raster order, P = (H/patch)*(W/patch).
-
-    Pixels are scaled to [-1, 1] and divided by sqrt(patch) [2.1].
-    """
-    n, c, height, width = images.shape
-    x = (images.float() / 127.5 - 1.0) / math.sqrt(patch)
-    x = x.reshape(n, c, height // patch, patch, width // patch, patch)
-    return x.permute(0, 2, 4, 1, 3, 5).reshape(n, -1, c, patch, patch)
-
-
-def images_to_patches(images: Tensor, height: int, width: int, patch: int = 16, channels: int = 3) -> Tensor:
-    """uint8 images (N, H, W[, C]) of any size -> patches (N, P, C, patch, patch) of the height x width resize."""
-    return patchify(resize_images(images, height, width, channels), patch)
-
-
-def patches_to_images(patches: Tensor, height: int, width: int) -> Tensor:
-    """Inverse of `images_to_patches` up to the resize: patches -> float (N, height, width, C) in [0, 255]."""
-    n, _, c, p, _ = patches.shape
-    x = patches.reshape(n, height // p, width // p, c, p, p).permute(0, 3, 1, 4, 2, 5)
-    x = x.reshape(n, c, height, width) * math.sqrt(p)
-    return ((x + 1.0) * 127.5).permute(0, 2, 3, 1)
 
 
 # ----- a batch of tokens, as the model takes it -----

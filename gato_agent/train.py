@@ -42,6 +42,8 @@ from gato_agent.data import SequenceSampler, TaskData, load_task, merge_tasks
 from gato_agent.distributed import Distributed
 from gato_agent.extras import MissingExtra, require
 from gato_agent.hub import push_to_hub
+from gato_agent.images import PREFIX as IMAGE_WEIGHTS
+from gato_agent.images import replaces_encoder, upgrade_pattern
 from gato_agent.loggers import check_loggers, make_loggers
 from gato_agent.loss import action_loss
 from gato_agent.loss_plot import plot_loss
@@ -228,7 +230,7 @@ def _check_resume(cfg: TrainConfig, state: dict[str, Any], names: list[str], env
     """A resumed run must see the same tasks, strategy and learning-rate schedule as the one it continues."""
     if state["tasks"] != names:
         raise ValueError(f"--resume: the run was trained on tasks {state['tasks']}, not {names}")
-    if sorted(state.get("trainable", [])) != sorted(cfg.trainable):
+    if sorted(map(upgrade_pattern, state.get("trainable", []))) != sorted(map(upgrade_pattern, cfg.trainable)):
         raise ValueError(f"--resume: the run trained --trainable {state.get('trainable') or 'all weights'}, not "
                          f"{cfg.trainable or 'all weights'}; pass the run's patterns, or start a new run from its weights with --init")
     if state.get("strategy", "ddp") != cfg.strategy and env.world > 1:
@@ -274,6 +276,7 @@ def _freeze(model: Gato, patterns: list[str]) -> None:
     if not patterns:
         return
     names = [name for name, _ in model.named_parameters()]
+    patterns = [upgrade_pattern(p) for p in patterns]  # the image encoder's old name, patches.*
     for pattern in patterns:
         if not fnmatch.filter(names, pattern):
             prefixes = sorted({name.split(".")[0] for name in names})
@@ -346,10 +349,10 @@ def _load_matching(model: Gato, init: Gato, verbose: bool) -> None:
     the patch block under another frame_stack) or replaced (another image_encoder: the whole
     encoder) keep their fresh initialisation, and are named."""
     own, state = model.state_dict(), init.state_dict()
-    new_encoder = model.config.image_encoder != init.config.image_encoder
+    new_encoder = replaces_encoder(model.config, init.config)
     fresh = [
         name for name, value in own.items()
-        if name not in state or state[name].shape != value.shape or (new_encoder and name.startswith("patches."))
+        if name not in state or state[name].shape != value.shape or (new_encoder and name.startswith(IMAGE_WEIGHTS))
     ]  # fmt: skip
     model.load_state_dict({k: v for k, v in state.items() if k in own and k not in fresh}, strict=not fresh)
     if fresh and verbose:

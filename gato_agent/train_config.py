@@ -38,9 +38,10 @@ class TrainConfig:
     init: Path | None = None
     """A checkpoint (folder, run, or Hub repo hf://org/name) whose weights start the run, to fine-tune it; its model config replaces --config."""
     trainable: Annotated[list[str], tyro.conf.UseAppendAction] = field(default_factory=list)
-    """Train only the weights whose names match one of these glob patterns (e.g. "patches.*", the
-    image encoder, which only image tasks read); every other weight stays as --init left it. Default:
-    all weights. The names are those of Gato.named_parameters(): patches, tokens, blocks.N, ..."""
+    """Train only the weights whose names match one of these glob patterns (e.g. "images.*", the
+    image encoder, which only image tasks read, or "images.trunks.1.*", one CNN trunk); every other
+    weight stays as --init left it. Default: all weights. The names are those of
+    Gato.named_parameters(): images, tokens, blocks.N, ... (the older "patches.*" means "images.*")."""
     keep_init_tasks: bool = False
     """With --init, keep its tasks that these datasets do not hold in every checkpoint (their spaces
     and prompts), for a run whose --trainable weights those tasks never read."""

@@ -47,7 +47,7 @@ class Imitation:
 
 def constant_accuracy(task: TaskData) -> float:
     """Accuracy of always predicting each action dimension's most common value, over all steps."""
-    ids = np.concatenate([e.ids[:, task.is_action] for e in task.episodes])  # (steps, action dims)
+    ids = np.concatenate([e.ids[:, task.timestep.is_action.numpy()] for e in task.episodes])  # (steps, action dims)
     return float(np.mean([np.unique(column, return_counts=True)[1].max() / len(column) for column in ids.T]))
 
 

@@ -253,7 +253,7 @@ def _resolve(target: str, flag: str) -> Any:
 def _gato_factory(spec: PolicySpec, seed: int, temperature: float, flag: str) -> PolicyFactory:
     from gato_agent import GatoAgent
     from gato_agent.checkpoint import load_checkpoint
-    from gato_agent.hub import hub_repo_id
+    from gato_agent.hub_download import hub_repo_id
 
     if spec.target is not None and hub_repo_id(spec.target) is None and not Path(spec.target).is_dir():
         raise PolicyError(f"{flag} {spec}: no checkpoint folder at {spec.target!r} (expected one saved by GatoAgent.save_pretrained)")

@@ -25,7 +25,8 @@ from pathlib import Path
 import tyro
 
 from gato_agent.distributed import Distributed
-from rollouts.eval import EvalArgs, UsageError, _check, _out_dir, _set_threads, _task_ids, build_policy
+from gato_agent.cli import UsageError
+from rollouts.eval_args import EvalArgs, build_policy, check_args, out_dir, set_threads, task_ids
 from rollouts.evaluate import EvalResults, PolicyFactory, TaskResult, _summarize, aggregate, evaluate
 from rollouts.report import write_report
 
@@ -111,21 +112,21 @@ def main(argv: list[str] | None = None) -> int:
     env = Distributed("cpu")
     finished = False
     try:
-        _check(args)
-        _set_threads(args.threads)
-        task_ids = _task_ids(args)
+        check_args(args)
+        set_threads(args.threads)
+        ids = task_ids(args)
         policy = build_policy(args)
         named: Path | UsageError | None = None
         if env.main:  # rank 0 names (and checks) the folder, and tells the others
             try:
-                named = _out_dir(args.out)
+                named = out_dir(args.out)
             except UsageError as exc:
                 named = exc
         out = env.gather(named)[0]
         if isinstance(out, UsageError):
             raise out
         video_dir = out / "videos" if args.video and args.video_episodes > 0 else None
-        run = evaluate_sharded(policy, task_ids, args, env, video_dir)
+        run = evaluate_sharded(policy, ids, args, env, video_dir)
         finished = True
     except UsageError as exc:
         print(f"gato-eval: error: {exc}", file=sys.stderr)

@@ -52,17 +52,22 @@ def test_image_prompts_are_stored_as_pixels_and_load_exactly(encoder, tmp_path, 
     assert torch.equal(loaded.prompt.patches, agent.prompt.patches)  # the very floats the codec made
 
 
-def test_a_one_trunk_cnn_checkpoint_from_before_trunks_loads(tmp_path, micro_config):
-    """Checkpoints written before FrameCNN had trunks (patches.conv/hidden/proj) still load."""
+@pytest.mark.parametrize("encoder, naming", [("patches", "patches"), ("cnn", "patches"), ("cnn", "one-trunk")])
+def test_checkpoints_with_older_weight_names_load(encoder, naming, tmp_path, micro_config):
+    """Checkpoints that name the image encoder `patches.*` (before gato_agent.images), and CNN ones
+    written before FrameCNN had trunks (patches.conv/hidden/proj), load and act as they did."""
     from safetensors.torch import load_file, save_file
 
-    config = dataclasses.replace(micro_config, image_encoder="cnn", image_height=48, image_width=48)
+    config = dataclasses.replace(micro_config, image_encoder=encoder, image_height=48, image_width=48)
     agent = GatoAgent(Gato(config), spaces.Box(0, 255, (60, 50, 3), np.uint8), spaces.Discrete(4))
     agent.save_pretrained(tmp_path / "ckpt")
     weights = tmp_path / "ckpt" / "model.safetensors"
-    save_file({k.replace("patches.trunks.0.", "patches."): v for k, v in load_file(weights).items()}, weights)
-    assert "patches.hidden.weight" in load_file(weights)
+    new = "images.trunks.0." if naming == "one-trunk" else "images."
+    save_file({k.replace(new, "patches."): v for k, v in load_file(weights).items()}, weights)
+    assert not any(k.startswith("images.") for k in load_file(weights))
+    assert naming != "one-trunk" or "patches.hidden.weight" in load_file(weights)
     loaded = load_checkpoint(tmp_path / "ckpt").model.state_dict()
+    assert loaded.keys() == agent.model.state_dict().keys()
     assert all(torch.equal(v, loaded[k]) for k, v in agent.model.state_dict().items())
 
 

@@ -42,14 +42,6 @@ def test_invalid_values_are_explained():
         GatoConfig.from_dict({"image_encoder": 1})
 
 
-def test_the_image_encoder_sets_what_a_token_reads():
-    """Patches: 20 tokens of (C, 16, 16) per 80x64 frame [2.1]; the CNN: one token of the whole stack."""
-    patches = GatoConfig(image_channels=1, frame_stack=4)
-    assert patches.patches_per_image == 20 and patches.patch_shape == (4, 16, 16)
-    cnn = GatoConfig(image_channels=1, frame_stack=4, image_encoder="cnn")
-    assert cnn.patches_per_image == 1 and cnn.patch_shape == (4, 80, 64)
-
-
 def test_round_trip_through_dict():
     c = GatoConfig.from_name("tiny", context_length=128)
     assert GatoConfig.from_dict(c.to_dict()) == c

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from gato_agent.data import SequenceSampler, load_task, merge_tasks, open_minari
+from gato_agent.data import SequenceSampler, load_task, merge_tasks
 
 
 def cartpole_policy(obs):
@@ -25,10 +25,10 @@ def test_episodes_tokenize_to_whole_timesteps(cartpole, micro_config):
     episode = task.episodes[0]
     env = gym.make("CartPole-v1")
     obs, _ = env.reset(seed=0)
-    expected = task.obs_codec.encode(obs[None], 1).ids[0].tolist() + [micro_config.separator_id, cartpole_policy(obs)]
+    expected = task.obs_codec.tokenize(obs[None], 1)[0][0].tolist() + [micro_config.separator_id, cartpole_policy(obs)]
     assert episode.ids[0].tolist() == expected
     assert len(episode.ids) == 30 and episode.ret == 30.0
-    assert task.is_action.tolist() == [False] * 5 + [True]
+    assert task.timestep.is_action.tolist() == [False] * 5 + [True]
 
 
 def test_sequences_hold_targets_only_at_action_tokens(cartpole, micro_config):
@@ -187,29 +187,3 @@ def _load_with_action_space(path, config):
     meta["action_space"] = serialize_space(spaces.MultiBinary(2))
     meta_path.write_text(json.dumps(meta))
     return load_task(path, config)
-
-
-def test_stacked_frames_in_training_match_what_the_agent_sees(make_dataset, micro_config):
-    """Grayscale 3-frame stacks: a training window's patches are the ones the acting agent builds
-    from the same episode's frames, including at the episode's start."""
-    import ale_py
-
-    from gato_agent import Gato, GatoAgent
-
-    gym.register_envs(ale_py)
-    config = dataclasses.replace(micro_config, image_channels=1, frame_stack=3)
-    path = make_dataset("ALE/Breakout-v5", lambda obs: 1, episodes=1, max_steps=10)
-    task = load_task(path, config)
-    assert task.episodes[0].images.shape == (10, 1, 1, 32, 32)  # one grayscale frame a step is stored
-    tokens = task._tokens([(task.episodes[0], 0, 10)], 10 * task.step_tokens)[0]
-    assert tokens.patches.shape == (10 * 4, 3, 16, 16)
-
-    agent = GatoAgent(Gato(config), task.obs_codec.space, task.act_codec.space)
-    observations = next(open_minari(path).iterate_episodes()).observations
-    live = [agent._observe(observations[t][None]).patches for t in range(10)]
-    assert torch.equal(torch.cat(live), tokens.patches)
-    assert not torch.equal(tokens.patches[:4], tokens.patches[36:])  # the frames do change
-    agent.reset()  # a new episode starts a new stack: its first frame repeated
-    restarted = agent._observe(observations[9][None]).patches
-    assert torch.equal(restarted, task.obs_codec.encode(observations[9][None], 1).patches)
-    assert not torch.equal(restarted, tokens.patches[36:])

@@ -283,9 +283,9 @@ def test_ctrl_c_or_sigterm_writes_the_results_gathered_so_far(sig, tmp_path):
 
 
 def test_env_and_suite_combine_each_task_once():
-    from rollouts.eval import EvalArgs, _task_ids
+    from rollouts.eval_args import EvalArgs, task_ids
 
-    ids = _task_ids(EvalArgs(env=["Hopper-v5", "CartPole-v1", "Hopper-v5"], suite="default"))
+    ids = task_ids(EvalArgs(env=["Hopper-v5", "CartPole-v1", "Hopper-v5"], suite="default"))
     assert ids == ["Hopper-v5", "CartPole-v1", "ALE/Breakout-v5", "ALE/Pong-v5", "InvertedPendulum-v5",
                    "InvertedDoublePendulum-v5", "Reacher-v5", "HalfCheetah-v5", "BabyAI-GoToRedBall-v0",
                    "BabyAI-GoToLocal-v0"]

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from gato_agent import Gato, GatoConfig
-from gato_agent.model import num_parameters, upgrade_state_names
+from gato_agent.images import tokens_per_image
+from gato_agent.model import num_parameters
 from gato_agent.tokenizer import TokenBatch
 
 
@@ -20,7 +21,7 @@ def random_tokens(config, length, seed=0):
         torch.randint(0, 6, (1, length), generator=g),
         patch_mask,
         torch.randn(n, 3, 16, 16, generator=g) / 4,
-        torch.randint(0, config.patches_per_image, (n,), generator=g),
+        torch.randint(0, tokens_per_image(config), (n,), generator=g),
     )
 
 
@@ -63,7 +64,7 @@ def test_logits_cover_only_the_asked_range(model):
 
 
 def test_patch_positions_midpoint_in_eval_sampled_in_training(model):
-    patches = model.patches
+    patches = model.images
     lo, hi = patches.row_lo, patches.row_hi
     assert lo[0] == 0 and hi[-1] == model.config.patch_position_bins  # intervals tile [0, 128)
     assert torch.equal(patches._position(lo, hi), (lo + hi - 1) // 2)
@@ -135,25 +136,3 @@ def test_parameter_counts_on_the_meta_device():
         per_layer = 4 * c.embed_dim**2 + 2 * c.embed_dim * c.ff_dim  # attention + feed-forward weights
         transformer_and_table = c.num_layers * per_layer + c.vocab_size * c.embed_dim
         assert 0 < counts[name] - transformer_and_table < 0.02 * counts[name]
-
-
-def test_cnn_trunks_sum_their_projections_and_old_names_load(micro_config):
-    """Two trunks embed an image stack as the sum of each trunk's projection; a one-trunk checkpoint
-    written before trunks existed (patches.conv/hidden/proj) loads as trunk 0."""
-    import dataclasses
-
-    one = Gato(dataclasses.replace(micro_config, image_encoder="cnn", image_height=48, image_width=40)).eval()
-    two = Gato(dataclasses.replace(one.config, cnn_trunks=2)).eval()
-    images, idx = torch.rand(3, 3, 48, 40), torch.zeros(3, dtype=torch.long)
-    first, second = two.patches.trunks
-    assert torch.allclose(two.patches(images, idx), first(images) + second(images))
-    legacy = {k.replace("patches.trunks.0.", "patches."): v for k, v in one.state_dict().items()}
-    assert "patches.hidden.weight" in legacy and "patches.proj.bias" in legacy
-    renamed = upgrade_state_names(legacy)
-    assert renamed.keys() == one.state_dict().keys()
-    two.load_state_dict({**two.state_dict(), **{k: v for k, v in renamed.items() if not k.startswith("patches.")},
-                         **{k.replace(".trunks.0.", ".trunks.1."): torch.zeros_like(v) for k, v in renamed.items() if ".proj." in k},
-                         **{k: v for k, v in renamed.items() if ".trunks.0." in k}})
-    assert torch.allclose(two.patches(images, idx), one.patches(images, idx))  # a zero second trunk adds nothing
-    patches = Gato(micro_config).state_dict()
-    assert upgrade_state_names(patches) is patches  # the patch encoder's names (its own patches.proj) stay

@@ -21,7 +21,7 @@ def test_decay_on_matrices_and_the_token_table_not_on_norms_biases_or_positions(
     undecayed = {names[id(p)] for p in rest["params"]}
     assert (decay["weight_decay"], rest["weight_decay"]) == (0.1, 0.0)
     assert decayed.isdisjoint(undecayed) and decayed | undecayed == set(names.values())
-    assert {"tokens.weight", "blocks.0.attn.qkv.weight", "blocks.1.ff_out.weight", "patches.conv1.weight", "patches.proj.weight"} <= decayed
-    assert {"local_pos.weight", "patches.row_pos.weight", "patches.col_pos.weight", "ln_f.weight", "patches.proj.bias",
-            "patches.norm2.weight", "blocks.0.ln1.bias"} <= undecayed
+    assert {"tokens.weight", "blocks.0.attn.qkv.weight", "blocks.1.ff_out.weight", "images.conv1.weight", "images.proj.weight"} <= decayed
+    assert {"local_pos.weight", "images.row_pos.weight", "images.col_pos.weight", "ln_f.weight", "images.proj.bias",
+            "images.norm2.weight", "blocks.0.ln1.bias"} <= undecayed
     assert build_optimizer(model, 1e-3, 0.1, next(model.parameters()).device).defaults["betas"] == (0.9, 0.95)

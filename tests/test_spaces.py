@@ -8,8 +8,14 @@ from gymnasium import spaces
 
 from gato_agent.spaces import ActionCodec, ObservationCodec, is_image_space
 from gato_agent.text import default_text_tokenizer, train_sentencepiece
+from gato_agent.timestep import Timestep
 
 IMAGE = spaces.Box(0, 255, (40, 30, 3), np.uint8)
+
+
+def observation_tokens(codec, obs):
+    """One first observation's tokens (1, n_obs), laid out as a timestep lays them (gato_agent.timestep)."""
+    return Timestep(codec, ActionCodec(spaces.Discrete(2), codec.config)).encode(obs, 1)
 
 
 def test_timestep_order_images_first_then_sorted_keys(micro_config):
@@ -17,7 +23,7 @@ def test_timestep_order_images_first_then_sorted_keys(micro_config):
     codec = ObservationCodec(space, micro_config)
     assert codec.num_patches == 4 and codec.num_tokens == 4 + 2 + 1
     obs = {"z": np.int64(3), "a": np.array([0.0, 1e6], np.float32), "cam": np.zeros((40, 30, 3), np.uint8)}
-    tokens = codec.encode({k: np.asarray(v)[None] for k, v in obs.items()}, 1)
+    tokens = observation_tokens(codec, {k: np.asarray(v)[None] for k, v in obs.items()})
     assert tokens.patch_mask[0].tolist() == [True] * 4 + [False] * 3
     offset, bins = micro_config.continuous_offset, micro_config.continuous_bins
     assert tokens.ids[0, 4:].tolist() == [offset + bins // 2, offset + bins - 1, 3]  # a[0], a[1] (clipped), z
@@ -29,7 +35,7 @@ def test_tuple_multidiscrete_multibinary_and_discrete_start(micro_config):
     space = spaces.Tuple((spaces.MultiDiscrete([3, 4], start=[1, -2]), spaces.MultiBinary(3), spaces.Discrete(4, start=10)))
     codec = ObservationCodec(space, micro_config)
     obs = (np.array([[3, -2]]), np.array([[1, 0, 1]], np.int8), np.array([12]))
-    assert codec.encode(obs, 1).ids[0].tolist() == [2, 0, 1, 0, 1, 2]
+    assert codec.tokenize(obs, 1)[0][0].tolist() == [2, 0, 1, 0, 1, 2]
 
 
 @pytest.mark.parametrize(
@@ -55,18 +61,18 @@ def test_shape_dtype_and_value_errors_say_where(micro_config):
     codec = ObservationCodec(spaces.Dict({"cam": IMAGE, "vec": spaces.Box(-1, 1, (3,))}), micro_config)
     good = {"cam": np.zeros((1, 40, 30, 3), np.uint8), "vec": np.zeros((1, 3), np.float32)}
     with pytest.raises(ValueError, match=r"obs\['vec'\] has shape \(1, 4\) but the space .* expects \(3,\)"):
-        codec.encode({**good, "vec": np.zeros((1, 4), np.float32)}, 1)
+        codec.tokenize({**good, "vec": np.zeros((1, 4), np.float32)}, 1)
     with pytest.raises(ValueError, match=r"obs\['cam'\] has dtype float32 but the image space .* expects uint8"):
-        codec.encode({**good, "cam": np.zeros((1, 40, 30, 3), np.float32)}, 1)
+        codec.tokenize({**good, "cam": np.zeros((1, 40, 30, 3), np.float32)}, 1)
     with pytest.raises(ValueError, match=r"obs\['vec'\] holds a non-finite value nan at index \[0, 1\]"):
-        codec.encode({**good, "vec": np.array([[0, np.nan, 0]], np.float32)}, 1)
+        codec.tokenize({**good, "vec": np.array([[0, np.nan, 0]], np.float32)}, 1)
     with pytest.raises(ValueError, match=r"obs\['vec'\] holds a non-finite value inf"):
-        codec.encode({**good, "vec": np.array([[np.inf, 0, 0]], np.float32)}, 1)
+        codec.tokenize({**good, "vec": np.array([[np.inf, 0, 0]], np.float32)}, 1)
     with pytest.raises(ValueError, match=r"no entry obs\['vec'\]"):
-        codec.encode({"cam": good["cam"]}, 1)
+        codec.tokenize({"cam": good["cam"]}, 1)
     discrete = ObservationCodec(spaces.Discrete(3), micro_config)
     with pytest.raises(ValueError, match="outside Discrete\\(3\\)"):
-        discrete.encode(np.array([5]), 1)
+        discrete.tokenize(np.array([5]), 1)
 
 
 def test_box_actions_round_trip_within_half_a_bin_of_their_bounds(micro_config):
@@ -102,7 +108,7 @@ def test_text_comes_first_pads_and_round_trips(micro_config):
     n_text = micro_config.max_text_tokens  # min(40 + 1, 16)
     assert codec.num_text == n_text and codec.num_tokens == n_text + 4 + 1
     obs = {"a": np.array([2]), "cam": np.zeros((1, 40, 30, 3), np.uint8), "mission": np.array(["go to the red ball"])}
-    tokens = codec.encode(obs, 1)
+    tokens = observation_tokens(codec, obs)
     assert tokens.patch_mask[0].tolist() == [False] * n_text + [True] * 4 + [False]
     assert tokens.local_pos[0].tolist() == list(range(1, n_text + 6))  # text tokens are observation tokens [2.2]
     ids = tokens.ids[0]
@@ -160,9 +166,9 @@ def test_a_symbolic_grid_is_discrete_and_a_frame_is_patches(micro_config):
     codec = ObservationCodec(grid, micro_config)
     assert codec.num_patches == 0 and codec.num_tokens == 147
     value = np.random.default_rng(0).integers(0, 11, (1, 7, 7, 3), dtype=np.uint8)
-    assert codec.encode(value, 1).ids[0].tolist() == value.reshape(-1).tolist()  # the codes themselves [2.1]
+    assert codec.tokenize(value, 1)[0][0].tolist() == value.reshape(-1).tolist()  # the codes themselves [2.1]
     declared = ObservationCodec(spaces.MultiDiscrete(np.full((7, 7, 3), 11), dtype=np.uint8), micro_config)
-    assert torch.equal(declared.encode(value, 1).ids, codec.encode(value, 1).ids)
+    assert torch.equal(declared.tokenize(value, 1)[0], codec.tokenize(value, 1)[0])
     frame = ObservationCodec(spaces.Box(0, 255, (64, 64, 3), np.uint8), micro_config)
     assert frame.num_patches == frame.num_tokens == 4
 
@@ -179,7 +185,9 @@ def test_the_cnn_encoder_reads_each_whole_stacked_frame_as_one_token(micro_confi
     assert codec.num_patches == 2 and codec.num_tokens == 4
     steps = {"a": np.stack([np.full((40, 48), 51 * t, np.uint8) for t in range(4)]),
              "b": np.full((4, 40, 48), 255, np.uint8), "v": np.zeros((4, 2), np.float32)}
-    tokens = codec.encode_sequence(steps, 4)  # (4, 4)
+    step = Timestep(codec, ActionCodec(spaces.Discrete(2), config))
+    ids, frames = codec.tokenize(steps, 4)
+    tokens = step.observation(ids, step.stacker().sequence(frames, 0, 4))  # (4, 4)
     assert tokens.patch_mask[0].tolist() == [True, True, False, False]
     assert tokens.patches.shape == (8, 3, 40, 48)
     # step 3 of image "a" stacks frames 1, 2, 3 (oldest first); the first step repeats frame 0

@@ -2,7 +2,6 @@
 
 import math
 
-import numpy as np
 import pytest
 import torch
 
@@ -12,12 +11,8 @@ from gato_agent.tokenizer import (
     continuous_to_bins,
     continuous_to_tokens,
     discrete_to_tokens,
-    images_to_patches,
     mu_law_decode,
     mu_law_encode,
-    patches_to_images,
-    resize_images,
-    stack_frames,
     tokens_to_continuous,
     tokens_to_discrete,
 )
@@ -81,32 +76,6 @@ def test_discrete_values_are_unshifted_and_checked():
             discrete_to_tokens(torch.tensor([bad]))
 
 
-def test_patches_raster_order_scaling_and_inverse():
-    img = np.zeros((1, 32, 48, 3), dtype=np.uint8)
-    img[0, :16, 16:32] = 255  # the second patch of the first row
-    p = images_to_patches(torch.from_numpy(img), 32, 48, 16)
-    assert p.shape == (1, 6, 3, 16, 16)
-    assert p[0, 1].max() == pytest.approx(1 / 4) and p[0, 0].min() == pytest.approx(-1 / 4)  # [-1, 1] / sqrt(16)
-    assert torch.allclose(p[0, [0, 2, 3, 4, 5]], torch.full_like(p[0, [0, 2, 3, 4, 5]], -0.25))
-    back = patches_to_images(p, 32, 48)
-    assert torch.allclose(back, torch.from_numpy(img).float(), atol=1e-3)
-
-
-@pytest.mark.parametrize("shape", [(210, 160, 3), (84, 84), (84, 84, 1), (7, 5, 3)])
-def test_any_image_size_resizes_to_the_configured_grid(shape):
-    img = torch.randint(0, 256, (2, *shape), dtype=torch.uint8)
-    p = images_to_patches(img, 80, 64, 16)
-    assert p.shape == (2, 20, 3, 16, 16)
-    assert p.abs().max() <= 0.25 + 1e-6
-    if len(shape) == 2 or shape[-1] == 1:  # grayscale repeats into RGB
-        assert torch.equal(p[:, :, 0], p[:, :, 1]) and torch.equal(p[:, :, 1], p[:, :, 2])
-
-
-def test_images_with_unsupported_channels_are_rejected():
-    with pytest.raises(ValueError, match="1 or 3 channels"):
-        images_to_patches(torch.zeros(1, 8, 8, 4, dtype=torch.uint8), 16, 16, 16)
-
-
 def test_token_batch_cat_row_and_slice_keep_patches_aligned():
     def batch(n_tok, patch_at):
         mask = torch.zeros(1, n_tok, dtype=torch.bool)
@@ -121,27 +90,3 @@ def test_token_batch_cat_row_and_slice_keep_patches_aligned():
     tail = ab.slice(2, 7)
     assert tail.patch_mask.sum() == tail.patches.shape[0] == 2
     assert tail.patches[:, 0, 0, 0].tolist() == [1.0, 0.0]
-
-
-def test_grayscale_is_the_luminance_of_rgb():
-    rgb = torch.zeros(1, 2, 2, 3, dtype=torch.uint8)
-    rgb[0, 0, 0] = torch.tensor([255, 0, 0])
-    rgb[0, 0, 1] = torch.tensor([0, 255, 0])
-    rgb[0, 1, 0] = torch.tensor([0, 0, 255])
-    rgb[0, 1, 1] = torch.tensor([200, 72, 72])  # Breakout's ball
-    gray = resize_images(rgb, 2, 2, channels=1)
-    assert gray.shape == (1, 1, 2, 2) and gray.dtype == torch.uint8
-    assert gray[0, 0].tolist() == [[76, 150], [29, 110]]
-    # a 2x4 ball on black survives a 210x160 -> 80x80 resize as a visible blob
-    frame = torch.zeros(1, 210, 160, 3, dtype=torch.uint8)
-    frame[0, 100:104, 80:82] = torch.tensor([200, 72, 72])
-    assert resize_images(frame, 80, 80, channels=1).max() > 30
-
-
-def test_frame_stacks_are_oldest_first_and_repeat_the_first_frame():
-    frames = torch.arange(5, dtype=torch.uint8).reshape(5, 1, 1, 1, 1).expand(5, 2, 1, 3, 3)  # (T, n_img, C, H, W)
-    stacked = stack_frames(frames, 0, 5, 3)  # (5, n_img, 3, H, W)
-    assert stacked.shape == (5, 2, 3, 3, 3)
-    assert stacked[:, 0, :, 0, 0].tolist() == [[0, 0, 0], [0, 0, 1], [0, 1, 2], [1, 2, 3], [2, 3, 4]]
-    assert torch.equal(stack_frames(frames, 3, 5, 3), stacked[3:])  # a window sees the frames before it
-    assert torch.equal(stack_frames(frames, 0, 5, 1), frames)

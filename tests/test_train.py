@@ -127,8 +127,8 @@ def test_init_with_model_overrides_keeps_the_weights_whose_shapes_stay(make_data
     stacked = train(run_cfg(tmp_path / "stacked", [path], micro_json, init=tmp_path / "first", steps=1, lr=1e-9,
                             model_overrides=overrides))
     assert stacked.model.config == dataclasses.replace(trained.config, frame_stack=2, image_channels=1)
-    reshaped = {"patches.norm1.weight", "patches.norm1.bias", "patches.conv1.weight", "patches.conv2.weight",
-                "patches.conv2.bias", "patches.proj.weight"}
+    reshaped = {"images.norm1.weight", "images.norm1.bias", "images.conv1.weight", "images.conv2.weight",
+                "images.conv2.bias", "images.proj.weight"}
     for name, value in trained.state_dict().items():  # one step at a learning rate of 5e-10
         new = stacked.model.state_dict()[name]
         assert (new.shape == value.shape and torch.allclose(new, value, atol=1e-7)) != (name in reshaped), name
@@ -142,7 +142,27 @@ def test_init_with_model_overrides_keeps_the_weights_whose_shapes_stay(make_data
     for name, value in cnn.state_dict().items():  # the whole new encoder is fresh, even a same-shape bias
         old = trained.state_dict().get(name)
         kept = old is not None and old.shape == value.shape and torch.allclose(old, value, atol=1e-7)
-        assert kept != name.startswith("patches."), name
+        assert kept != name.startswith("images."), name
+
+
+def test_trainable_takes_the_image_encoders_old_name_for_one_trunk(make_dataset, micro_json, tmp_path):
+    """--trainable 'patches.trunks.1.*' (the name before gato_agent.images) trains trunk 1 alone, as
+    'images.trunks.1.*' does, and a run started with one spelling resumes with the other."""
+    import ale_py
+    import gymnasium as gym
+
+    gym.register_envs(ale_py)
+    path = make_dataset("ALE/Pong-v5", lambda obs: 0, episodes=1, max_steps=12)
+    overrides = {"image_encoder": "cnn", "image_height": 48, "image_width": 48, "cnn_trunks": 2}
+    train(run_cfg(tmp_path / "base", [path], micro_json, steps=1, model_overrides=overrides))
+    base = load_checkpoint(tmp_path / "base").model.state_dict()
+    tuned = run_cfg(tmp_path / "tuned", [path], micro_json, init=tmp_path / "base", steps=2, lr=1e-2,
+                    trainable=["patches.trunks.1.*"], stop_after=1)
+    train(tuned)
+    after = load_checkpoint(tmp_path / "tuned").model.state_dict()
+    changed = {name for name, value in base.items() if not torch.equal(after[name], value)}
+    assert changed and all(name.startswith("images.trunks.1.") for name in changed), changed
+    assert train(dataclasses.replace(tuned, resume=True, stop_after=None, trainable=["images.trunks.1.*"])).step == 2
 
 
 def test_trainable_freezes_the_other_weights_and_keeps_the_init_tasks(make_dataset, micro_json, tmp_path):
