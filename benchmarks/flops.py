@@ -7,7 +7,7 @@
 
 One behaviour-cloning sample is one timestep: for the Gato, its image's patches through the patch
 block, then its tokens (the patches, the separator and the action) through the transformer, with
-attention over a full context; for benchmarks/cnn_reference.py's CNN, one frame stack. FLOPs are
+attention over a full context; for rollouts/pretrain_encoder.py's CNN, one frame stack. FLOPs are
 counted by torch's FlopCounterMode (matmuls and convolutions; 2 per multiply-add), for the forward
 pass and for forward + backward, so the figures do not depend on the machine or on what else runs.
 Wall time per FLOP differs between the two: see benchmarks/README.md for the measured profile.
@@ -21,10 +21,10 @@ import dataclasses
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from cnn_reference import NatureCNN  # benchmarks/ is the script's folder, first on sys.path
 from gato_agent.checkpoint import load_checkpoint
 from gato_agent.config import GatoConfig
 from gato_agent.model import Gato, rotary
+from rollouts.pretrain_encoder import NatureCNN
 
 
 def flops(fn) -> tuple[int, int]:
