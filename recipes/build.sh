@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-export OMP_NUM_THREADS=1  # collection and evaluation: one thread per process (README, Performance)
+export OMP_NUM_THREADS=1  # collection and evaluation: one thread per process (benchmarks/README.md, "Acting")
 
 # The build's verbs (tests/test_build.py reads this script through them: keep to these).
 collect() { "$BIN/gato-collect" --no-progress "$@"; }  # collect ARGS: resumes a dataset it started

@@ -8,6 +8,7 @@ import argparse
 import contextlib
 import importlib
 import io
+import re
 from pathlib import Path
 
 import tyro
@@ -23,8 +24,13 @@ def _tyro(cls: type, args: list[str], default=None) -> str | None:
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
             tyro.cli(cls, args=args, default=default)
     except SystemExit as e:
-        return f"exit {e.code}: {err.getvalue().strip()[-600:]}"
+        return f"exit {e.code}: {_plain(err.getvalue())}"
     return None
+
+
+def _plain(text: str) -> str:
+    """A parser's error box as one line of words (tyro draws boxes)."""
+    return " ".join(re.sub(r"[\u2500-\u257f]+|-{4,}", " ", text).split())[:500]
 
 
 def _train(args: list[str]) -> str | None:
@@ -65,7 +71,7 @@ def cli_error(cli: str, args: list[str]) -> str | None:
     except _Parsed:
         return None
     except SystemExit as e:
-        return f"exit {e.code}: {err.getvalue().strip()[-600:]}"
+        return f"exit {e.code}: {_plain(err.getvalue())}"
     finally:
         argparse.ArgumentParser.parse_args = original
     return f"{cli}.main returned without parsing its arguments with argparse"

@@ -1,6 +1,7 @@
 """The docs say what the code does: every gato-eval, gato-collect, gato-train and `python -m
-rollouts.X` line of a ```bash block in README.md, docs/*.md and benchmarks/README.md passes its
-CLI's own parser (not run), and every relative link and #heading anchor of those files resolves."""
+rollouts.X` line of a ```bash block in README.md, docs/*.md, benchmarks/README.md and experiments/,
+and of the CLIs' own --help texts, passes its CLI's own parser (not run), and every relative link
+and #heading anchor of those files resolves."""
 
 from __future__ import annotations
 
@@ -13,10 +14,21 @@ from cli_parse import cli_error
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "benchmarks/README.md",
-        ROOT / "experiments/README.md"]
+        ROOT / "experiments/README.md", ROOT / "experiments/diary.md"]
 CLIS = ("gato-eval", "gato-collect", "gato-train")
-# Placeholders an example uses for what the reader fills in, and the value parsed in their place.
+# Placeholders an example uses for what the reader fills in, and the value parsed in their place
+# (a trailing " ..." means "and more of the same", and is dropped).
 PLACEHOLDERS = {"--dataset ...": "--dataset data/example", "HOST:": "localhost:"}
+# The modules whose docstring (the top of their --help) shows command lines.
+HELP_MODULES = ["rollouts.eval", "rollouts.collect", "rollouts.train", "gato_agent.train", "rollouts.soup",
+                "rollouts.imitation", "rollouts.pretrain_encoder", "rollouts.provenance"]
+
+
+def fill(line: str) -> str:
+    """An example line with its placeholders filled in."""
+    for placeholder, value in PLACEHOLDERS.items():
+        line = line.replace(placeholder, value)
+    return line.removesuffix(" ...")
 
 
 def shell_lines(path: Path) -> list[tuple[int, str]]:
@@ -59,9 +71,7 @@ def examples() -> list[tuple[str, int, str, list[str]]]:
     cases = []
     for path in DOCS:
         for number, line in shell_lines(path):
-            for placeholder, value in PLACEHOLDERS.items():
-                line = line.replace(placeholder, value)
-            for cli, args in invocations(line):
+            for cli, args in invocations(fill(line)):
                 cases.append((str(path.relative_to(ROOT)), number, cli, args))
     return cases
 
@@ -72,9 +82,29 @@ def test_every_shell_example_passes_its_clis_parser(where, number, cli, args):
     assert error is None, f"{where}:{number}: {cli} rejects `{shlex.join(args)}`: {error}"
 
 
+def help_examples() -> list[tuple[str, str, list[str]]]:
+    """(module, cli, args) of each command line in a CLI module's docstring, continuations joined."""
+    import importlib
+
+    cases = []
+    for name in HELP_MODULES:
+        text = re.sub(r"\\\n\s*", " ", importlib.import_module(name).__doc__ or "")
+        for line in text.splitlines():
+            if re.match(r"\s*(gato-(eval|collect|train) |python -m rollouts\.|torchrun )", line):
+                cases += [(name, cli, args) for cli, args in invocations(fill(line.split(" #")[0].strip()))]
+    return cases
+
+
+@pytest.mark.parametrize("module,cli,args", help_examples(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_help_example_passes_its_clis_parser(module, cli, args):
+    error = cli_error(cli, args)
+    assert error is None, f"{module}'s --help: {cli} rejects `{shlex.join(args)}`: {error}"
+
+
 def test_the_examples_are_found():
     clis = {cli for _, _, cli, _ in examples()}
     assert {"gato-eval", "gato-collect", "gato-train"} <= clis and any(c.startswith("rollouts.") for c in clis)
+    assert len(help_examples()) >= len(HELP_MODULES)
 
 
 def anchors(path: Path) -> set[str]:
