@@ -113,8 +113,10 @@ collect --seed 10000 --env ALE/Pong-v5 --episodes 3 --out data/atari/pong-heldou
 #    remake); 16 of its Breakout games labelled by the demonstrator; 2000 steps on them; then 24
 #    noisy and 8 greedy games of that run's step 1600. These weights end here: only their DAgger
 #    data go on.
-[ -e recipes/weights/atari-stack-step2000 ] || train recipes/atari-stack.json --threads 1 --stop-after 2000
-surgery bf16 runs/atari-stack/step-0002000 recipes/weights/atari-stack-step2000
+if [ ! -e recipes/weights/atari-stack-step2000 ]; then
+    train recipes/atari-stack.json --threads 1 --stop-after 2000
+    surgery bf16 runs/atari-stack/step-0002000 recipes/weights/atari-stack-step2000
+fi
 collect --seed 30000 --policy checkpoint:recipes/weights/atari-stack-step2000 --label expert --action-noise 0.05 \
     --max-episode-steps 5000 --env ALE/Breakout-v5 --episodes 16 --out data/atari/breakout-dagger1
 train recipes/atari-stack2.json --threads 1 --stop-after 2000
