@@ -28,13 +28,20 @@ soup() { "$BIN/python" -m rollouts.soup "$@"; }  # the mean of checkpoints' weig
 
 # 1. Demonstrator datasets. Exploration noise is executed while the clean action is recorded
 #    (DART); episodes below 80% of the demonstrator's score are dropped (as in the paper [3.1]).
-collect --seed 0 --min-return-fraction 0.8 --action-noise 0.05 --env ALE/Breakout-v5 --episodes 20 --out data/default/breakout
-collect --seed 0 --min-return-fraction 0.8 --action-noise 0.05 --env ALE/Pong-v5 --episodes 12 --out data/default/pong
-collect --seed 0 --min-return-fraction 0.8 --action-noise 0.1 --env InvertedPendulum-v5 --episodes 30 --out data/default/invertedpendulum
-collect --seed 0 --min-return-fraction 0.8 --action-noise 0.1 --env InvertedDoublePendulum-v5 --episodes 30 --out data/default/inverteddoublependulum
-collect --seed 0 --min-return-fraction 0.8 --action-noise 0.1 --env Reacher-v5 --episodes 400 --out data/default/reacher
-collect --seed 0 --min-return-fraction 0.8 --action-noise 0.1 --env Hopper-v5 --episodes 50 --out data/default/hopper
-collect --seed 0 --min-return-fraction 0.8 --action-noise 0.1 --env HalfCheetah-v5 --episodes 50 --out data/default/halfcheetah
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.05 \
+    --env ALE/Breakout-v5 --episodes 20 --out data/default/breakout
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.05 \
+    --env ALE/Pong-v5 --episodes 12 --out data/default/pong
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.1 \
+    --env InvertedPendulum-v5 --episodes 30 --out data/default/invertedpendulum
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.1 \
+    --env InvertedDoublePendulum-v5 --episodes 30 --out data/default/inverteddoublependulum
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.1 \
+    --env Reacher-v5 --episodes 400 --out data/default/reacher
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.1 \
+    --env Hopper-v5 --episodes 50 --out data/default/hopper
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.1 \
+    --env HalfCheetah-v5 --episodes 50 --out data/default/halfcheetah
 
 # 2. Behaviour cloning on all seven tasks (tiny, context 256, 3000 steps).
 train recipes/default.json --threads 2
@@ -43,21 +50,33 @@ train recipes/default.json --threads 2
 #    demonstrator, no return filter) and fine-tuning on everything so far, MuJoCo weighted up.
 #    Rounds 1-3 trained with the labels as the action history ("executed_actions": false); round 4
 #    reads the actions that were executed (DART's noisy ones, the model's own in DAgger).
-collect --seed 1000 --policy checkpoint:runs/default/step-0003000 --label expert --env InvertedDoublePendulum-v5 --episodes 30 --out data/default/inverteddoublependulum-dagger1
-collect --seed 1000 --policy checkpoint:runs/default/step-0003000 --label expert --env Hopper-v5 --episodes 20 --out data/default/hopper-dagger1
-collect --seed 1000 --policy checkpoint:runs/default/step-0003000 --label expert --env HalfCheetah-v5 --episodes 8 --out data/default/halfcheetah-dagger1
+collect --seed 1000 --policy checkpoint:runs/default/step-0003000 --label expert \
+    --env InvertedDoublePendulum-v5 --episodes 30 --out data/default/inverteddoublependulum-dagger1
+collect --seed 1000 --policy checkpoint:runs/default/step-0003000 --label expert \
+    --env Hopper-v5 --episodes 20 --out data/default/hopper-dagger1
+collect --seed 1000 --policy checkpoint:runs/default/step-0003000 --label expert \
+    --env HalfCheetah-v5 --episodes 8 --out data/default/halfcheetah-dagger1
 train recipes/default-finetune.json --threads 2
-collect --seed 2000 --policy checkpoint:runs/default-finetune/step-0002400 --label expert --env InvertedDoublePendulum-v5 --episodes 30 --out data/default/inverteddoublependulum-dagger2
-collect --seed 2000 --policy checkpoint:runs/default-finetune/step-0002400 --label expert --env Hopper-v5 --episodes 20 --out data/default/hopper-dagger2
-collect --seed 2000 --policy checkpoint:runs/default-finetune/step-0002400 --label expert --env HalfCheetah-v5 --episodes 8 --out data/default/halfcheetah-dagger2
+collect --seed 2000 --policy checkpoint:runs/default-finetune/step-0002400 --label expert \
+    --env InvertedDoublePendulum-v5 --episodes 30 --out data/default/inverteddoublependulum-dagger2
+collect --seed 2000 --policy checkpoint:runs/default-finetune/step-0002400 --label expert \
+    --env Hopper-v5 --episodes 20 --out data/default/hopper-dagger2
+collect --seed 2000 --policy checkpoint:runs/default-finetune/step-0002400 --label expert \
+    --env HalfCheetah-v5 --episodes 8 --out data/default/halfcheetah-dagger2
 train recipes/default-finetune2.json --threads 2
-collect --seed 3000 --policy checkpoint:runs/default-finetune2/step-0003500 --label expert --env InvertedDoublePendulum-v5 --episodes 30 --out data/default/inverteddoublependulum-dagger3
-collect --seed 3000 --policy checkpoint:runs/default-finetune2/step-0003500 --label expert --env Hopper-v5 --episodes 20 --out data/default/hopper-dagger3
-collect --seed 3000 --policy checkpoint:runs/default-finetune2/step-0003500 --label expert --env HalfCheetah-v5 --episodes 8 --out data/default/halfcheetah-dagger3
+collect --seed 3000 --policy checkpoint:runs/default-finetune2/step-0003500 --label expert \
+    --env InvertedDoublePendulum-v5 --episodes 30 --out data/default/inverteddoublependulum-dagger3
+collect --seed 3000 --policy checkpoint:runs/default-finetune2/step-0003500 --label expert \
+    --env Hopper-v5 --episodes 20 --out data/default/hopper-dagger3
+collect --seed 3000 --policy checkpoint:runs/default-finetune2/step-0003500 --label expert \
+    --env HalfCheetah-v5 --episodes 8 --out data/default/halfcheetah-dagger3
 train recipes/default-finetune3.json --threads 2
-collect --seed 4000 --policy checkpoint:runs/default-finetune3/step-0001500 --label expert --env InvertedDoublePendulum-v5 --episodes 30 --out data/default/inverteddoublependulum-dagger4
-collect --seed 4000 --policy checkpoint:runs/default-finetune3/step-0001500 --label expert --env Hopper-v5 --episodes 20 --out data/default/hopper-dagger4
-collect --seed 4000 --policy checkpoint:runs/default-finetune3/step-0001500 --label expert --env HalfCheetah-v5 --episodes 8 --out data/default/halfcheetah-dagger4
+collect --seed 4000 --policy checkpoint:runs/default-finetune3/step-0001500 --label expert \
+    --env InvertedDoublePendulum-v5 --episodes 30 --out data/default/inverteddoublependulum-dagger4
+collect --seed 4000 --policy checkpoint:runs/default-finetune3/step-0001500 --label expert \
+    --env Hopper-v5 --episodes 20 --out data/default/hopper-dagger4
+collect --seed 4000 --policy checkpoint:runs/default-finetune3/step-0001500 --label expert \
+    --env HalfCheetah-v5 --episodes 8 --out data/default/halfcheetah-dagger4
 train recipes/default-finetune4.json --threads 2
 
 # 4. BabyAI (issue 17): the bot's demonstrations on the suite's two levels (10% random actions
@@ -65,14 +84,21 @@ train recipes/default-finetune4.json --threads 2
 #    everything; a BabyAI DAgger round and a BabyAI-weighted stage. (default-babyai{,2} were first
 #    made with three tokens a grid cell; the BabyAI family now declares one token a cell, and a rerun
 #    trains them on that.)
-collect --seed 0 --policy expert --action-noise 0.1 --env BabyAI-GoToRedBall-v0 --episodes 10000 --out data/default/gotoredball-v0
-collect --seed 0 --policy expert --action-noise 0.1 --env BabyAI-GoToLocal-v0 --episodes 10000 --out data/default/gotolocal-v0
-collect --seed 5000 --policy checkpoint:runs/default-finetune4/step-0001500 --label expert --env InvertedDoublePendulum-v5 --episodes 30 --out data/default/inverteddoublependulum-dagger5
-collect --seed 5000 --policy checkpoint:runs/default-finetune4/step-0001500 --label expert --env Hopper-v5 --episodes 20 --out data/default/hopper-dagger5
-collect --seed 5000 --policy checkpoint:runs/default-finetune4/step-0001500 --label expert --env HalfCheetah-v5 --episodes 8 --out data/default/halfcheetah-dagger5
+collect --seed 0 --policy expert --action-noise 0.1 \
+    --env BabyAI-GoToRedBall-v0 --episodes 10000 --out data/default/gotoredball-v0
+collect --seed 0 --policy expert --action-noise 0.1 \
+    --env BabyAI-GoToLocal-v0 --episodes 10000 --out data/default/gotolocal-v0
+collect --seed 5000 --policy checkpoint:runs/default-finetune4/step-0001500 --label expert \
+    --env InvertedDoublePendulum-v5 --episodes 30 --out data/default/inverteddoublependulum-dagger5
+collect --seed 5000 --policy checkpoint:runs/default-finetune4/step-0001500 --label expert \
+    --env Hopper-v5 --episodes 20 --out data/default/hopper-dagger5
+collect --seed 5000 --policy checkpoint:runs/default-finetune4/step-0001500 --label expert \
+    --env HalfCheetah-v5 --episodes 8 --out data/default/halfcheetah-dagger5
 train recipes/default-babyai.json --threads 2
-collect --seed 20000 --policy checkpoint:runs/default-babyai/step-0001200 --label expert --env BabyAI-GoToLocal-v0 --episodes 500 --out data/default/gotolocal-v0-dagger1
-collect --seed 20000 --policy checkpoint:runs/default-babyai/step-0001200 --label expert --env BabyAI-GoToRedBall-v0 --episodes 500 --out data/default/gotoredball-v0-dagger1
+collect --seed 20000 --policy checkpoint:runs/default-babyai/step-0001200 --label expert \
+    --env BabyAI-GoToLocal-v0 --episodes 500 --out data/default/gotolocal-v0-dagger1
+collect --seed 20000 --policy checkpoint:runs/default-babyai/step-0001200 --label expert \
+    --env BabyAI-GoToRedBall-v0 --episodes 500 --out data/default/gotoredball-v0-dagger1
 train recipes/default-babyai2.json --threads 2
 
 # 5. One token a grid cell (docs/design.md, "One token a cell"): 1200 steps on the demonstrations
@@ -81,8 +107,10 @@ train recipes/default-babyai2.json --threads 2
 #    up, and the mean of that stage's weights and default-babyai4's (a model soup).
 train recipes/default-babyai3.json --threads 2
 train recipes/default-babyai4.json --threads 2
-collect --seed 20000 --policy checkpoint:runs/default-babyai4/step-0000300 --label expert --env BabyAI-GoToLocal-v0 --episodes 500 --out data/default/gotolocal-v0-dagger2
-collect --seed 20000 --policy checkpoint:runs/default-babyai4/step-0000300 --label expert --env BabyAI-GoToRedBall-v0 --episodes 500 --out data/default/gotoredball-v0-dagger2
+collect --seed 20000 --policy checkpoint:runs/default-babyai4/step-0000300 --label expert \
+    --env BabyAI-GoToLocal-v0 --episodes 500 --out data/default/gotolocal-v0-dagger2
+collect --seed 20000 --policy checkpoint:runs/default-babyai4/step-0000300 --label expert \
+    --env BabyAI-GoToRedBall-v0 --episodes 500 --out data/default/gotoredball-v0-dagger2
 train recipes/default-babyai5.json --threads 2 --stop-after 1000
 train recipes/default-babyai6.json --threads 2
 [ -e runs/default-soup/checkpoint/config.json ] || soup runs/default-babyai6/step-0000300 \
@@ -91,19 +119,23 @@ train recipes/default-babyai6.json --threads 2
 # 6. GoToLocal past 75%: a third DAgger round from the soup; 2000 steps with GoToLocal in 87.5% of
 #    the windows (default-babyai8, default-babyai9); 300 with the control tasks trained back in; 800
 #    with the double pendulum weighted up, a sixth DAgger round on it, and 600 steps on that round.
-collect --seed 30000 --policy checkpoint:runs/default-soup/checkpoint --label expert --env BabyAI-GoToLocal-v0 --episodes 1000 --out data/default/gotolocal-v0-dagger3
+collect --seed 30000 --policy checkpoint:runs/default-soup/checkpoint --label expert \
+    --env BabyAI-GoToLocal-v0 --episodes 1000 --out data/default/gotolocal-v0-dagger3
 train recipes/default-babyai8.json --threads 2
 train recipes/default-babyai9.json --threads 2 --stop-after 2000
 train recipes/default-babyai10.json --threads 2 --stop-after 300
 train recipes/default-babyai11.json --threads 2
-collect --seed 6000 --policy checkpoint:runs/default-babyai11/step-0000800 --label expert --env InvertedDoublePendulum-v5 --episodes 60 --out data/default/inverteddoublependulum-dagger6
+collect --seed 6000 --policy checkpoint:runs/default-babyai11/step-0000800 --label expert \
+    --env InvertedDoublePendulum-v5 --episodes 60 --out data/default/inverteddoublependulum-dagger6
 train recipes/default-babyai12.json --threads 2
 
 # 7. Atari from 4 stacked grayscale frames (issue 13): about 250k demonstration steps a game (5%
 #    random actions executed; Pong keeps the games at half the demonstrator's margin over random),
 #    held-out episodes (other seeds, no noise) for the encoder's pre-training.
-collect --seed 0 --action-noise 0.05 --min-return-fraction 0.8 --env ALE/Breakout-v5 --episodes 110 --out data/atari/breakout
-collect --seed 0 --action-noise 0.05 --min-return-fraction 0.5 --env ALE/Pong-v5 --episodes 20 --out data/atari/pong
+collect --seed 0 --action-noise 0.05 --min-return-fraction 0.8 \
+    --env ALE/Breakout-v5 --episodes 110 --out data/atari/breakout
+collect --seed 0 --action-noise 0.05 --min-return-fraction 0.5 \
+    --env ALE/Pong-v5 --episodes 20 --out data/atari/pong
 collect --seed 10000 --env ALE/Breakout-v5 --episodes 4 --out data/atari/breakout-heldout
 collect --seed 10000 --env ALE/Pong-v5 --episodes 3 --out data/atari/pong-heldout
 
@@ -212,6 +244,7 @@ ship() {  # ship CKPT DEST
   cp "$1"/{config.json,model.safetensors,tokenizer.model,prompt-*.safetensors} "$2"/
 }
 ship $CKPT gato_agent/assets/default
-"$BIN/python" -m rollouts.provenance --build recipes/build.sh --out gato_agent/assets/default/provenance.json \
-    --results $RUN/eval-breakout/results.json $RUN/eval-pong/results.json $RUN/eval-rest/results.json \
-    $RUN/eval-babyai/results.json $RUN/eval-babyai-sampled/results.json
+"$BIN/python" -m rollouts.provenance --build recipes/build.sh --checkpoint $CKPT \
+    --out gato_agent/assets/default/provenance.json --results $RUN/eval-breakout/results.json \
+    $RUN/eval-pong/results.json $RUN/eval-rest/results.json $RUN/eval-babyai/results.json \
+    $RUN/eval-babyai-sampled/results.json

@@ -3,7 +3,7 @@
     python -m rollouts.provenance --build recipes/build.sh --out gato_agent/assets/default/provenance.json \\
         --results runs/atari-trunks/eval-breakout/results.json runs/atari-trunks/eval-pong/results.json
 
-provenance.json names the build script, the commit it ran from, each dataset the script collects
+provenance.json names the build script, the commit it ran from, the run folder shipped, each dataset the script collects
 (its gato-collect command as the script runs it, and its episodes and steps as found on disk, null
 where the dataset is absent) and each evaluation its README table came from (the results.json file
 and, per task, the episodes, seeds, mean and std). `read_build` is the build script's reader, shared
@@ -133,11 +133,13 @@ def _git_commit() -> str | None:
         return None
 
 
-def provenance(build: str | Path, results: list[str | Path], commit: str | None) -> dict[str, Any]:
-    """The provenance record of a checkpoint made by `build` at `commit`, evaluated into `results`."""
+def provenance(build: str | Path, results: list[str | Path], commit: str | None,
+               checkpoint: str | None = None) -> dict[str, Any]:
+    """The provenance record of `checkpoint` (the run folder shipped), made by `build` at `commit`
+    and evaluated into `results`."""
     datasets = [{"path": out, "command": command, **dataset_size(out), "source": f"{out}/data/metadata.json"}
                 for out, command in dataset_commands(read_build(build)).items()]
-    return {"build": str(build), "commit": commit, "datasets": datasets, "results": [results_summary(r) for r in results]}
+    return {"build": str(build), "commit": commit, "checkpoint": checkpoint, "datasets": datasets, "results": [results_summary(r) for r in results]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,11 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="the provenance.json to write")
     parser.add_argument("--results", nargs="*", default=[], help="the gato-eval results.json of its table")
     parser.add_argument("--commit", default=None, help="the commit it was built from (default: git rev-parse HEAD)")
+    parser.add_argument("--checkpoint", default=None, help="the run folder whose weights were shipped")
     args = parser.parse_args(argv)
     for path in [args.build, *args.results]:
         if not Path(path).is_file():
             parser.error(f"{path} does not exist: --build takes the build script, --results gato-eval's results.json files")
-    record = provenance(args.build, args.results, args.commit or _git_commit())
+    record = provenance(args.build, args.results, args.commit or _git_commit(), args.checkpoint)
     write_atomic(args.out, json.dumps(record, indent=1) + "\n")
     print(f"wrote {args.out}: {len(record['datasets'])} datasets, {len(record['results'])} evaluations")
     return 0

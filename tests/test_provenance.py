@@ -25,9 +25,10 @@ def test_provenance_records_commands_sizes_and_results(make_dataset, tmp_path, m
     results = {"args": {"temperature": 0.0}, "tasks": [
         {"env_id": "CartPole-v1", "seeds": [0, 1, 2], "mean": 9.0, "std": 0.5, "success_rate": None}]}
     (tmp_path / "results.json").write_text(json.dumps(results))
-    assert main(["--build", "build.sh", "--out", "provenance.json", "--results", "results.json", "--commit", "abc"]) == 0
+    assert main(["--build", "build.sh", "--out", "provenance.json", "--results", "results.json", "--commit", "abc",
+                 "--checkpoint", "runs/x/step-0000001"]) == 0
     record = json.loads((tmp_path / "provenance.json").read_text())
-    assert (record["build"], record["commit"]) == ("build.sh", "abc")
+    assert (record["build"], record["commit"], record["checkpoint"]) == ("build.sh", "abc", "runs/x/step-0000001")
     first, missing = record["datasets"]
     assert first["command"] == "gato-collect --no-progress --seed 0 --env CartPole-v1 --policy expert --episodes 2 --out data/cartpole"
     assert (first["episodes"], first["steps"]) == (2, 18)  # two episodes cut at 9 steps
