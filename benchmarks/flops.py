@@ -65,7 +65,7 @@ def per_timestep(
         "action logits": flops(lambda: model.logits(hidden, control, control + config.discrete_values)),
     }
     frames = torch.rand(1, config.patch_channels, config.image_height, config.image_width)
-    cnn = NatureCNN(config.patch_channels, config.image_height, config.image_width, actions)
+    cnn = NatureCNN(config.patch_channels, config.image_height, config.image_width, [actions])  # one task's head
     return parts, flops(lambda: cnn(frames)), tokens
 
 
