@@ -13,7 +13,7 @@ run's samples times the weight share of the task's datasets), agreement, agreeme
 ways (at a window's first step, where no action of the model's is in its context; later steps
 whose label repeats the previous step's; later steps whose label changes: a model that copies its
 last action scores high on repeats and near always-the-most-common at the first step), and the
-recall of each action. `benchmarks/cnn_reference.py` prints the same columns for a CNN.
+recall of each action. `rollouts/pretrain_encoder.py` prints the same columns for a CNN.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@
 
 One behaviour-cloning sample is one timestep: for the Gato, its image's patches through the patch
 block, then its tokens (the patches, the separator and the action) through the transformer, with
-attention over a full context; for benchmarks/cnn_reference.py's CNN, one frame stack. FLOPs are
+attention over a full context; for rollouts/pretrain_encoder.py's CNN, one frame stack. FLOPs are
 counted by torch's FlopCounterMode (matmuls and convolutions; 2 per multiply-add), for the forward
 pass and for forward + backward, so the figures do not depend on the machine or on what else runs.
 Wall time per FLOP differs between the two: see benchmarks/README.md for the measured profile.
@@ -21,11 +21,11 @@ import dataclasses
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from cnn_reference import NatureCNN  # benchmarks/ is the script's folder, first on sys.path
 from gato_agent.checkpoint import load_checkpoint
 from gato_agent.config import GatoConfig
 from gato_agent.images import describe, input_shape, tokens_per_image
 from gato_agent.model import Gato, rotary
+from rollouts.pretrain_encoder import NatureCNN
 
 
 def flops(fn) -> tuple[int, int]:
@@ -66,7 +66,7 @@ def per_timestep(
         "action logits": flops(lambda: model.logits(hidden, control, control + config.discrete_values)),
     }
     frames = torch.rand(1, config.patch_channels, config.image_height, config.image_width)
-    cnn = NatureCNN(config.patch_channels, config.image_height, config.image_width, [actions])
+    cnn = NatureCNN(config.patch_channels, config.image_height, config.image_width, [actions])  # one task's head
     return parts, flops(lambda: cnn(frames)), tokens
 
 

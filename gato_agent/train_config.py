@@ -76,8 +76,8 @@ class TrainConfig:
     et al. 2019, Wen et al. 2020): a model that can repeat its last action need not read the
     observation (docs/default-checkpoint.md measures it on Breakout). 0: the paper's training."""
     task_history_noise: dict[str, float] = field(default_factory=dict)
-    """--history-noise for some tasks only, by task id (e.g. {"ALE/Breakout-v5": 1.0}); the
-    others keep --history-noise."""
+    """--history-noise for some tasks only, by task id (e.g. `--task-history-noise ALE/Breakout-v5
+    1.0`; in a recipe, {"ALE/Breakout-v5": 1.0}); the others keep --history-noise."""
     executed_actions: bool = True
     """Where a dataset records the executed actions beside the labels (gato-collect --label,
     --action-noise), feed the executed ones as the model's history and train on the labels; false:

@@ -3,7 +3,7 @@
 Checkpoints fine-tuned one from another (two stages of one recipe) usually lie in one basin of the
 loss, where a weighted mean of their weights keeps much of what each learned. The recipe of the
 embedded checkpoint uses it to join a stage that learned BabyAI better with one that kept the
-double pendulum (docs/default-checkpoint.md, "A soup of two stages").
+double pendulum (experiments/diary.md, "A soup of two stages").
 
     python -m rollouts.soup runs/a/step-0000300 runs/b/step-0000300 --weight 0.5 0.5 --out runs/soup
 

@@ -1,24 +1,25 @@
-"""A Nature-DQN CNN cloning an Atari demonstrator: the reference the Gato's pixel pathway is held to.
+"""Pre-train a frame encoder as a classifier of an Atari demonstrator, then hand it to a Gato.
 
-    python benchmarks/cnn_reference.py --dataset data/atari/breakout --heldout data/atari/breakout-heldout \
+    python -m rollouts.pretrain_encoder --dataset data/atari/breakout --heldout data/atari/breakout-heldout \
         --checkpoint runs/atari-stack --minutes 12 --eval-every 2 --threads 1
 
-The CNN sees exactly the frames the Gato sees: the datasets are loaded with a Gato checkpoint's
-config (`--checkpoint`, default the embedded one; its image size, grayscale and frame stacking,
-which `--frame-stack` and `--image-channels` override), so the two differ only in the network that
-reads them. It trains with plain cross-entropy on the
-demonstrator's labels (Adam, one sample = one timestep's frame stack; with datasets of several
-tasks, one shared CNN with a head per task and a batch of each task every step) and prints, every
-`--eval-every` minutes, its greedy agreement with the demonstrator on the held-out episodes and the
-recall of each action (how often a step labelled with that action is predicted as it), beside the
-always-most-common-action baseline. `--net gato` trains the Gato's own patch block and
-transformer the same way instead, one timestep at a time (its pixel pathway with no action history;
-`--gato-weights` starts it from the checkpoint's weights). Minutes are wall time on whatever else the machine runs:
-compare runs made side by side, and read the samples column where they were not.
+A Nature-DQN CNN sees exactly the frames the Gato sees: the datasets are loaded with a Gato
+checkpoint's config (`--checkpoint`, default the embedded one; its image size, grayscale and frame
+stacking, which `--frame-stack` and `--image-channels` override), so the two differ only in the
+network that reads them. It trains with plain cross-entropy on the demonstrator's labels (Adam, one
+sample = one timestep's frame stack; with datasets of several tasks, one shared CNN with a head per
+task and a batch of each task every step) and prints, every `--eval-every` minutes, its greedy
+agreement with the demonstrator on the held-out episodes and the recall of each action (how often a
+step labelled with that action is predicted as it), beside the always-most-common-action baseline.
+`--net gato` trains the Gato's own patch block and transformer the same way instead, one timestep
+at a time (its pixel pathway with no action history; `--gato-weights` starts it from the
+checkpoint's weights). Minutes are wall time on whatever else the machine runs: compare runs made
+side by side, and read the samples column where they were not.
 
 `--save-init DIR` (with `--net cnn`) then writes the checkpoint's model with this trained CNN as its
 image encoder (`image_encoder='cnn'`; the projection into the token width starts fresh), for
-`gato-train --init DIR`: a pre-trained frame encoder for the Gato (docs/default-checkpoint.md).
+`gato-train --init DIR`: the pre-trained frame encoder of the shipped checkpoint's build
+(recipes/build.sh, docs/default-checkpoint.md).
 """
 
 from __future__ import annotations
@@ -140,8 +141,10 @@ def held_out(model: nn.Module, data: Frames, task: int) -> tuple[float, list[flo
     return float((pred == data.labels).float().mean()), recall
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of `python -m rollouts.pretrain_encoder`."""
+    parser = argparse.ArgumentParser(prog="python -m rollouts.pretrain_encoder", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", action="append", required=True,
                         help="training Minari dataset(s); with --net cnn of one task or several (a head each, one shared CNN)")
     parser.add_argument("--heldout", action="append", required=True, help="held-out Minari dataset(s) of the same task(s)")
@@ -162,7 +165,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--save-init", default=None,
                         help="with --net cnn: write --checkpoint's model with this CNN as its image encoder here")
-    args = parser.parse_args()
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train, report held-out agreement, and write --save-init; argparse exits 2 on bad input."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.save_init and args.net != "cnn":
         parser.error("--save-init needs --net cnn")
     torch.set_num_threads(args.threads)
@@ -225,7 +234,8 @@ def main() -> None:
         samples += args.batch_size * len(train)
     if args.save_init:
         save_init(model, checkpoint, config, args.save_init)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -3,8 +3,8 @@
 # observations and BabyAI"): BabyAI's bot with 10% random actions executed and its clean action
 # recorded (DART); every episode is kept (the bot succeeds in all of them). A rerun resumes. From
 # the repository root, after .ci/setup:
-#   bash recipes/babyai-collect.sh                 # data/babyai/{gotoredball,gotolocal}-v0
-#   .venv/bin/gato-train --recipe recipes/babyai.json
+#   bash experiments/babyai-collect.sh             # data/babyai/{gotoredball,gotolocal}-v0
+#   .venv/bin/gato-train --recipe experiments/babyai.json
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}

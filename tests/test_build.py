@@ -1,0 +1,120 @@
+"""recipes/build.sh, read without running it (its stages take days on a CPU): every file a stage
+reads exists in the repository or is written by an earlier stage, every command's arguments pass
+its CLI's own parser, and every file in recipes/ is used by the build."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cli_parse import cli_error
+
+from rollouts.provenance import Step, option, read_build
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = "recipes/build.sh"
+SURGERY = {"bf16": (1, 1), "export-encoder": (1, 1), "import-encoder": (2, 1), "add-trunk": (2, 1)}  # (reads, writes)
+
+
+def _checkpoints(recipe: dict, stop_after: int | None) -> list[str]:
+    """The step-* folders a gato-train run of `recipe` leaves (every checkpoint_every, the last, pruned)."""
+    last = min(stop_after or recipe["steps"], recipe["steps"])
+    steps = sorted({*range(recipe["checkpoint_every"], last + 1, recipe["checkpoint_every"]), last})
+    kept = steps[-recipe.get("keep_checkpoints", 2):]
+    return [f"{recipe['out']}/step-{s:07d}" for s in kept]
+
+
+def reads_writes(step: Step) -> tuple[list[str], list[str]]:
+    """The paths a stage of the build reads and writes; AssertionError for a verb it does not know."""
+    args = step.args
+    if step.verb == "collect":
+        policy = option(args, "--policy")
+        return [p.removeprefix("checkpoint:") for p in policy if p.startswith("checkpoint:")], option(args, "--out")
+    if step.verb == "train":
+        recipe = json.loads((ROOT / args[0]).read_text())
+        stop = option(args, "--stop-after")
+        return ([args[0], *([recipe["init"]] if recipe.get("init") else []), *recipe["dataset"]],
+                _checkpoints(recipe, int(stop[0]) if stop else None))
+    if step.verb == "surgery":
+        reads, writes = SURGERY[args[0]]
+        return args[1:1 + reads], args[1 + reads:1 + reads + writes]
+    if step.verb == "pretrain":
+        return option(args, "--checkpoint") + option(args, "--dataset") + option(args, "--heldout"), option(args, "--save-init")
+    if step.verb == "soup":
+        return args[:args.index("--weight")], option(args, "--out")
+    if step.verb == "evaluate":
+        return option(args, "--checkpoint"), [f"{args[0]}/results.json"]
+    if step.verb == "rollouts.report":
+        return args, [step.tee] if step.tee else []
+    if step.verb == "ship":
+        return [args[0]], [args[1]]
+    if step.verb == "rollouts.provenance":
+        return option(args, "--build") + option(args, "--results"), option(args, "--out")
+    raise AssertionError(f"{BUILD}:{step.line}: tests/test_build.py does not know the verb {step.verb!r}")
+
+
+def _cli(step: Step) -> tuple[str, list[str]] | None:
+    """The CLI and arguments a stage runs, for its own parser (None: not a CLI's command line)."""
+    if step.verb == "collect":
+        return "gato-collect", ["--no-progress", *step.args]
+    if step.verb == "train":
+        return "gato-train", ["--recipe", *step.args]
+    if step.verb == "evaluate":
+        return "gato-eval", [*step.args[1:], "--num-envs", "50", "--no-video", "--no-progress", "--out", step.args[0]]
+    if step.verb == "pretrain":
+        return "rollouts.pretrain_encoder", step.args
+    if step.verb in ("soup", "rollouts.report", "rollouts.provenance"):
+        return ("rollouts.soup" if step.verb == "soup" else step.verb), step.args
+    return None
+
+
+@pytest.fixture(scope="module")
+def steps() -> list[Step]:
+    return read_build(ROOT / BUILD)
+
+
+def test_every_file_a_stage_reads_exists_or_an_earlier_stage_writes_it(steps):
+    written: set[str] = set()
+    for step in steps:
+        reads, writes = reads_writes(step)
+        for path in reads:
+            made = any(path == w or path.startswith(w + "/") for w in written)
+            assert made or (ROOT / path).exists(), f"{BUILD}:{step.line}: {step.verb} reads {path}, which no earlier stage writes"
+            assert not path.startswith("gato_agent/assets/"), f"{BUILD}:{step.line}: the build reads the asset it writes ({path})"
+        written.update(writes)
+    assert "gato_agent/assets/default" in written and "gato_agent/assets/default/provenance.json" in written
+
+
+def test_the_committed_weights_are_remade_by_the_stage_that_made_them(steps):
+    """Each file of recipes/weights/ is written by a stage when it is missing, and read later."""
+    for weights in sorted((ROOT / "recipes/weights").iterdir()):
+        path = f"recipes/weights/{weights.name}"
+        writers = [s.line for s in steps if path in reads_writes(s)[1]]
+        readers = [s.line for s in steps if path in reads_writes(s)[0]]
+        assert writers and readers and min(writers) < min(readers), (path, writers, readers)
+
+
+def test_every_command_passes_its_clis_parser(steps):
+    for step in steps:
+        if (cli := _cli(step)) is not None:
+            error = cli_error(*cli)
+            assert error is None, f"{BUILD}:{step.line}: {cli[0]} rejects its arguments: {error}"
+
+
+def test_every_file_in_recipes_is_used_by_the_build(steps):
+    named = {path for step in steps for path in reads_writes(step)[0] + [*step.args]}
+    unused = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "recipes").iterdir())
+              if p.name != "build.sh" and str(p.relative_to(ROOT)) not in named and p.name != "weights"]
+    unused += [f"recipes/weights/{p.name}" for p in sorted((ROOT / "recipes/weights").iterdir())
+               if f"recipes/weights/{p.name}" not in named]
+    assert not unused, f"files in recipes/ that {BUILD} does not use: {unused}"
+
+
+def test_the_reader_joins_lines_expands_variables_and_skips_functions(tmp_path):
+    script = tmp_path / "build.sh"
+    script.write_text('set -e\nf() {\n  collect --out nope\n}\nRUN=runs/a\n# a comment\n'
+                      '[ -e $RUN/x ] || OMP_NUM_THREADS=2 train \\\n    r.json --stop-after 5 &\n'
+                      '"$BIN/python" -m rollouts.report $RUN/r.json | tee $RUN/t.md\n')
+    assert read_build(script) == [Step(7, "train", ["r.json", "--stop-after", "5"], guard="runs/a/x"),
+                                  Step(9, "rollouts.report", ["runs/a/r.json"], tee="runs/a/t.md")]
