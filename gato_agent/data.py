@@ -214,7 +214,10 @@ class Batch:
 
 
 class SequenceSampler:
-    """Draws training sequences from several tasks; its whole state is one numpy Generator."""
+    """Draws training sequences from several tasks. Sequence i of a rank is a pure function of
+    (seed, rank, i): each is drawn with its own numpy Generator, so any batch can be built anywhere
+    (in a DataLoader worker, after --resume) and batches of B rows over N micro-batches hold the
+    same sequences as one batch of N * B rows. The whole state is the count of sequences drawn."""
 
     def __init__(
         self,
@@ -241,37 +244,32 @@ class SequenceSampler:
         noise = [history_noise] * len(tasks) if isinstance(history_noise, (int, float)) else list(history_noise)
         if len(noise) != len(tasks) or any(not 0 <= p <= 1 for p in noise):
             raise ValueError(f"need one history noise in [0, 1] for all tasks or one per task ({len(tasks)}); got {history_noise}")
-        self.history_noise = torch.tensor(noise, dtype=torch.float64)  # (tasks,)
-        self.rng = np.random.default_rng([seed, rank])
+        self.history_noise = noise  # (tasks,)
+        self.seed, self.rank = seed, rank
+        self.next = 0  # the index of the next sequence `sample` draws
 
     def state_dict(self) -> dict[str, Any]:
-        return {"rng": self.rng.bit_generator.state}
+        return {"next": self.next}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.rng.bit_generator.state = state["rng"]
+        self.next = int(state["next"])
 
     def sample(self, batch_size: int) -> Batch:
-        rows = [self._sequence() for _ in range(batch_size)]
-        tokens = TokenBatch.join([r[0] for r in rows], 0)
-        task = torch.tensor([r[4] for r in rows])  # (B,)
-        batch = Batch(tokens, *(torch.cat([r[i] for r in rows]) for i in (1, 2, 3)), task)
-        if bool((self.history_noise > 0).any()):
-            self._noise_history(batch)
+        """The next `batch_size` sequences."""
+        batch = self.batch(self.next, batch_size)
+        self.next += batch_size
         return batch
 
-    def _noise_history(self, batch: Batch) -> None:
-        """Replace each input action token with its task's chance `history_noise` by a uniform legal
-        one, in place."""
-        action = batch.targets >= 0  # (B, L): the action tokens, inputs and targets alike
-        u = torch.from_numpy(self.rng.random(action.shape))  # (B, L)
-        random_ids = batch.lo + (u * (batch.hi - batch.lo)).long()  # uniform in [lo, hi)
-        chance = self.history_noise[batch.task][:, None]  # (B, 1)
-        flip = action & (torch.from_numpy(self.rng.random(action.shape)) < chance)
-        batch.tokens.ids[flip] = random_ids[flip].to(batch.tokens.ids.dtype)
+    def batch(self, first: int, batch_size: int) -> Batch:
+        """Sequences [first, first + batch_size) as one batch (draws nothing from any shared state)."""
+        rows = [self._sequence(first + i) for i in range(batch_size)]
+        tokens = TokenBatch.join([r[0] for r in rows], 0)
+        task = torch.tensor([r[4] for r in rows])  # (B,)
+        return Batch(tokens, *(torch.cat([r[i] for r in rows]) for i in (1, 2, 3)), task)
 
-    def _sequence(self):
-        """One sequence: its TokenBatch (1, L), targets, lo, hi (1, L) and its task's index."""
-        rng = self.rng
+    def _sequence(self, i: int):
+        """Sequence i: its TokenBatch (1, L), targets, lo, hi (1, L) and its task's index."""
+        rng = np.random.default_rng([self.seed, self.rank, i])
         index = int(rng.choice(len(self.tasks), p=self.weights))
         task = self.tasks[index]
         budget = self.context_length // task.step_tokens  # whole timesteps that fit
@@ -287,5 +285,17 @@ class SequenceSampler:
         k = min(len(episode.ids), budget)
         t0 = int(rng.integers(len(episode.ids) - k + 1))
         segments.append((episode, t0, t0 + k))
-        return *task._tokens(segments, self.context_length), index
+        tokens, targets, lo, hi = task._tokens(segments, self.context_length)
+        if self.history_noise[index] > 0:
+            _noise_history(tokens.ids, targets, lo, hi, self.history_noise[index], rng)
+        return tokens, targets, lo, hi, index
 
+
+def _noise_history(ids: Tensor, targets: Tensor, lo: Tensor, hi: Tensor, chance: float, rng: np.random.Generator) -> None:
+    """Replace each input action token of one sequence (1, L) with chance `chance` by a uniform
+    legal one, in place; the targets keep the labels."""
+    action = targets >= 0  # (1, L): the action tokens, inputs and targets alike
+    u = torch.from_numpy(rng.random(action.shape))  # (1, L)
+    random_ids = lo + (u * (hi - lo)).long()  # uniform in [lo, hi)
+    flip = action & (torch.from_numpy(rng.random(action.shape)) < chance)
+    ids[flip] = random_ids[flip].to(ids.dtype)

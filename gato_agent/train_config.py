@@ -55,7 +55,13 @@ class TrainConfig:
     stop_after: int | None = None
     """Stop (with a checkpoint) once this many steps are done, keeping the schedule of --steps; --resume goes on."""
     batch_size: int = 16
-    """Sequences per optimizer step on each rank."""
+    """Sequences per micro-batch on each rank (an optimizer step takes --grad-accum of them)."""
+    grad_accum: int = 1
+    """Micro-batches per optimizer step: the step's gradient is that of one batch of grad_accum *
+    batch_size sequences (per rank), at the memory of one micro-batch."""
+    workers: int = 0
+    """DataLoader worker processes that build batches ahead of the model (0: in the training
+    process); the batches are the same for every value."""
     lr: float = 3e-4
     """Peak learning rate of AdamW."""
     min_lr_ratio: float = 0.1
