@@ -1,6 +1,7 @@
 """Behaviour-cloning data: Minari episodes -> Gato token sequences of whole timesteps [2.3].
 
-Each dataset is one task. Its episodes are tokenized once, at load: ids (T, step_tokens) with the
+Each dataset is one task. Its episodes are read from their files and tokenized when a sequence
+first needs them, and kept in a bounded cache (gato_agent.episodes): ids (T, step_tokens) with the
 observation tokens, the separator and the action tokens of every timestep, and the episode's
 images resized to the model's size as uint8 (patches are made per batch, so memory stays at
 H x W x C bytes a frame). A sequence is `context_length // step_tokens` whole timesteps of one
@@ -21,30 +22,12 @@ import torch
 from torch import Tensor
 
 from gato_agent.config import GatoConfig
+from gato_agent.episodes import DEFAULT_CACHE_BYTES, Episode, EpisodeStore
+from gato_agent.minari_episodes import MinariEpisodes, open_minari
 from gato_agent.spaces import ActionCodec, ObservationCodec, slice_time
 from gato_agent.tokenizer import TokenBatch
 
 __all__ = ["Episode", "TaskData", "Batch", "SequenceSampler", "load_task", "merge_tasks", "open_minari"]
-
-
-@dataclass
-class Episode:
-    ids: np.ndarray  # (T, step_tokens) int32; patch slots hold 0; action slots hold the labels
-    images: np.ndarray  # (T, num_images, C, H, W) uint8, resized to the model's image size; one frame a
-    # step (the model's frame stacks are made per batch, so memory stays at one frame a step)
-    ret: float  # the episode's return
-    executed: np.ndarray | None = None  # (T, action tokens) int32: the actions env.step received
-    # where they may differ from the labels (DAgger, DART); None: the labels were executed
-
-    def inputs(self, t0: int, t1: int) -> np.ndarray:
-        """Steps [t0, t1) as the model reads them, (t1 - t0, step_tokens): the executed actions in
-        the action slots, so the history is the one the acting policy saw."""
-        ids = self.ids[t0:t1]
-        if self.executed is None:
-            return ids
-        ids = ids.copy()
-        ids[:, ids.shape[1] - self.executed.shape[1]:] = self.executed[t0:t1]
-        return ids
 
 
 @dataclass
@@ -55,7 +38,7 @@ class TaskData:
     source: str  # where the episodes came from
     obs_codec: ObservationCodec
     act_codec: ActionCodec
-    episodes: list[Episode]
+    episodes: EpisodeStore  # (a list of Episodes is made a store)
     episode_p: np.ndarray | None = None  # (episodes,) chance of drawing each; default: by length
 
     def __post_init__(self) -> None:
@@ -69,7 +52,10 @@ class TaskData:
         self.hi = np.zeros(self.step_tokens, dtype=np.int64)
         for d, (lo, hi) in enumerate(self.act_codec.ranges):
             self.lo[n_obs + 1 + d], self.hi[n_obs + 1 + d] = lo, hi
-        self.lengths = np.array([len(e.ids) for e in self.episodes])
+        if not isinstance(self.episodes, EpisodeStore):
+            self.episodes = EpisodeStore.of(list(self.episodes))
+        self.lengths = self.episodes.lengths  # (episodes,)
+        self.returns = self.episodes.returns  # (episodes,)
         if self.episode_p is None:
             self.episode_p = self.lengths / self.lengths.sum()
 
@@ -79,7 +65,7 @@ class TaskData:
 
     def prompt(self, max_tokens: int) -> TokenBatch:
         """The end of the best episode, as many whole timesteps as fit in `max_tokens` [2.4]."""
-        best = max(self.episodes, key=lambda e: e.ret)
+        best = self.episodes[int(np.argmax(self.returns))]
         k = min(len(best.ids), max_tokens // self.step_tokens)
         t = len(best.ids)
         return self._tokens([(best, t - k, t)], k * self.step_tokens)[0]
@@ -107,30 +93,12 @@ class TaskData:
         return tokens, targets, torch.from_numpy(pad(self.lo, 0))[None], torch.from_numpy(pad(self.hi, 0))[None]
 
 
-def open_minari(source: str | os.PathLike):
-    """A Minari dataset from a folder (gato-collect's --out, or a Minari data folder) or a dataset id."""
-    import minari
-
-    path = Path(source)
-    for candidate in (path / "data", path):
-        if (candidate / "main_data.hdf5").is_file() and (candidate / "metadata.json").is_file():
-            return minari.MinariDataset(str(candidate))
-    if path.exists():
-        raise FileNotFoundError(
-            f"{source} holds no Minari dataset (expected main_data.hdf5 and metadata.json in it or in {source}/data)"
-        )
-    try:
-        return minari.load_dataset(str(source))
-    except Exception as e:  # minari raises several types for an unknown id
-        raise FileNotFoundError(
-            f"no Minari dataset at {source!r}: neither a folder nor a local dataset id ({type(e).__name__}: {e})"
-        ) from None
-
-
 def load_task(
-    source: str | os.PathLike, config: GatoConfig, name: str | None = None, executed_actions: bool = True
+    source: str | os.PathLike, config: GatoConfig, name: str | None = None, executed_actions: bool = True,
+    cache_bytes: int = DEFAULT_CACHE_BYTES,
 ) -> TaskData:
-    """Load and tokenize every episode of a Minari dataset as one task.
+    """A Minari dataset as one task; its episodes are read and tokenized when first sampled, and
+    kept in a cache of at most `cache_bytes` (gato_agent.episodes).
 
     The recorded actions are the training targets. Where an episode also records the actions that
     were executed (``infos["executed_action"]``, as gato-collect writes under --label and
@@ -145,11 +113,9 @@ def load_task(
         act_codec = ActionCodec(dataset.action_space, config)
     except (TypeError, ValueError) as e:
         raise ValueError(f"dataset {source} ({task}) cannot be tokenized: {e}") from None
-    episodes = []
-    for ep in dataset.iterate_episodes():
+
+    def tokenize(ep) -> Episode:
         steps = len(ep.actions)
-        if steps == 0:
-            continue
         obs_ids, images = obs_codec.tokenize(slice_time(ep.observations, steps), steps)
         act_ids = act_codec.encode(ep.actions, steps)
         sep = torch.full((steps, 1), config.separator_id, dtype=torch.long)
@@ -160,10 +126,12 @@ def load_task(
                 raise ValueError(f"dataset {source} ({task}), episode {ep.id}: {len(executed)} executed actions "
                                  f"for {steps} steps (infos['executed_action'] must align with the actions)")
             executed = act_codec.encode(executed, steps).to(torch.int32).numpy()
-        episodes.append(Episode(ids, images.numpy(), float(np.sum(ep.rewards)), executed))
-    if not episodes:
+        return Episode(ids, images.numpy(), float(np.sum(ep.rewards)), executed)
+
+    reader = MinariEpisodes(dataset, tokenize)
+    if not len(reader.lengths):
         raise ValueError(f"dataset {source} ({task}) has no episodes with at least one step")
-    data = TaskData(task, str(source), obs_codec, act_codec, episodes)
+    data = TaskData(task, str(source), obs_codec, act_codec, EpisodeStore([reader], cache_bytes))
     if data.step_tokens > config.context_length:
         raise ValueError(f"{task}: one timestep is {data.step_tokens} tokens, more than the context of {config.context_length}")
     return data

@@ -79,7 +79,8 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     model, state, inherited = _starting_point(cfg, env)
     _freeze(model, cfg.trainable)
     step = 0 if state is None else int(state["step"])
-    tasks, weights = merge_tasks([load_task(path, model.config, executed_actions=cfg.executed_actions) for path in cfg.dataset], cfg.weight)
+    tasks, weights = merge_tasks([load_task(path, model.config, executed_actions=cfg.executed_actions, cache_bytes=cfg.cache_mb * 2**20)
+                                  for path in cfg.dataset], cfg.weight)
     names = [t.name for t in tasks]
     if state is not None:
         _check_resume(cfg, state, names, env)
@@ -206,7 +207,7 @@ def _check_numbers(cfg: TrainConfig) -> None:
                         ("--log-every", cfg.log_every), ("--grad-accum", cfg.grad_accum), ("--eval-episodes", cfg.eval_episodes),
                         ("--context-length", cfg.context_length), ("--threads", cfg.threads)):
         check_number(flag, value, low=1)
-    for flag, value in (("--workers", cfg.workers), ("--warmup-steps", cfg.warmup_steps), ("--eval-every", cfg.eval_every), ("--seed", cfg.seed),
+    for flag, value in (("--workers", cfg.workers), ("--cache-mb", cfg.cache_mb), ("--warmup-steps", cfg.warmup_steps), ("--eval-every", cfg.eval_every), ("--seed", cfg.seed),
                         ("--weight-decay", cfg.weight_decay)):
         check_number(flag, value, low=0)
     check_number("--lr", cfg.lr, low=0, low_open=True)
@@ -370,7 +371,7 @@ def _load_matching(model: Gato, init: Gato, verbose: bool) -> None:
 
 def _task_meta(task: TaskData, context_length: int) -> Task:
     """What a checkpoint keeps of a task: spaces, a prompt of half the context, dataset facts."""
-    returns = [e.ret for e in task.episodes]
+    returns = task.returns  # (episodes,) known without reading the episodes
     info = {"dataset": task.source, "episodes": len(task.episodes), "steps": task.num_steps,
             "return_mean": float(np.mean(returns)), "return_max": float(max(returns))}
     return Task(task.obs_codec.space, task.act_codec.space, task.prompt(context_length // 2), info)

@@ -59,6 +59,9 @@ class TrainConfig:
     grad_accum: int = 1
     """Micro-batches per optimizer step: the step's gradient is that of one batch of grad_accum *
     batch_size sequences (per rank), at the memory of one micro-batch."""
+    cache_mb: int = 512
+    """Tokenized episodes each process (and each --workers worker) keeps in memory, in MiB; episodes
+    are read from their files when first sampled, so memory is bounded by this, not by the datasets' size."""
     workers: int = 0
     """DataLoader worker processes that build batches ahead of the model (0: in the training
     process); the batches are the same for every value."""
