@@ -27,7 +27,7 @@ from gato_agent.minari_episodes import MinariEpisodes, open_minari
 from gato_agent.spaces import ActionCodec, ObservationCodec, slice_time
 from gato_agent.tokenizer import TokenBatch
 
-__all__ = ["Episode", "TaskData", "Batch", "SequenceSampler", "load_task", "merge_tasks", "open_minari"]
+__all__ = ["Episode", "TaskData", "Batch", "SequenceSampler", "load_task", "merge_tasks", "open_minari", "tokenize_steps"]
 
 
 @dataclass
@@ -93,6 +93,16 @@ class TaskData:
         return tokens, targets, torch.from_numpy(pad(self.lo, 0))[None], torch.from_numpy(pad(self.hi, 0))[None]
 
 
+def tokenize_steps(obs_codec: ObservationCodec, act_codec: ActionCodec, observations: Any, actions: Any,
+                   steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """One episode's first `steps` observations and actions -> ids (steps, step_tokens) int32 (the
+    observation tokens, the separator, the action tokens) and its frames (steps, num_images, C, H, W) uint8."""
+    obs_ids, images = obs_codec.tokenize(slice_time(observations, steps), steps)
+    act_ids = act_codec.encode(actions, steps)
+    sep = torch.full((steps, 1), obs_codec.config.separator_id, dtype=torch.long)
+    return torch.cat([obs_ids, sep, act_ids], 1).to(torch.int32).numpy(), images.numpy()
+
+
 def load_task(
     source: str | os.PathLike, config: GatoConfig, name: str | None = None, executed_actions: bool = True,
     cache_bytes: int = DEFAULT_CACHE_BYTES,
@@ -116,17 +126,14 @@ def load_task(
 
     def tokenize(ep) -> Episode:
         steps = len(ep.actions)
-        obs_ids, images = obs_codec.tokenize(slice_time(ep.observations, steps), steps)
-        act_ids = act_codec.encode(ep.actions, steps)
-        sep = torch.full((steps, 1), config.separator_id, dtype=torch.long)
-        ids = torch.cat([obs_ids, sep, act_ids], 1).to(torch.int32).numpy()
+        ids, images = tokenize_steps(obs_codec, act_codec, ep.observations, ep.actions, steps)
         executed = (ep.infos or {}).get("executed_action") if executed_actions else None
         if executed is not None:
             if len(executed) != steps:
                 raise ValueError(f"dataset {source} ({task}), episode {ep.id}: {len(executed)} executed actions "
                                  f"for {steps} steps (infos['executed_action'] must align with the actions)")
             executed = act_codec.encode(executed, steps).to(torch.int32).numpy()
-        return Episode(ids, images.numpy(), float(np.sum(ep.rewards)), executed)
+        return Episode(ids, images, float(np.sum(ep.rewards)), executed)
 
     reader = MinariEpisodes(dataset, tokenize)
     if not len(reader.lengths):

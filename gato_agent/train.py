@@ -39,7 +39,7 @@ from gato_agent.atomic import write_atomic
 from gato_agent.batches import MicroBatches, accumulate
 from gato_agent.checkpoint import LATEST_FILE, Checkpoint, CheckpointError, Task, load_checkpoint, save_run_checkpoint
 from gato_agent.cli import RunFailed, UsageError, check_number, is_disk_full, make_out_dir, run_command
-from gato_agent.data import SequenceSampler, TaskData, load_task, merge_tasks
+from gato_agent.data import SequenceSampler, TaskData, merge_tasks
 from gato_agent.distributed import Distributed
 from gato_agent.extras import MissingExtra, require
 from gato_agent.hub import push_to_hub
@@ -49,6 +49,7 @@ from gato_agent.metrics import MetricsLog
 from gato_agent.model import Gato
 from gato_agent.optim import build_optimizer
 from gato_agent.precision import MixedPrecision
+from gato_agent.sources import load_source
 from gato_agent.train_config import TrainConfig
 
 __all__ = ["TrainConfig", "TrainResult", "Evaluator", "train", "main"]
@@ -79,7 +80,7 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     model, state, inherited = _starting_point(cfg, env)
     _freeze(model, cfg.trainable)
     step = 0 if state is None else int(state["step"])
-    tasks, weights = merge_tasks([load_task(path, model.config, executed_actions=cfg.executed_actions, cache_bytes=cfg.cache_mb * 2**20)
+    tasks, weights = merge_tasks([load_source(path, model.config, cfg.executed_actions, cfg.cache_mb * 2**20)
                                   for path in cfg.dataset], cfg.weight)
     names = [t.name for t in tasks]
     if state is not None:

@@ -28,7 +28,10 @@ class TrainConfig:
     recipe: Path | None = None
     """A JSON file of these fields used as the defaults (e.g. the embedded checkpoint's recipe); flags override it."""
     dataset: Annotated[list[str], tyro.conf.UseAppendAction] = field(default_factory=list)
-    """Minari datasets, one task each: gato-collect --out folders, Minari data folders or dataset ids (repeatable)."""
+    """Datasets, one task each (repeatable): gato-collect --out folders, Minari data folders, Minari
+    dataset ids (namespace/name-vN: the local Minari cache, else downloaded), hf:<org>/<namespace>/<name>-vN
+    (a Minari dataset on the Hub), jat:<config> (a config of JAT's dataset, e.g. jat:mujoco-hopper;
+    extra jat) or jat:<folder> (a folder of its parquet files, named like the config)."""
     weight: Annotated[list[float], tyro.conf.UseAppendAction] | None = None
     """Sampling weight of each dataset, in --dataset order; default: equal."""
     out: Path = Path("ckpt")
