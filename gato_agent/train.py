@@ -81,7 +81,7 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     _freeze(model, cfg.trainable)
     step = 0 if state is None else int(state["step"])
     tasks, weights = merge_tasks([load_source(path, model.config, cfg.executed_actions, cfg.cache_mb * 2**20)
-                                  for path in cfg.dataset], cfg.weight)
+                                  for path in cfg.dataset], cfg.weight or None)
     names = [t.name for t in tasks]
     if state is not None:
         _check_resume(cfg, state, names, env)
@@ -220,9 +220,9 @@ def _check_numbers(cfg: TrainConfig) -> None:
         check_number(f"--task-history-noise {task}", value, low=0, high=1)
     for value in cfg.weight or []:
         check_number("--weight", value, low=0)
-    if cfg.weight is not None and len(cfg.weight) != len(cfg.dataset):
+    if cfg.weight and len(cfg.weight) != len(cfg.dataset):
         raise UsageError(f"--weight is given {len(cfg.weight)} times for {len(cfg.dataset)} --dataset: give one per dataset, or none")
-    if cfg.weight is not None and not sum(cfg.weight) > 0:
+    if cfg.weight and not sum(cfg.weight) > 0:
         raise UsageError(f"--weight: at least one dataset needs a weight above 0, got {cfg.weight}")
 
 

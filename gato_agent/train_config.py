@@ -32,8 +32,8 @@ class TrainConfig:
     dataset ids (namespace/name-vN: the local Minari cache, else downloaded), hf:<org>/<namespace>/<name>-vN
     (a Minari dataset on the Hub), jat:<config> (a config of JAT's dataset, e.g. jat:mujoco-hopper;
     extra jat) or jat:<folder> (a folder of its parquet files, named like the config)."""
-    weight: Annotated[list[float], tyro.conf.UseAppendAction] | None = None
-    """Sampling weight of each dataset, in --dataset order; default: equal."""
+    weight: Annotated[list[float], tyro.conf.UseAppendAction] = field(default_factory=list)
+    """Sampling weight of each dataset, in --dataset order (repeatable, one per --dataset); none: equal."""
     out: Path = Path("ckpt")
     """Run folder: step-NNNNNNN/ checkpoints, latest, metrics.jsonl, loss.png."""
     config: str = "tiny"
