@@ -3,12 +3,18 @@ both resume exactly."""
 
 import dataclasses
 import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 from gato_agent.batches import MicroBatches, accumulate
+from gato_agent.checkpoint import load_checkpoint
 from gato_agent.data import SequenceSampler, load_task
 from gato_agent.distributed import Distributed
 from gato_agent.metrics import MetricsLog
@@ -99,3 +105,31 @@ def test_a_run_with_workers_has_the_losses_of_one_without(two_tasks, micro_json,
     run(tmp_path / "cut", two_tasks, micro_json, workers=2, resume=True)
     cut = [json.loads(line)["loss"] for line in (tmp_path / "cut" / "metrics.jsonl").read_text().splitlines()]
     assert cut == pytest.approx(inline, rel=1e-6)
+
+
+def test_two_ranks_accumulate_like_the_big_batch(make_dataset, micro_json, tmp_path):
+    """Under DDP, the micro-batches before the last run under no_sync and the step equals the big
+    batch's (a last micro-batch left unsynced would let the ranks drift apart)."""
+    path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
+    script = tmp_path / "accum.py"
+    script.write_text(textwrap.dedent(f"""
+        from pathlib import Path
+        import torch.distributed as dist
+        from gato_agent.train import TrainConfig, train
+        dist.init_process_group("gloo")
+        run = lambda out, **kw: train(TrainConfig(
+            dataset=[{str(path)!r}], out=Path({str(tmp_path)!r}) / out, config={micro_json!r}, steps=3, warmup_steps=1,
+            lr=3e-3, log_every=1, checkpoint_every=3, progress=False, threads=1, **kw))
+        run("big", batch_size=4)
+        run("accum", batch_size=2, grad_accum=2)
+        dist.destroy_process_group()
+    """))
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29537", str(script)],
+                         capture_output=True, text=True, timeout=300, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    big, accum = (load_checkpoint(tmp_path / s).model.state_dict() for s in ("big", "accum"))
+    for name, value in big.items():
+        assert torch.allclose(accum[name], value, atol=1e-5), name
+    read = lambda s: [json.loads(line)["loss"] for line in (tmp_path / s / "metrics.jsonl").read_text().splitlines()]
+    assert read("accum") == pytest.approx(read("big"), rel=1e-4)
