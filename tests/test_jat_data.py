@@ -1,7 +1,6 @@
 """JAT's dataset: parquet files written in its exact layout (one row per episode) read as tasks."""
 
 import dataclasses
-import io
 import json
 import os
 import subprocess

@@ -3,9 +3,6 @@
 import dataclasses
 import json
 
-import numpy as np
-import pytest
-
 from gato_agent.data import SequenceSampler, load_task
 from gato_agent.minari_episodes import MinariEpisodes, open_minari
 from rollouts.train import main
