@@ -133,3 +133,18 @@ def test_two_ranks_accumulate_like_the_big_batch(make_dataset, micro_json, tmp_p
         assert torch.allclose(accum[name], value, atol=1e-5), name
     read = lambda s: [json.loads(line)["loss"] for line in (tmp_path / s / "metrics.jsonl").read_text().splitlines()]
     assert read("accum") == pytest.approx(read("big"), rel=1e-4)
+
+
+def test_a_run_saved_before_positions_were_counted_resumes(two_tasks, micro_json, tmp_path, capsys):
+    """A checkpoint whose sampler state is an older gato-train's numpy generator goes on from the
+    sequence its steps reach, with one warning line."""
+    run(tmp_path / "old", two_tasks, micro_json, stop_after=2)
+    trainer = tmp_path / "old" / "step-0000002" / "trainer.pt"
+    state = torch.load(trainer, weights_only=False)
+    state["samplers"] = [{"rng": np.random.default_rng(0).bit_generator.state}]  # as the older code saved it
+    torch.save(state, trainer)
+    losses = run(tmp_path / "old", two_tasks, micro_json, resume=True)
+    assert len(losses) == 5 and all(np.isfinite(losses))
+    assert "drawn afresh" in capsys.readouterr().err
+    saved = torch.load(tmp_path / "old" / "step-0000005" / "trainer.pt", weights_only=False)
+    assert saved["samplers"] == [{"next": 5 * 4}]

@@ -65,3 +65,26 @@ def test_a_missing_id_offline_is_one_line_saying_how_to_get_it(micro_config, tmp
     assert "hf:<org>/<namespace>/<name>-vN" in capsys.readouterr().err
     assert main(["--dataset", str(tmp_path / "typo"), *args]) == 2
     assert "no such folder, and not a dataset id" in capsys.readouterr().err
+
+
+def test_an_id_missing_locally_is_downloaded_when_online(monkeypatch, tmp_path):
+    import minari
+
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    calls = []
+
+    def load(dataset_id, download=False):  # stands in for the network: what open_minari asks of minari
+        calls.append((dataset_id, download))
+        if not download and ("remote" not in [c[1] for c in calls]):  # on disk once downloaded
+            raise FileNotFoundError(f"Dataset {dataset_id} not found locally")
+        return "downloaded"
+
+    monkeypatch.setattr(minari, "load_dataset", load)
+    monkeypatch.setattr(minari, "download_dataset", lambda remote: calls.append((remote, "remote")))
+    assert open_minari("mujoco/hopper/expert-v0") == "downloaded"
+    assert calls == [("mujoco/hopper/expert-v0", False), ("mujoco/hopper/expert-v0", True)]
+    calls.clear()
+    assert open_minari("hf:my-org/mujoco/hopper/expert-v0") == "downloaded"  # Minari's Hub path, then the cache
+    assert calls == [("mujoco/hopper/expert-v0", False), ("hf://my-org/mujoco/hopper/expert-v0", "remote"),
+                     ("mujoco/hopper/expert-v0", False)]
