@@ -227,14 +227,17 @@ def load_jat(source: str, config: GatoConfig, cache_bytes: int = DEFAULT_CACHE_B
     """`jat:<config>` or `jat:<folder>` as one task (see the module docstring)."""
     spec = source.removeprefix(JAT_PREFIX)
     folder = Path(spec)
+    if not folder.is_dir() and ("/" in spec or spec.startswith(".")):
+        raise FileNotFoundError(f"{source}: no such folder (jat:<config> names a config, e.g. jat:mujoco-hopper)")
+    if folder.is_dir() and not folder.name.startswith(DOMAINS):
+        raise ValueError(f"{source}: a folder of JAT parquet files is named like its config (e.g. mujoco-hopper), "
+                         f"and {folder.name!r} starts with none of {', '.join(DOMAINS)}")
     task = jat_task(folder.name if folder.is_dir() else spec)
     if folder.is_dir():
         files = sorted(folder.glob("train-*.parquet")) or sorted(folder.glob("*.parquet"))
         if not files:
             raise FileNotFoundError(f"{source}: the folder holds no parquet files (JAT's layout: <config>/train-*.parquet)")
         rows: _ParquetRows | _ArrowRows = _ParquetRows(files, task.columns)
-    elif "/" in spec or spec.startswith("."):
-        raise FileNotFoundError(f"{source}: no such folder (jat:<config> names a config, e.g. jat:mujoco-hopper)")
     else:
         rows = _ArrowRows(_hub_table(task.config, source), task.columns)
     obs_codec = ObservationCodec(task.observation_space, config)

@@ -109,6 +109,18 @@ def test_configs_map_to_env_ids_and_unmappable_ones_are_refused():
         jat_task("mujoco-bogus")
 
 
+def test_a_folder_must_be_named_like_its_config(tmp_path, micro_config):
+    folder = write_jat(tmp_path / "hopper-data", hopper_rows(),
+                       {"continuous_observations": "float", "continuous_actions": "float", "rewards": "reward"})
+    with pytest.raises(ValueError, match="named like its config .*'hopper-data' starts with none of atari-"):
+        load_jat(f"jat:{folder}", micro_config)
+    (tmp_path / "mujoco-walker").mkdir()
+    with pytest.raises(FileNotFoundError, match="holds no parquet files"):
+        load_jat(f"jat:{tmp_path / 'mujoco-walker'}", micro_config)
+    with pytest.raises(FileNotFoundError, match="no such folder"):
+        load_jat(f"jat:{tmp_path / 'mujoco-ant'}", micro_config)
+
+
 def test_a_jat_folder_trains_and_an_uncached_config_offline_is_one_line(hopper, micro_config, tmp_path, capsys):
     config = tmp_path / "micro.json"
     config.write_text(json.dumps(dataclasses.replace(micro_config, context_length=64).to_dict()))
