@@ -88,3 +88,25 @@ def test_an_id_missing_locally_is_downloaded_when_online(monkeypatch, tmp_path):
     assert open_minari("hf:my-org/mujoco/hopper/expert-v0") == "downloaded"  # Minari's Hub path, then the cache
     assert calls == [("mujoco/hopper/expert-v0", False), ("hf://my-org/mujoco/hopper/expert-v0", "remote"),
                      ("mujoco/hopper/expert-v0", False)]
+
+
+def test_an_arrow_format_dataset_reads_lazily_too(make_dataset, micro_config, tmp_path):
+    import warnings
+
+    import minari
+
+    hdf5 = open_minari(make_dataset("CartPole-v1", cartpole_policy, episodes=3, max_steps=15))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        minari.create_dataset_from_buffers("arrow-cartpole-v0", list(_buffers(hdf5)), env=hdf5.spec.env_spec, data_format="arrow")
+    arrow, eager = load_task("arrow-cartpole-v0", micro_config), load_task(hdf5.spec.data_path, micro_config)
+    assert arrow.lengths.tolist() == eager.lengths.tolist() and arrow.returns.tolist() == eager.returns.tolist()
+    assert (arrow.episodes[2].ids == eager.episodes[2].ids).all()
+
+
+def _buffers(dataset):
+    from minari.data_collector import EpisodeBuffer
+
+    for ep in dataset.iterate_episodes():
+        yield EpisodeBuffer(id=int(ep.id), observations=list(ep.observations), actions=list(ep.actions), rewards=list(ep.rewards),
+                            terminations=list(ep.terminations), truncations=list(ep.truncations))
