@@ -122,25 +122,36 @@ def load_task(
         act_codec = ActionCodec(dataset.action_space, config)
     except (TypeError, ValueError) as e:
         raise ValueError(f"dataset {source} ({task}) cannot be tokenized: {e}") from None
-
-    def tokenize(ep) -> Episode:
-        steps = len(ep.actions)
-        ids, images = tokenize_steps(obs_codec, act_codec, ep.observations, ep.actions, steps)
-        executed = (ep.infos or {}).get("executed_action") if executed_actions else None
-        if executed is not None:
-            if len(executed) != steps:
-                raise ValueError(f"dataset {source} ({task}), episode {ep.id}: {len(executed)} executed actions "
-                                 f"for {steps} steps (infos['executed_action'] must align with the actions)")
-            executed = act_codec.encode(executed, steps).to(torch.int32).numpy()
-        return Episode(ids, images, float(np.sum(ep.rewards)), executed)
-
-    reader = MinariEpisodes(dataset, tokenize)
+    reader = MinariEpisodes(dataset, _MinariTokenizer(obs_codec, act_codec, str(source), task, executed_actions))
     if not len(reader.lengths):
         raise ValueError(f"dataset {source} ({task}) has no episodes with at least one step")
     data = TaskData(task, str(source), obs_codec, act_codec, EpisodeStore([reader], cache_bytes))
     if data.step_tokens > config.context_length:
         raise ValueError(f"{task}: one timestep is {data.step_tokens} tokens, more than the context of {config.context_length}")
     return data
+
+
+@dataclass
+class _MinariTokenizer:
+    """A Minari episode -> its Episode; an object, not a closure, so that DataLoader workers started
+    by spawn or forkserver can be sent it."""
+
+    obs_codec: ObservationCodec
+    act_codec: ActionCodec
+    source: str  # for messages
+    task: str  # for messages
+    executed_actions: bool  # read infos["executed_action"] as the history
+
+    def __call__(self, ep: Any) -> Episode:
+        steps = len(ep.actions)
+        ids, images = tokenize_steps(self.obs_codec, self.act_codec, ep.observations, ep.actions, steps)
+        executed = (ep.infos or {}).get("executed_action") if self.executed_actions else None
+        if executed is not None:
+            if len(executed) != steps:
+                raise ValueError(f"dataset {self.source} ({self.task}), episode {ep.id}: {len(executed)} executed actions "
+                                 f"for {steps} steps (infos['executed_action'] must align with the actions)")
+            executed = self.act_codec.encode(executed, steps).to(torch.int32).numpy()
+        return Episode(ids, images, float(np.sum(ep.rewards)), executed)
 
 
 def merge_tasks(tasks: list[TaskData], weights: list[float] | None) -> tuple[list[TaskData], list[float]]:

@@ -50,3 +50,17 @@ def test_one_run_trains_on_all_three_and_resumes_exactly_with_workers(three_fami
     assert [r["loss"] for r in cut] == pytest.approx([r["loss"] for r in straight], rel=1e-6)
     seen = set().union(*(r["task_loss"] for r in straight))
     assert seen == {"Hopper-v4", "CartPole-v1", "Pendulum-v1"}
+
+
+def test_tasks_of_every_family_travel_to_spawned_workers(three_families, micro_config):
+    """DataLoader workers started by spawn or forkserver get the tasks pickled: every family's
+    reader must pickle, and the copy must build the same batches (with its own, empty cache)."""
+    import pickle
+
+    import torch
+
+    tasks = [load_source(s, micro_config) for s in three_families]
+    copies = pickle.loads(pickle.dumps(tasks))
+    a = SequenceSampler(tasks, None, 96, seed=2).batch(0, 6)
+    b = SequenceSampler(copies, None, 96, seed=2).batch(0, 6)
+    assert torch.equal(a.tokens.ids, b.tokens.ids) and torch.equal(a.targets, b.targets)
