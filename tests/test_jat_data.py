@@ -136,3 +136,21 @@ def test_a_jat_folder_trains_and_an_uncached_config_offline_is_one_line(hopper, 
                           *common], capture_output=True, text=True, env=env, timeout=300)
     assert run.returncode == 2, run.stderr
     assert len(run.stderr.strip().splitlines()) == 1 and "jat:mujoco-hopper: not in the Hugging Face cache" in run.stderr, run.stderr
+
+
+def test_a_config_from_the_datasets_library_reads_its_arrow_table_row_by_row(hopper, micro_config, tmp_path, monkeypatch):
+    """jat:<config> goes through datasets.load_dataset (the Hub, or its cache); here the library
+    builds the same memory-mapped Arrow table from the local parquet files instead of the Hub's."""
+    asked, real = [], datasets.load_dataset
+
+    def load_dataset(repo, name, split):
+        asked.append((repo, name, split))
+        return real("parquet", data_files=str(hopper / "*.parquet"), split="train",
+                                     cache_dir=str(tmp_path / "cache"))
+
+    monkeypatch.setattr(datasets, "load_dataset", load_dataset)
+    hub, folder = load_jat("jat:mujoco-hopper", micro_config), load_jat(f"jat:{hopper}", micro_config)
+    assert asked == [("jat-project/jat-dataset", "mujoco-hopper", "train")]
+    assert hub.name == folder.name == "Hopper-v4" and hub.returns.tolist() == folder.returns.tolist()
+    for i in range(3):
+        assert np.array_equal(hub.episodes[i].ids, folder.episodes[i].ids)
