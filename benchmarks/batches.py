@@ -6,8 +6,9 @@ training process or in DataLoader workers.
 
 Writes a synthetic Minari dataset (benchmarks/data_memory.py's Humanoid-shaped episodes), then
 times micro-batches of --batch-size sequences (tiny preset, context 1,024) with a cache that holds
-every episode ("warm": each read once, then kept; timed after one pass over them) and one that holds
-none (--cache-mb 0: every sequence reads and tokenizes its whole episode from the HDF5 file).
+every episode ("warm": each read once, then kept; timed after one pass over them) and one of 0 bytes
+("none": it keeps only the last episode read, so nearly every sequence reads and tokenizes its
+whole episode from the HDF5 file).
 """
 
 from __future__ import annotations
