@@ -1,6 +1,7 @@
 """Behaviour-cloning data: Minari episodes -> Gato token sequences of whole timesteps [2.3].
 
-Each dataset is one task. Its episodes are tokenized once, at load: ids (T, step_tokens) with the
+Each dataset is one task. Its episodes are read from their files and tokenized when a sequence
+first needs them, and kept in a bounded cache (gato_agent.episodes): ids (T, step_tokens) with the
 observation tokens, the separator and the action tokens of every timestep, and the episode's
 images resized to the model's size as uint8 (patches are made per batch, so memory stays at
 H x W x C bytes a frame). A sequence is `context_length // step_tokens` whole timesteps of one
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,31 +21,13 @@ import torch
 from torch import Tensor
 
 from gato_agent.config import GatoConfig
+from gato_agent.episodes import DEFAULT_CACHE_BYTES, Episode, EpisodeStore
+from gato_agent.minari_episodes import MinariEpisodes, open_minari
 from gato_agent.spaces import ActionCodec, ObservationCodec, slice_time
 from gato_agent.timestep import Timestep
 from gato_agent.tokenizer import TokenBatch
 
-__all__ = ["Episode", "TaskData", "Batch", "SequenceSampler", "load_task", "merge_tasks", "open_minari"]
-
-
-@dataclass
-class Episode:
-    ids: np.ndarray  # (T, step_tokens) int32; patch slots hold 0; action slots hold the labels
-    images: np.ndarray  # (T, num_images, C, H, W) uint8, resized to the model's image size; one frame a
-    # step (the model's frame stacks are made per batch, so memory stays at one frame a step)
-    ret: float  # the episode's return
-    executed: np.ndarray | None = None  # (T, action tokens) int32: the actions env.step received
-    # where they may differ from the labels (DAgger, DART); None: the labels were executed
-
-    def inputs(self, t0: int, t1: int) -> np.ndarray:
-        """Steps [t0, t1) as the model reads them, (t1 - t0, step_tokens): the executed actions in
-        the action slots, so the history is the one the acting policy saw."""
-        ids = self.ids[t0:t1]
-        if self.executed is None:
-            return ids
-        ids = ids.copy()
-        ids[:, ids.shape[1] - self.executed.shape[1]:] = self.executed[t0:t1]
-        return ids
+__all__ = ["Episode", "TaskData", "Batch", "SequenceSampler", "load_task", "merge_tasks", "open_minari", "tokenize_steps"]
 
 
 @dataclass
@@ -56,13 +38,16 @@ class TaskData:
     source: str  # where the episodes came from
     obs_codec: ObservationCodec
     act_codec: ActionCodec
-    episodes: list[Episode]
+    episodes: EpisodeStore  # (a list of Episodes is made a store)
     episode_p: np.ndarray | None = None  # (episodes,) chance of drawing each; default: by length
 
     def __post_init__(self) -> None:
         self.timestep = Timestep(self.obs_codec, self.act_codec)  # the token layout of its timesteps
         self.step_tokens = self.timestep.size
-        self.lengths = np.array([len(e.ids) for e in self.episodes])
+        if not isinstance(self.episodes, EpisodeStore):
+            self.episodes = EpisodeStore.of(list(self.episodes))
+        self.lengths = self.episodes.lengths  # (episodes,)
+        self.returns = self.episodes.returns  # (episodes,)
         if self.episode_p is None:
             self.episode_p = self.lengths / self.lengths.sum()
 
@@ -72,7 +57,7 @@ class TaskData:
 
     def prompt(self, max_tokens: int) -> TokenBatch:
         """The end of the best episode, as many whole timesteps as fit in `max_tokens` [2.4]."""
-        best = max(self.episodes, key=lambda e: e.ret)
+        best = self.episodes[int(np.argmax(self.returns))]
         k = min(len(best.ids), max_tokens // self.step_tokens)
         t = len(best.ids)
         return self._tokens([(best, t - k, t)], k * self.step_tokens)[0]
@@ -92,30 +77,20 @@ class TaskData:
         return tokens, targets, layout.tiled(layout.lo, steps, length)[None], layout.tiled(layout.hi, steps, length)[None]
 
 
-def open_minari(source: str | os.PathLike):
-    """A Minari dataset from a folder (gato-collect's --out, or a Minari data folder) or a dataset id."""
-    import minari
-
-    path = Path(source)
-    for candidate in (path / "data", path):
-        if (candidate / "main_data.hdf5").is_file() and (candidate / "metadata.json").is_file():
-            return minari.MinariDataset(str(candidate))
-    if path.exists():
-        raise FileNotFoundError(
-            f"{source} holds no Minari dataset (expected main_data.hdf5 and metadata.json in it or in {source}/data)"
-        )
-    try:
-        return minari.load_dataset(str(source))
-    except Exception as e:  # minari raises several types for an unknown id
-        raise FileNotFoundError(
-            f"no Minari dataset at {source!r}: neither a folder nor a local dataset id ({type(e).__name__}: {e})"
-        ) from None
+def tokenize_steps(obs_codec: ObservationCodec, act_codec: ActionCodec, observations: Any, actions: Any,
+                   steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """One episode's first `steps` observations and actions -> ids (steps, step_tokens) int32 (the
+    observation tokens, the separator, the action tokens) and its frames (steps, num_images, C, H, W) uint8."""
+    ids, images = Timestep(obs_codec, act_codec).encode_episode(slice_time(observations, steps), actions, steps)
+    return ids.to(torch.int32).numpy(), images.numpy()
 
 
 def load_task(
-    source: str | os.PathLike, config: GatoConfig, name: str | None = None, executed_actions: bool = True
+    source: str | os.PathLike, config: GatoConfig, name: str | None = None, executed_actions: bool = True,
+    cache_bytes: int = DEFAULT_CACHE_BYTES,
 ) -> TaskData:
-    """Load and tokenize every episode of a Minari dataset as one task.
+    """A Minari dataset as one task; its episodes are read and tokenized when first sampled, and
+    kept in a cache of at most `cache_bytes` (gato_agent.episodes).
 
     The recorded actions are the training targets. Where an episode also records the actions that
     were executed (``infos["executed_action"]``, as gato-collect writes under --label and
@@ -130,26 +105,36 @@ def load_task(
         act_codec = ActionCodec(dataset.action_space, config)
     except (TypeError, ValueError) as e:
         raise ValueError(f"dataset {source} ({task}) cannot be tokenized: {e}") from None
-    layout, episodes = Timestep(obs_codec, act_codec), []
-    for ep in dataset.iterate_episodes():
-        steps = len(ep.actions)
-        if steps == 0:
-            continue
-        ids, images = layout.encode_episode(slice_time(ep.observations, steps), ep.actions, steps)
-        ids = ids.to(torch.int32).numpy()
-        executed = (ep.infos or {}).get("executed_action") if executed_actions else None
-        if executed is not None:
-            if len(executed) != steps:
-                raise ValueError(f"dataset {source} ({task}), episode {ep.id}: {len(executed)} executed actions "
-                                 f"for {steps} steps (infos['executed_action'] must align with the actions)")
-            executed = act_codec.encode(executed, steps).to(torch.int32).numpy()
-        episodes.append(Episode(ids, images.numpy(), float(np.sum(ep.rewards)), executed))
-    if not episodes:
+    reader = MinariEpisodes(dataset, _MinariTokenizer(obs_codec, act_codec, str(source), task, executed_actions))
+    if not len(reader.lengths):
         raise ValueError(f"dataset {source} ({task}) has no episodes with at least one step")
-    data = TaskData(task, str(source), obs_codec, act_codec, episodes)
+    data = TaskData(task, str(source), obs_codec, act_codec, EpisodeStore([reader], cache_bytes))
     if data.step_tokens > config.context_length:
         raise ValueError(f"{task}: one timestep is {data.step_tokens} tokens, more than the context of {config.context_length}")
     return data
+
+
+@dataclass
+class _MinariTokenizer:
+    """A Minari episode -> its Episode; an object, not a closure, so that DataLoader workers started
+    by spawn or forkserver can be sent it."""
+
+    obs_codec: ObservationCodec
+    act_codec: ActionCodec
+    source: str  # for messages
+    task: str  # for messages
+    executed_actions: bool  # read infos["executed_action"] as the history
+
+    def __call__(self, ep: Any) -> Episode:
+        steps = len(ep.actions)
+        ids, images = tokenize_steps(self.obs_codec, self.act_codec, ep.observations, ep.actions, steps)
+        executed = (ep.infos or {}).get("executed_action") if self.executed_actions else None
+        if executed is not None:
+            if len(executed) != steps:
+                raise ValueError(f"dataset {self.source} ({self.task}), episode {ep.id}: {len(executed)} executed actions "
+                                 f"for {steps} steps (infos['executed_action'] must align with the actions)")
+            executed = self.act_codec.encode(executed, steps).to(torch.int32).numpy()
+        return Episode(ids, images, float(np.sum(ep.rewards)), executed)
 
 
 def merge_tasks(tasks: list[TaskData], weights: list[float] | None) -> tuple[list[TaskData], list[float]]:
@@ -197,7 +182,10 @@ class Batch:
 
 
 class SequenceSampler:
-    """Draws training sequences from several tasks; its whole state is one numpy Generator."""
+    """Draws training sequences from several tasks. Sequence i of a rank is a pure function of
+    (seed, rank, i): each is drawn with its own numpy Generator, so any batch can be built anywhere
+    (in a DataLoader worker, after --resume) and batches of B rows over N micro-batches hold the
+    same sequences as one batch of N * B rows. The whole state is the count of sequences drawn."""
 
     def __init__(
         self,
@@ -224,37 +212,32 @@ class SequenceSampler:
         noise = [history_noise] * len(tasks) if isinstance(history_noise, (int, float)) else list(history_noise)
         if len(noise) != len(tasks) or any(not 0 <= p <= 1 for p in noise):
             raise ValueError(f"need one history noise in [0, 1] for all tasks or one per task ({len(tasks)}); got {history_noise}")
-        self.history_noise = torch.tensor(noise, dtype=torch.float64)  # (tasks,)
-        self.rng = np.random.default_rng([seed, rank])
+        self.history_noise = noise  # (tasks,)
+        self.seed, self.rank = seed, rank
+        self.next = 0  # the index of the next sequence `sample` draws
 
     def state_dict(self) -> dict[str, Any]:
-        return {"rng": self.rng.bit_generator.state}
+        return {"next": self.next}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.rng.bit_generator.state = state["rng"]
+        self.next = int(state["next"])
 
     def sample(self, batch_size: int) -> Batch:
-        rows = [self._sequence() for _ in range(batch_size)]
-        tokens = TokenBatch.join([r[0] for r in rows], 0)
-        task = torch.tensor([r[4] for r in rows])  # (B,)
-        batch = Batch(tokens, *(torch.cat([r[i] for r in rows]) for i in (1, 2, 3)), task)
-        if bool((self.history_noise > 0).any()):
-            self._noise_history(batch)
+        """The next `batch_size` sequences."""
+        batch = self.batch(self.next, batch_size)
+        self.next += batch_size
         return batch
 
-    def _noise_history(self, batch: Batch) -> None:
-        """Replace each input action token with its task's chance `history_noise` by a uniform legal
-        one, in place."""
-        action = batch.targets >= 0  # (B, L): the action tokens, inputs and targets alike
-        u = torch.from_numpy(self.rng.random(action.shape))  # (B, L)
-        random_ids = batch.lo + (u * (batch.hi - batch.lo)).long()  # uniform in [lo, hi)
-        chance = self.history_noise[batch.task][:, None]  # (B, 1)
-        flip = action & (torch.from_numpy(self.rng.random(action.shape)) < chance)
-        batch.tokens.ids[flip] = random_ids[flip].to(batch.tokens.ids.dtype)
+    def batch(self, first: int, batch_size: int) -> Batch:
+        """Sequences [first, first + batch_size) as one batch (draws nothing from any shared state)."""
+        rows = [self._sequence(first + i) for i in range(batch_size)]
+        tokens = TokenBatch.join([r[0] for r in rows], 0)
+        task = torch.tensor([r[4] for r in rows])  # (B,)
+        return Batch(tokens, *(torch.cat([r[i] for r in rows]) for i in (1, 2, 3)), task)
 
-    def _sequence(self):
-        """One sequence: its TokenBatch (1, L), targets, lo, hi (1, L) and its task's index."""
-        rng = self.rng
+    def _sequence(self, i: int):
+        """Sequence i: its TokenBatch (1, L), targets, lo, hi (1, L) and its task's index."""
+        rng = np.random.default_rng([self.seed, self.rank, i])
         index = int(rng.choice(len(self.tasks), p=self.weights))
         task = self.tasks[index]
         budget = self.context_length // task.step_tokens  # whole timesteps that fit
@@ -270,5 +253,17 @@ class SequenceSampler:
         k = min(len(episode.ids), budget)
         t0 = int(rng.integers(len(episode.ids) - k + 1))
         segments.append((episode, t0, t0 + k))
-        return *task._tokens(segments, self.context_length), index
+        tokens, targets, lo, hi = task._tokens(segments, self.context_length)
+        if self.history_noise[index] > 0:
+            _noise_history(tokens.ids, targets, lo, hi, self.history_noise[index], rng)
+        return tokens, targets, lo, hi, index
 
+
+def _noise_history(ids: Tensor, targets: Tensor, lo: Tensor, hi: Tensor, chance: float, rng: np.random.Generator) -> None:
+    """Replace each input action token of one sequence (1, L) with chance `chance` by a uniform
+    legal one, in place; the targets keep the labels."""
+    action = targets >= 0  # (1, L): the action tokens, inputs and targets alike
+    u = torch.from_numpy(rng.random(action.shape))  # (1, L)
+    random_ids = lo + (u * (hi - lo)).long()  # uniform in [lo, hi)
+    flip = action & (torch.from_numpy(rng.random(action.shape)) < chance)
+    ids[flip] = random_ids[flip].to(ids.dtype)

@@ -11,6 +11,8 @@ their optimizer state. Checkpoints hold the full weights and optimizer state eit
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
 import torch
@@ -81,6 +83,19 @@ class Distributed:
                 fully_shard(module)
         fully_shard(model)
         return model
+
+    @contextmanager
+    def gradient_sync(self, net: nn.Module, sync: bool) -> Iterator[None]:
+        """Around one micro-batch's backward pass: with `sync` false the ranks keep their gradients
+        to themselves (DDP's no_sync; fsdp's set_requires_gradient_sync), so only the last
+        micro-batch of an optimizer step pays for the all-reduce."""
+        if isinstance(net, nn.parallel.DistributedDataParallel) and not sync:
+            with net.no_sync():
+                yield
+            return
+        if self.world > 1 and hasattr(net, "set_requires_gradient_sync"):  # fully_shard
+            net.set_requires_gradient_sync(sync)
+        yield
 
     def sharded(self, strategy: Strategy) -> bool:
         """Whether `wrap` shards the model (and its optimizer state) over the ranks."""

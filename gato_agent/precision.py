@@ -50,7 +50,16 @@ class MixedPrecision:
         """Backward, clip the global gradient norm to grad_clip (on unscaled gradients), optimizer
         step; -> the norm before clipping. In fp32 and bf16 this is plain backward, clip, step; in fp16
         a step whose gradients overflowed is skipped and the scale lowered."""
+        self.backward(loss)
+        return self.update(optimizer, parameters, grad_clip)
+
+    def backward(self, loss: Tensor) -> None:
+        """Add loss's gradients (scaled in fp16) to the parameters' .grad: one micro-batch of a step."""
         self.scaler.scale(loss).backward()
+
+    def update(self, optimizer: torch.optim.Optimizer, parameters: Iterable[Tensor], grad_clip: float) -> Tensor:
+        """The optimizer step on the gradients that `backward` gathered: unscale, clip the global
+        norm to grad_clip, step; -> the norm before clipping."""
         self.scaler.unscale_(optimizer)
         norm = torch.nn.utils.clip_grad_norm_(parameters, grad_clip)
         self.scaler.step(optimizer)

@@ -36,21 +36,22 @@ import tyro
 from torch import Tensor
 
 from gato_agent.atomic import write_atomic
+from gato_agent.batches import MicroBatches, accumulate
 from gato_agent.checkpoint import LATEST_FILE, Checkpoint, CheckpointError, Task, load_checkpoint, save_run_checkpoint
 from gato_agent.cli import RunFailed, UsageError, check_number, is_disk_full, make_out_dir, run_command
-from gato_agent.data import SequenceSampler, TaskData, load_task, merge_tasks
+from gato_agent.data import SequenceSampler, TaskData, merge_tasks
 from gato_agent.distributed import Distributed
 from gato_agent.extras import MissingExtra, require
 from gato_agent.hub import push_to_hub
 from gato_agent.images import PREFIX as IMAGE_WEIGHTS
 from gato_agent.images import replaces_encoder, upgrade_pattern
 from gato_agent.loggers import check_loggers, make_loggers
-from gato_agent.loss import action_loss
 from gato_agent.loss_plot import plot_loss
 from gato_agent.metrics import MetricsLog
 from gato_agent.model import Gato
 from gato_agent.optim import build_optimizer
 from gato_agent.precision import MixedPrecision
+from gato_agent.sources import load_source
 from gato_agent.train_config import TrainConfig
 
 __all__ = ["TrainConfig", "TrainResult", "Evaluator", "train", "main"]
@@ -81,7 +82,8 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     model, state, inherited = _starting_point(cfg, env)
     _freeze(model, cfg.trainable)
     step = 0 if state is None else int(state["step"])
-    tasks, weights = merge_tasks([load_task(path, model.config, executed_actions=cfg.executed_actions) for path in cfg.dataset], cfg.weight)
+    tasks, weights = merge_tasks([load_source(path, model.config, cfg.executed_actions, cfg.cache_mb * 2**20)
+                                  for path in cfg.dataset], cfg.weight or None)
     names = [t.name for t in tasks]
     if state is not None:
         _check_resume(cfg, state, names, env)
@@ -97,8 +99,9 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     if state is not None:
         env.load_optimizer_state(model, optimizer, state["optimizer"], cfg.strategy)
         amp.load_state_dict(state.get("scaler", {}))
-        sampler.load_state_dict(state["samplers"][env.rank])
+        sampler.load_state_dict(_sampler_state(state, cfg, env.rank))
         torch.set_rng_state(state["torch_rng"][env.rank])
+    batches = MicroBatches(sampler, cfg.batch_size, cfg.workers)
     task_meta = {**inherited, **{t.name: _task_meta(t, model.config.context_length) for t in tasks}}  # in --init's order
     loggers = []
     if env.main:
@@ -114,24 +117,22 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
         with _StopOnSignal() as stop:  # SIGINT/SIGTERM: finish this step, save it, stop
             while step < end:
                 started = time.perf_counter()
-                batch = sampler.sample(cfg.batch_size).to(env.device)
+                micro = [next(batches).to(env.device) for _ in range(cfg.grad_accum)]
                 lr = schedule(step)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-                with amp.autocast():
-                    result = action_loss(model, net(batch.tokens), batch)
                 optimizer.zero_grad(set_to_none=True)
-                grad_norm = amp.step(result.loss, optimizer, model.parameters(), cfg.grad_clip)
+                result = accumulate(net, model, micro, amp, env, log)
+                grad_norm = amp.update(optimizer, model.parameters(), cfg.grad_clip)
                 step += 1
 
-                tokens = batch.tokens.ids.numel() * env.world
-                log.tasks(batch.task[result.row], result.token_loss, result.correct)
-                log.step(step, {"loss": result.loss.item(), "accuracy": result.accuracy.item(), "grad_norm": grad_norm.item(),
+                tokens = result.tokens * env.world
+                log.step(step, {"loss": result.loss, "accuracy": result.accuracy, "grad_norm": grad_norm.item(),
                                 "lr": lr, "tokens_per_s": tokens / (time.perf_counter() - started)}, cfg.log_every)
                 stopping = env.any(stop.received is not None)
                 if step % cfg.checkpoint_every == 0 or step == end or stopping:
                     saving = step
-                    _save(cfg, env, model, task_meta, optimizer, amp, sampler, step, names)
+                    _save(cfg, env, model, task_meta, optimizer, amp, batches, step, names)
                     saving = None
                 if stopping:
                     raise KeyboardInterrupt
@@ -146,6 +147,7 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
         what = f"step {saving}" if saving is not None else f"{cfg.out / 'metrics.jsonl'} at step {step}"
         raise RunFailed(f"disk full while writing {what}; {_intact(cfg.out)}: free some space and go on with --resume") from None
     finally:
+        batches.close()
         log.close()
         if env.main:
             _plot(cfg.out, warn=finished)
@@ -205,10 +207,10 @@ def _check_numbers(cfg: TrainConfig) -> None:
     """UsageError naming the first numeric flag whose value cannot run, and what it accepts."""
     for flag, value in (("--steps", cfg.steps), ("--stop-after", cfg.stop_after), ("--batch-size", cfg.batch_size),
                         ("--checkpoint-every", cfg.checkpoint_every), ("--keep-checkpoints", cfg.keep_checkpoints),
-                        ("--log-every", cfg.log_every), ("--eval-episodes", cfg.eval_episodes),
+                        ("--log-every", cfg.log_every), ("--grad-accum", cfg.grad_accum), ("--eval-episodes", cfg.eval_episodes),
                         ("--context-length", cfg.context_length), ("--threads", cfg.threads)):
         check_number(flag, value, low=1)
-    for flag, value in (("--warmup-steps", cfg.warmup_steps), ("--eval-every", cfg.eval_every), ("--seed", cfg.seed),
+    for flag, value in (("--workers", cfg.workers), ("--cache-mb", cfg.cache_mb), ("--warmup-steps", cfg.warmup_steps), ("--eval-every", cfg.eval_every), ("--seed", cfg.seed),
                         ("--weight-decay", cfg.weight_decay)):
         check_number(flag, value, low=0)
     check_number("--lr", cfg.lr, low=0, low_open=True)
@@ -220,9 +222,9 @@ def _check_numbers(cfg: TrainConfig) -> None:
         check_number(f"--task-history-noise {task}", value, low=0, high=1)
     for value in cfg.weight or []:
         check_number("--weight", value, low=0)
-    if cfg.weight is not None and len(cfg.weight) != len(cfg.dataset):
+    if cfg.weight and len(cfg.weight) != len(cfg.dataset):
         raise UsageError(f"--weight is given {len(cfg.weight)} times for {len(cfg.dataset)} --dataset: give one per dataset, or none")
-    if cfg.weight is not None and not sum(cfg.weight) > 0:
+    if cfg.weight and not sum(cfg.weight) > 0:
         raise UsageError(f"--weight: at least one dataset needs a weight above 0, got {cfg.weight}")
 
 
@@ -240,6 +242,18 @@ def _check_resume(cfg: TrainConfig, state: dict[str, Any], names: list[str], env
         raise ValueError(f"--resume: the run's learning-rate schedule is {state['schedule']}, these flags give "
                          f"{schedule}; resuming would bend its cosine curve. Pass the run's values "
                          "(--stop-after N stops a run early without changing them), or start a new run from its weights with --init")
+
+
+def _sampler_state(state: dict[str, Any], cfg: TrainConfig, rank: int) -> dict[str, Any]:
+    """The rank's data position in a checkpoint; a run saved before positions were counted (its
+    state a numpy generator's) goes on at the sequence its steps reach, with fresh draws."""
+    saved = state["samplers"][rank]
+    if "next" in saved:
+        return saved
+    if rank == 0:
+        print("gato-train: --resume: this run's data order was saved by an older gato-train; its next batches are "
+              "drawn afresh (from the same datasets)", file=sys.stderr)
+    return {"next": int(state["step"]) * cfg.batch_size * cfg.grad_accum}
 
 
 def _starting_point(cfg: TrainConfig, env: Distributed) -> tuple[Gato, dict[str, Any] | None, dict[str, Task]]:
@@ -361,14 +375,14 @@ def _load_matching(model: Gato, init: Gato, verbose: bool) -> None:
 
 def _task_meta(task: TaskData, context_length: int) -> Task:
     """What a checkpoint keeps of a task: spaces, a prompt of half the context, dataset facts."""
-    returns = [e.ret for e in task.episodes]
+    returns = task.returns  # (episodes,) known without reading the episodes
     info = {"dataset": task.source, "episodes": len(task.episodes), "steps": task.num_steps,
             "return_mean": float(np.mean(returns)), "return_max": float(max(returns))}
     return Task(task.obs_codec.space, task.act_codec.space, task.prompt(context_length // 2), info)
 
 
 def _save(cfg: TrainConfig, env: Distributed, model: Gato, tasks: dict[str, Task], optimizer: torch.optim.Optimizer,
-          amp: MixedPrecision, sampler: SequenceSampler, step: int, names: list[str]) -> None:
+          amp: MixedPrecision, sampler: MicroBatches, step: int, names: list[str]) -> None:
     """Every rank hands in its data order and RNG state (and under fsdp its shards); rank 0 writes
     the checkpoint."""
     samplers = env.gather(sampler.state_dict())

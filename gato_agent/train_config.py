@@ -28,9 +28,12 @@ class TrainConfig:
     recipe: Path | None = None
     """A JSON file of these fields used as the defaults (e.g. the embedded checkpoint's recipe); flags override it."""
     dataset: Annotated[list[str], tyro.conf.UseAppendAction] = field(default_factory=list)
-    """Minari datasets, one task each: gato-collect --out folders, Minari data folders or dataset ids (repeatable)."""
-    weight: Annotated[list[float], tyro.conf.UseAppendAction] | None = None
-    """Sampling weight of each dataset, in --dataset order; default: equal."""
+    """Datasets, one task each (repeatable): gato-collect --out folders, Minari data folders, Minari
+    dataset ids (namespace/name-vN: the local Minari cache, else downloaded), hf:<org>/<namespace>/<name>-vN
+    (a Minari dataset on the Hub), jat:<config> (a config of JAT's dataset, e.g. jat:mujoco-hopper;
+    extra jat) or jat:<folder> (a folder of its parquet files, named like the config)."""
+    weight: Annotated[list[float], tyro.conf.UseAppendAction] = field(default_factory=list)
+    """Sampling weight of each dataset, in --dataset order (repeatable, one per --dataset); none: equal."""
     out: Path = Path("ckpt")
     """Run folder: step-NNNNNNN/ checkpoints, latest, metrics.jsonl, loss.png."""
     config: str = "tiny"
@@ -56,7 +59,16 @@ class TrainConfig:
     stop_after: int | None = None
     """Stop (with a checkpoint) once this many steps are done, keeping the schedule of --steps; --resume goes on."""
     batch_size: int = 16
-    """Sequences per optimizer step on each rank."""
+    """Sequences per micro-batch on each rank (an optimizer step takes --grad-accum of them)."""
+    grad_accum: int = 1
+    """Micro-batches per optimizer step: the step's gradient is that of one batch of grad_accum *
+    batch_size sequences (per rank), at the memory of one micro-batch."""
+    cache_mb: int = 512
+    """Tokenized episodes each process (and each --workers worker) keeps in memory, in MiB; episodes
+    are read from their files when first sampled, so memory is bounded by this, not by the datasets' size."""
+    workers: int = 0
+    """DataLoader worker processes that build batches ahead of the model (0: in the training
+    process); the batches are the same for every value."""
     lr: float = 3e-4
     """Peak learning rate of AdamW."""
     min_lr_ratio: float = 0.1

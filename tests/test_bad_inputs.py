@@ -146,7 +146,7 @@ def test_resume_falls_back_to_the_newest_intact_step(dataset, tmp_path, capsys):
 
 def _interrupt_at(monkeypatch, step):
     """Make the training loop see Ctrl-C in its `step`-th batch."""
-    import gato_agent.train as loop
+    import gato_agent.batches as loop  # where the loop computes each micro-batch's loss
 
     calls = []
 
@@ -176,7 +176,7 @@ def test_ctrl_c_names_the_last_step_and_the_resume_command(dataset, tmp_path, ca
 def _signal_at(monkeypatch, step, *signals):
     """Send `signals` to this process in the training loop's `step`-th batch (as `kill` or a
     scheduler's preemption would), then let the step go on."""
-    import gato_agent.train as loop
+    import gato_agent.batches as loop  # where the loop computes each micro-batch's loss
 
     calls = []
 

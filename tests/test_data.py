@@ -158,7 +158,8 @@ def test_datasets_of_one_task_merge_with_summed_weights(make_dataset, micro_conf
         merge_tasks([cart, other], None)
 
 
-def test_bad_datasets_are_clear_errors(tmp_path, make_dataset, micro_config):
+def test_bad_datasets_are_clear_errors(tmp_path, make_dataset, micro_config, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # an id not on disk is downloaded when online
     with pytest.raises(FileNotFoundError, match="no Minari dataset at 'nowhere-v0'"):
         load_task("nowhere-v0", micro_config)
     (tmp_path / "empty_folder").mkdir()
