@@ -38,7 +38,7 @@ def shell_lines(path: Path) -> list[tuple[int, str]]:
         if line.strip().startswith("```"):
             in_block = line.strip() == "```bash" and not in_block
             continue
-        if not in_block:
+        if not in_block or (not joined and line.lstrip().startswith("#")):  # a comment line
             continue
         start = start or number
         joined += line.rstrip().removesuffix("\\") + " "
