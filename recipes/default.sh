@@ -137,8 +137,8 @@ evaluate() {  # evaluate NAME EPISODES --env ... : into $RUN/eval-NAME unless al
 }
 evaluate breakout 30 --env ALE/Breakout-v5 &
 evaluate pong 30 --env ALE/Pong-v5 &
-evaluate babyai 100 --suite babyai &
-evaluate babyai-sampled 100 --suite babyai --temperature 1.0 &
+evaluate babyai 100 --env BabyAI-GoToRedBall-v0 --env BabyAI-GoToLocal-v0 &
+evaluate babyai-sampled 100 --env BabyAI-GoToRedBall-v0 --env BabyAI-GoToLocal-v0 --temperature 1.0 &
 evaluate rest 50 --env InvertedPendulum-v5 --env InvertedDoublePendulum-v5 --env Reacher-v5 \
     --env Hopper-v5 --env HalfCheetah-v5
 wait

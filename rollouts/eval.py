@@ -7,10 +7,14 @@ Examples::
     gato-eval --env Hopper-v5 --policy random
     gato-eval --env InvertedPendulum-v5 --policy expert
     gato-eval --env mypkg.envs:Maze-v0 --env-kwargs '{"size": 9}' --policy mypkg.policies:solve
+    gato-eval --suite atari57 --list
+    gato-eval --suite mujoco --suite metaworld --policy gato:ckpt/ --device cuda --vector async
 
 Writes into the output folder: results.json (settings, per-task returns, lengths, seeds, time
 limits, normalized scores, steps/s, errors; rliable's IQM, mean, median and optimality gap with
-stratified-bootstrap 95% CIs), summary.md, scores.png and with --video videos/<task>-ep000.mp4.
+stratified-bootstrap 95% CIs, pooled and per task family; success rates where the env reports
+success; the Atari protocol and each reference score's source and protocol), summary.md,
+scores.png and with --video videos/<task>-ep000.mp4.
 
 Exit status (gato_agent.cli): 0 when every task finished; 1 when a task failed (one line per
 failed task; its error and traceback are in results.json and the other tasks still ran); 2 for a
@@ -30,7 +34,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import tyro
 
@@ -38,6 +42,7 @@ import envs
 from gato_agent.cli import UsageError, check_number, make_out_dir, run_command
 from rollouts.evaluate import evaluate
 from rollouts.policies import PolicyError, PolicyFactory, PolicySpec, parse_policy, policy_factory
+from rollouts.protocols import protocols
 from rollouts.report import write_report
 
 __all__ = ["EvalArgs", "UsageError", "build_policy", "main", "run"]
@@ -53,10 +58,13 @@ class EvalArgs:
     any other registered Gymnasium id, or module:EnvId (imports module, which registers EnvId)."""
     env_kwargs: str | None = None
     """JSON object of keyword arguments for making every task, e.g. '{"reset_noise_scale": 0.2}'."""
-    suite: str | None = None
-    """Named suite of tasks, added after --env ones. 'default' = Breakout, Pong, InvertedPendulum,
-    InvertedDoublePendulum, Reacher, HalfCheetah, Hopper, BabyAI GoToRedBall and GoToLocal;
-    'babyai' = the two BabyAI levels."""
+    suite: Annotated[list[str], tyro.conf.UseAppendAction] = field(default_factory=list)
+    """Named suite of tasks, repeatable, added after --env ones: 'default' (Breakout, Pong,
+    InvertedPendulum, InvertedDoublePendulum, Reacher, HalfCheetah, Hopper, BabyAI GoToRedBall and
+    GoToLocal), 'atari57' (57 games), 'mujoco' (11 tasks), 'metaworld' (50 tasks), 'babyai' (every
+    level BabyAI's bot solves)."""
+    list_only: Annotated[bool, tyro.conf.arg(name="list")] = False
+    """Print the task ids of --env and --suite, one a line, and exit (nothing is run)."""
     policy: str = "gato"
     """gato (the checkpoint embedded in the package), gato:PATH (a checkpoint folder; also
     checkpoint:PATH), expert (the task's demonstrator), random, or module:callable (a function
@@ -82,6 +90,13 @@ class EvalArgs:
     """Sampling temperature of a Gato policy; 0 = greedy (deterministic)."""
     progress: bool = True
     """Show a tqdm bar per task with episodes done and the running mean return."""
+    device: str = "cpu"
+    """Where a Gato policy acts: cpu, cuda, cuda:N or mps (one this machine lacks is a usage error)."""
+    dtype: str = "float32"
+    """The type a Gato policy's matrix products run in while acting: float32, bfloat16 or float16."""
+    vector: Literal["sync", "async"] = "sync"
+    """sync: the --num-envs sub-envs step in this process; async: each in its own process (same
+    returns; not for --policy expert on tasks whose demonstrator looks inside the env)."""
     threads: int | None = None
     """torch CPU threads; default: 1 on machines with at most 2 cores (more threads there make
     the model up to 50x slower while anything else runs), else torch's own choice."""
@@ -91,11 +106,11 @@ class EvalArgs:
 
 def _task_ids(args: EvalArgs) -> list[str]:
     ids = list(args.env)
-    if args.suite is not None:
-        try:
-            ids += envs.suite(args.suite)
-        except ValueError as exc:
-            raise UsageError(f"--suite: {exc}") from None
+    names = [args.suite] if isinstance(args.suite, str) else args.suite  # one name: EvalArgs built in code
+    try:
+        ids += envs.suites(names)
+    except ValueError as exc:
+        raise UsageError(f"--suite: {exc}") from None
     ids = list(dict.fromkeys(ids))  # each task once, in the order first named
     if not ids:
         raise UsageError("no task given: pass --env ID (repeatable) and/or --suite NAME")
@@ -118,6 +133,16 @@ def _check(args: EvalArgs) -> None:
         raise UsageError(f"--max-episode-steps must be >= 1, got {args.max_episode_steps}")
     check_number("--temperature", args.temperature, low=0)
     check_number("--seed", args.seed, low=0)
+    from gato_agent.device import resolve_device, resolve_dtype
+
+    try:
+        resolve_device(args.device)
+    except ValueError as exc:
+        raise UsageError(f"--device: {exc}") from None
+    try:
+        resolve_dtype(args.dtype)
+    except ValueError as exc:
+        raise UsageError(f"--dtype: {exc}") from None
 
 
 def _policy_spec(args: EvalArgs) -> PolicySpec:
@@ -139,7 +164,7 @@ def build_policy(args: EvalArgs, task_ids: list[str] | None = None) -> PolicyFac
             raise UsageError(f"--policy expert: no demonstrator for {', '.join(missing)}; "
                              f"demonstrators exist for: {', '.join(demonstrator_ids())}")
     try:
-        return policy_factory(spec, args.seed, args.temperature)
+        return policy_factory(spec, args.seed, args.temperature, device=args.device, dtype=args.dtype)
     except PolicyError as exc:
         raise UsageError(str(exc)) from None
 
@@ -183,9 +208,12 @@ def _set_threads(threads: int | None) -> None:
 
 def run(args: EvalArgs, argv: list[str] | None = None) -> int:
     """Run the evaluation described by args, write the report, return the exit status."""
+    task_ids = _task_ids(args)
+    if args.list_only:
+        print("\n".join(task_ids))
+        return 0
     _check(args)
     _set_threads(args.threads)
-    task_ids = _task_ids(args)
     try:
         env_kwargs = envs.parse_make_kwargs(args.env_kwargs)
     except ValueError as exc:
@@ -200,6 +228,9 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
         "checkpoint": (spec.target or "embedded") if spec.kind == "gato" else None,
         "env_kwargs": env_kwargs,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "device": args.device,
+        "dtype": args.dtype,
+        "protocols": protocols(task_ids, env_kwargs),
         "versions": _versions(),
     }
     results = evaluate(
@@ -214,6 +245,8 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
         video_episodes=args.video_episodes,
         progress=args.progress,
         on_task_end=lambda partial: write_report(partial, out, meta),  # survives a hard kill
+        vector=args.vector,
+        device=args.device if spec.kind == "gato" else None,
     )
     paths = write_report(results, out, meta)
     print(paths["summary"].read_text())
