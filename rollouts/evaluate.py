@@ -290,7 +290,10 @@ def _run_task(
 def _check_device(agent: Any, device: Any) -> None:
     """A policy that acts on a torch device must act on ``device`` when one is asked for."""
     own = getattr(agent, "device", None)
-    if device is not None and own is not None and str(own) != str(device):
+    if device is None or own is None:
+        return
+    own, device = str(own), str(device)
+    if own != device and own.partition(":")[0] != device:  # "cuda" is whichever CUDA device is current
         raise ValueError(f"the policy acts on {own}, not on device {device}: build it with device={str(device)!r}")
 
 
