@@ -249,8 +249,8 @@ def make_vector(
         if kwargs:
             raise ValueError(f"make kwargs {sorted(kwargs)} given with an env factory; build the env with them in the factory")
         factory = _custom_factory(task, max_episode_steps)
-    if vector == "async":
-        vec = AsyncVectorEnv([factory] * num_envs, autoreset_mode=AutoresetMode.DISABLED)
+    if vector == "async":  # spawned, not forked: a fork of a process holding GL contexts or threads can hang
+        vec = AsyncVectorEnv([factory] * num_envs, autoreset_mode=AutoresetMode.DISABLED, context="spawn")
         return vec, vec.get_attr("task_spec")[0]
     if vector != "sync":
         raise ValueError(f"vector must be 'sync' or 'async', got {vector!r}")
