@@ -1,4 +1,4 @@
-"""The environment side of gato-agent: task registry, Atari and MuJoCo builders, reference scores.
+"""The environment side of gato-agent: task registry, suites, the families' builders, reference scores.
 
 Never imports ``gato_agent`` or ``rollouts``.
 """
@@ -15,6 +15,7 @@ from envs.registry import (
     parse_make_kwargs,
     task_family,
     suite,
+    suites,
 )
 from envs import toy  # registers the project's own toy tasks
 from envs.scores import REFERENCE_SCORES, ReferenceScore, human_normalize, normalize, reference_for
@@ -32,6 +33,7 @@ __all__ = [
     "make_vector",
     "task_family",
     "suite",
+    "suites",
     "REFERENCE_SCORES",
     "ReferenceScore",
     "human_normalize",

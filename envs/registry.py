@@ -6,6 +6,8 @@ Families:
 - ``mujoco``: the 11 standard v5 tasks of :mod:`envs.mujoco`;
 - ``babyai``: the ``BabyAI-*`` levels of :mod:`envs.babyai` (with the ``minigrid`` package), their
   grid declared as categories and their mission as Text;
+- ``metaworld``: the 50 ``Meta-World/<task>-v3`` tasks of :mod:`envs.metaworld` (with the
+  ``metaworld`` package);
 - ``gymnasium``: any other registered Gymnasium id, built by ``gym.make`` with its defaults;
   Gymnasium's ``module:EnvId-v0`` form imports ``module`` first (which registers the id);
 - ``custom``: an env built by a zero-argument factory of the caller (see :func:`make_vector`).
@@ -30,12 +32,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import gymnasium as gym
-from gymnasium.vector import AutoresetMode, SyncVectorEnv
+from gymnasium.vector import AsyncVectorEnv, AutoresetMode, SyncVectorEnv, VectorEnv
 from gymnasium.wrappers import RecordEpisodeStatistics, TimeLimit
 
 from envs.atari import FRAMESKIP, MAX_NUM_FRAMES_PER_EPISODE, atari_ids, is_atari_id, make_atari
 from envs.babyai import babyai_ids, is_babyai_id, make_babyai
+from envs.metaworld import EPISODE_STEPS, is_metaworld_id, make_metaworld, metaworld_ids
 from envs.mujoco import is_mujoco_id, make_mujoco, mujoco_ids
+from envs.suites import SUITES, suite, suites
 
 __all__ = [
     "EnvFactory",
@@ -46,36 +50,17 @@ __all__ = [
     "known_task_ids",
     "task_family",
     "suite",
+    "suites",
     "make",
     "make_vector",
     "factory_name",
     "parse_make_kwargs",
 ]
 
-Family = Literal["atari", "mujoco", "babyai", "gymnasium", "custom"]
+Family = Literal["atari", "mujoco", "babyai", "metaworld", "gymnasium", "custom"]
 
 # A zero-argument callable returning a fresh env (the caller's own environment).
 EnvFactory = Callable[[], gym.Env]
-
-SUITES: dict[str, tuple[str, ...]] = {
-    # Two Atari games, five MuJoCo tasks from the easiest (pendulums) to locomotion, and two BabyAI
-    # levels: the tasks of the embedded checkpoint.
-    "default": (
-        "ALE/Breakout-v5",
-        "ALE/Pong-v5",
-        "InvertedPendulum-v5",
-        "InvertedDoublePendulum-v5",
-        "Reacher-v5",
-        "HalfCheetah-v5",
-        "Hopper-v5",
-        "BabyAI-GoToRedBall-v0",
-        "BabyAI-GoToLocal-v0",
-    ),
-    # The default suite's two BabyAI levels (docs/design.md, "Text observations and BabyAI"): one
-    # fixed mission, then the same room with the mission drawn per episode.
-    "babyai": ("BabyAI-GoToRedBall-v0", "BabyAI-GoToLocal-v0"),
-}
-
 
 class UnknownTaskError(ValueError):
     """A task id that no family builds; the message names the closest known ids."""
@@ -98,8 +83,9 @@ class TaskSpec:
 
 
 def known_task_ids() -> list[str]:
-    """Every id :func:`make` accepts: Atari v5, the MuJoCo v5 tasks, BabyAI, then all other registered ids."""
-    first = atari_ids() + mujoco_ids() + babyai_ids()
+    """Every id :func:`make` accepts: Atari v5, the MuJoCo v5 tasks, BabyAI, Meta-World, then all other
+    registered ids."""
+    first = atari_ids() + mujoco_ids() + babyai_ids() + metaworld_ids()
     seen = set(first)
     return first + sorted(k for k in gym.registry if k not in seen)
 
@@ -130,6 +116,8 @@ def task_family(task_id: str) -> Family:
         return "mujoco"
     if is_babyai_id(task_id):
         return "babyai"
+    if is_metaworld_id(task_id):
+        return "metaworld"
     if task_id in gym.registry:
         return "gymnasium"
     known = known_task_ids()
@@ -140,7 +128,8 @@ def task_family(task_id: str) -> Family:
     hint = f"closest known ids: {', '.join(close)}" if close else "no known id is close"
     raise UnknownTaskError(
         f"unknown env id {task_id!r}; {hint}. Accepted: any ALE/<Game>-v5, the MuJoCo tasks "
-        f"{', '.join(mujoco_ids())}, BabyAI-* (pip install 'gato-agent[babyai]'), any other registered "
+        f"{', '.join(mujoco_ids())}, BabyAI-* (pip install 'gato-agent[babyai]'), Meta-World/<task>-v3 "
+        f"(pip install 'gato-agent[metaworld]'), any other registered "
         f"Gymnasium id, or module:EnvId (imports module first)."
     )
 
@@ -158,19 +147,14 @@ def parse_make_kwargs(text: str | None, flag: str = "--env-kwargs") -> dict[str,
     return kwargs
 
 
-def suite(name: str) -> tuple[str, ...]:
-    """The task ids of a named suite; raises ValueError naming the suites that exist."""
-    if name not in SUITES:
-        raise ValueError(f"unknown suite {name!r}; known suites: {', '.join(sorted(SUITES))}")
-    return SUITES[name]
-
-
 def _own_limit(env_id: str, family: Family, kwargs: dict[str, Any]) -> int | None:
     """The task's own time limit in steps (Atari: its frame cap over the frameskip)."""
     if family == "atari":
         frameskip = kwargs.get("frameskip", FRAMESKIP)
         frames = kwargs.get("max_num_frames_per_episode", MAX_NUM_FRAMES_PER_EPISODE)
         return frames // frameskip if isinstance(frameskip, int) and frames else None
+    if family == "metaworld":
+        return EPISODE_STEPS
     return gym.spec(env_id).max_episode_steps
 
 
@@ -195,6 +179,8 @@ def _build(
         env, make_kwargs = make_mujoco(env_id, render, cap, **kwargs)
     elif family == "babyai":
         env, make_kwargs = make_babyai(env_id, render, cap, **kwargs)
+    elif family == "metaworld":
+        env, make_kwargs = make_metaworld(env_id, render, cap, **kwargs)
     else:
         env = gym.make(env_id, render_mode="rgb_array" if render else None, max_episode_steps=cap, **kwargs)
         make_kwargs = dict(kwargs)
@@ -236,9 +222,11 @@ def make_vector(
     num_envs: int,
     render: bool = False,
     max_episode_steps: int | None = None,
+    vector: Literal["sync", "async"] = "sync",
     **kwargs: Any,
-) -> tuple[SyncVectorEnv, TaskSpec]:
-    """``num_envs`` copies of a task in a SyncVectorEnv with autoreset DISABLED.
+) -> tuple[VectorEnv, TaskSpec]:
+    """``num_envs`` copies of a task in a SyncVectorEnv (``vector="async"``: an AsyncVectorEnv, each
+    sub-env in its own process) with autoreset DISABLED.
 
     ``task`` is an id accepted by :func:`make` or an :data:`EnvFactory` (family ``custom``:
     its env is capped like any other and wrapped in RecordEpisodeStatistics; ``kwargs`` are
@@ -261,6 +249,11 @@ def make_vector(
         if kwargs:
             raise ValueError(f"make kwargs {sorted(kwargs)} given with an env factory; build the env with them in the factory")
         factory = _custom_factory(task, max_episode_steps)
+    if vector == "async":  # spawned, not forked: a fork of a process holding GL contexts or threads can hang
+        vec = AsyncVectorEnv([factory] * num_envs, autoreset_mode=AutoresetMode.DISABLED, context="spawn")
+        return vec, vec.get_attr("task_spec")[0]
+    if vector != "sync":
+        raise ValueError(f"vector must be 'sync' or 'async', got {vector!r}")
     vec = SyncVectorEnv([factory] * num_envs, autoreset_mode=AutoresetMode.DISABLED)
     return vec, vec.envs[0].task_spec
 

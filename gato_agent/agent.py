@@ -32,6 +32,7 @@ import torch
 from gymnasium import spaces
 from torch import Tensor
 
+from gato_agent.device import resolve_device, resolve_dtype
 from gato_agent.model import Gato
 from gato_agent.spaces import ActionCodec, ObservationCodec
 from gato_agent.text import TextTokenizer
@@ -64,6 +65,11 @@ class GatoAgent:
             so it is off by default. A one-dimensional action has no decode step to compile.
         text_tokenizer: the tokenizer of text observations; default: the one shipped in the package
             (`from_pretrained` passes the checkpoint's own).
+        device: where to act ("cpu", "cuda", "cuda:N", "mps"; see gato_agent.device): the model is
+            moved there (in place: it is shared) and the KV cache is made there; None: where the
+            model's parameters are. A device this machine lacks is a ValueError naming it.
+        dtype: the type the model's matrix products run in while acting (torch.autocast; "float32",
+            "bfloat16", "float16" or a torch.dtype); None: the parameters' own.
     """
 
     def __init__(
@@ -79,6 +85,8 @@ class GatoAgent:
         seed: int | None = None,
         compile: bool = False,
         text_tokenizer: TextTokenizer | None = None,
+        device: str | torch.device | None = None,
+        dtype: str | torch.dtype | None = None,
     ):
         if isinstance(num_envs, bool) or not isinstance(num_envs, Integral) or num_envs < 1:
             raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
@@ -87,6 +95,11 @@ class GatoAgent:
             raise ValueError(f"temperature must be a finite number >= 0 (0: greedy), got {temperature!r}")
         if compile and not use_cache:
             raise ValueError("compile=True compiles the cached decode step: it needs use_cache=True")
+        self.autocast_dtype = resolve_dtype(dtype)  # None: no autocast (float32 is the parameters' own)
+        if self.autocast_dtype == torch.float32:
+            self.autocast_dtype = None
+        if device is not None:
+            model.to(resolve_device(device))
         self.model = model.eval()
         self.config = model.config
         self.observation_space = observation_space
@@ -189,13 +202,14 @@ class GatoAgent:
         valid = None  # every env feeds its last action: no padding
         if self._fresh:
             valid = torch.cat([self._has_pending[:, None], torch.ones_like(step.ids[:, 1:], dtype=torch.bool)], 1)
-        hidden = self._run(step, valid)
-        chosen, self.last_logits = [], []
-        for d, (lo, hi) in enumerate(self.act_codec.ranges):
-            if d:
-                hidden = self._run_action(chosen[-1])
-            self.last_logits.append(self.model.logits(hidden, lo, hi))  # (B, hi - lo)
-            chosen.append(self._choose(self.last_logits[-1]) + lo)  # (B,)
+        with torch.autocast(self.device.type, self.autocast_dtype, enabled=self.autocast_dtype is not None):
+            hidden = self._run(step, valid)
+            chosen, self.last_logits = [], []
+            for d, (lo, hi) in enumerate(self.act_codec.ranges):
+                if d:
+                    hidden = self._run_action(chosen[-1])
+                self.last_logits.append(self.model.logits(hidden, lo, hi))  # (B, hi - lo)
+                chosen.append(self._choose(self.last_logits[-1]) + lo)  # (B,)
         self._pending = chosen[-1]
         self._has_pending[:] = True
         self._fresh.clear()
@@ -299,7 +313,7 @@ class GatoAgent:
         A checkpoint of several tasks picks `task` by name, or the task whose spaces equal the given
         ones; its prompt demonstration conditions every episode unless `prompt=` says otherwise.
         Spaces that differ from the checkpoint's are a ValueError that shows both. Other keyword
-        arguments (num_envs, use_cache, temperature, seed, ...) go to `GatoAgent`.
+        arguments (num_envs, use_cache, temperature, seed, device, dtype, ...) go to `GatoAgent`.
         """
         from gato_agent.checkpoint import load_checkpoint
 

@@ -106,7 +106,9 @@ class KVCache(nn.Module):
 
     def write(self, layer: int, k: Tensor, v: Tensor, slots: Tensor, span: int | None = None) -> tuple[Tensor, Tensor]:
         """Write k, v (B, H, T, Dh) into `slots` (B, T) of one layer; returns that layer's buffers over
-        slots [0, span) (default all): views (B, H, S, Dh)."""
+        slots [0, span) (default all): views (B, H, S, Dh). k and v are stored in the buffers' dtype
+        (under autocast they come in the autocast type)."""
+        k, v = k.to(self.k.dtype), v.to(self.v.dtype)
         if torch.compiler.is_compiling():
             # inductor writes index_put_ on a whole buffer in place, but copies a layer's view for scatter_
             layers = torch.full_like(slots, layer)  # (B, T)

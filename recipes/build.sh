@@ -228,8 +228,8 @@ evaluate() {  # evaluate OUT GATO-EVAL ARGS: into OUT unless a run there already
 }
 evaluate $RUN/eval-breakout --checkpoint $CKPT --episodes 30 --env ALE/Breakout-v5 &
 evaluate $RUN/eval-pong --checkpoint $CKPT --episodes 30 --env ALE/Pong-v5 &
-evaluate $RUN/eval-babyai --checkpoint $CKPT --episodes 100 --suite babyai &
-evaluate $RUN/eval-babyai-sampled --checkpoint $CKPT --episodes 100 --suite babyai --temperature 1.0 &
+evaluate $RUN/eval-babyai --checkpoint $CKPT --episodes 100 --env BabyAI-GoToRedBall-v0 --env BabyAI-GoToLocal-v0 &
+evaluate $RUN/eval-babyai-sampled --checkpoint $CKPT --episodes 100 --env BabyAI-GoToRedBall-v0 --env BabyAI-GoToLocal-v0 --temperature 1.0 &
 evaluate $RUN/eval-rest --checkpoint $CKPT --episodes 50 --env InvertedPendulum-v5 --env InvertedDoublePendulum-v5 \
     --env Reacher-v5 --env Hopper-v5 --env HalfCheetah-v5
 wait

@@ -44,6 +44,7 @@ import envs
 from envs.demonstrators import perturb
 from gato_agent.atomic import write_atomic
 from gato_agent.cli import RunFailed, UsageError, check_number, is_disk_full, make_out_dir, run_command
+from gato_agent.device import resolve_device, resolve_dtype
 from rollouts.journal import (CollectError, EpisodeRecorder, JournalEntry, check_storable, episode_file,
                               read_journal, write_dropped)
 from rollouts.minari_export import DATA, JOURNAL, dataset_is_current, finalize
@@ -97,6 +98,10 @@ class CollectConfig:
     """Give up after this many episodes in all (kept + dropped); default 10 x --episodes."""
     progress: bool = True
     """Show a progress bar (episodes, steps per second, mean return)."""
+    device: str = "cpu"
+    """Where a Gato policy acts: cpu, cuda, cuda:N or mps (one this machine lacks is a usage error)."""
+    dtype: str = "float32"
+    """The type a Gato policy's matrix products run in: float32, bfloat16 or float16."""
     debug: bool = False
     """Print the traceback of a failure too (without it, a bad input or a failed run is one line)."""
 
@@ -113,12 +118,14 @@ class CollectResult:
     steps_per_second: float = 0.0  # env steps per second of this run's rollouts (0 if none ran)
 
 
-def make_policy(spec: str, env: Any, task_id: str, seed: int = 0, flag: str = "--policy") -> SingleEnvPolicy:
+def make_policy(spec: str, env: Any, task_id: str, seed: int = 0, flag: str = "--policy",
+                device: str | None = None, dtype: str | None = None) -> SingleEnvPolicy:
     """The policy named by ``spec`` (see :mod:`rollouts.policies`) acting in ``env`` one observation
-    at a time; ``flag`` names the option it came from in error messages."""
+    at a time (a Gato on ``device`` in ``dtype``); ``flag`` names the option it came from in error messages."""
     try:
         parsed = parse_policy(spec, flag=flag)
-        policy = policy_factory(parsed, seed, flag=flag)(task_id, env.observation_space, env.action_space, 1)
+        policy = policy_factory(parsed, seed, flag=flag, device=device, dtype=dtype)(
+            task_id, env.observation_space, env.action_space, 1)
     except PolicyError as e:
         raise CollectError(str(e)) from None
     except ValueError as e:  # no demonstrator for the task, a checkpoint of other spaces
@@ -231,6 +238,11 @@ def collect(cfg: CollectConfig) -> CollectResult:
     if not 0.0 <= cfg.action_noise <= 1.0:
         raise CollectError(f"--action-noise must be in [0, 1], got {cfg.action_noise}")
     check_number("--seed", cfg.seed, low=0)
+    try:
+        resolve_device(cfg.device)
+        resolve_dtype(cfg.dtype)
+    except ValueError as e:
+        raise CollectError(f"--device/--dtype: {e}") from None
     check_number("--max-episode-steps", cfg.max_episode_steps, low=1)
     check_number("--max-attempts", cfg.max_attempts, low=1)
     check_number("--min-return", cfg.min_return)
@@ -246,8 +258,9 @@ def collect(cfg: CollectConfig) -> CollectResult:
     if not isinstance(env.action_space, (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)):
         raise CollectError(f"gato-collect stores actions of Box, Discrete, MultiDiscrete and MultiBinary spaces; "
                            f"this task's action space is {env.action_space}")
-    policy = make_policy(cfg.policy, env, cfg.env, cfg.seed)
-    labeler = make_policy(cfg.label, env, cfg.env, cfg.seed, "--label") if cfg.label is not None else None
+    policy = make_policy(cfg.policy, env, cfg.env, cfg.seed, device=cfg.device, dtype=cfg.dtype)
+    labeler = (make_policy(cfg.label, env, cfg.env, cfg.seed, "--label", cfg.device, cfg.dtype)
+               if cfg.label is not None else None)
     check = ActionChecker(env.action_space)
     manifest = {
         "format_version": FORMAT_VERSION,

@@ -7,10 +7,14 @@ Examples::
     gato-eval --env Hopper-v5 --policy random
     gato-eval --env InvertedPendulum-v5 --policy expert
     gato-eval --env mypkg.envs:Maze-v0 --env-kwargs '{"size": 9}' --policy mypkg.policies:solve
+    gato-eval --suite atari57 --list
+    gato-eval --suite mujoco --suite metaworld --policy gato:ckpt/ --device cuda --vector async
 
 Writes into the output folder: results.json (settings, per-task returns, lengths, seeds, time
 limits, normalized scores, steps/s, errors; rliable's IQM, mean, median and optimality gap with
-stratified-bootstrap 95% CIs), summary.md, scores.png and with --video videos/<task>-ep000.mp4.
+stratified-bootstrap 95% CIs, pooled and per task family; success rates where the env reports
+success; the Atari protocol and each reference score's source and protocol), summary.md,
+scores.png and with --video videos/<task>-ep000.mp4.
 
 Exit status (gato_agent.cli): 0 when every task finished; 1 when a task failed (one line per
 failed task; its error and traceback are in results.json and the other tasks still ran); 2 for a
@@ -37,6 +41,7 @@ import envs
 from gato_agent.cli import UsageError, run_command
 from rollouts.eval_args import EvalArgs, build_policy, check_args, out_dir, policy_spec, set_threads, task_ids
 from rollouts.evaluate import evaluate
+from rollouts.protocols import protocols
 from rollouts.report import write_report
 
 __all__ = ["EvalArgs", "UsageError", "build_policy", "main", "run"]
@@ -54,9 +59,12 @@ def _versions() -> dict[str, str]:
 
 def run(args: EvalArgs, argv: list[str] | None = None) -> int:
     """Run the evaluation described by args, write the report, return the exit status."""
+    ids = task_ids(args)
+    if args.list_only:
+        print("\n".join(ids))
+        return 0
     check_args(args)
     set_threads(args.threads)
-    ids = task_ids(args)
     try:
         env_kwargs = envs.parse_make_kwargs(args.env_kwargs)
     except ValueError as exc:
@@ -71,6 +79,9 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
         "checkpoint": (spec.target or "embedded") if spec.kind == "gato" else None,
         "env_kwargs": env_kwargs,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "device": args.device,
+        "dtype": args.dtype,
+        "protocols": protocols(ids, env_kwargs),
         "versions": _versions(),
     }
     results = evaluate(
@@ -85,6 +96,8 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
         video_episodes=args.video_episodes,
         progress=args.progress,
         on_task_end=lambda partial: write_report(partial, out, meta),  # survives a hard kill
+        vector=args.vector,
+        device=args.device if spec.kind == "gato" else None,
     )
     paths = write_report(results, out, meta)
     print(paths["summary"].read_text())

@@ -7,7 +7,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import tyro
 
@@ -28,10 +28,13 @@ class EvalArgs:
     any other registered Gymnasium id, or module:EnvId (imports module, which registers EnvId)."""
     env_kwargs: str | None = None
     """JSON object of keyword arguments for making every task, e.g. '{"reset_noise_scale": 0.2}'."""
-    suite: str | None = None
-    """Named suite of tasks, added after --env ones. 'default' = Breakout, Pong, InvertedPendulum,
-    InvertedDoublePendulum, Reacher, HalfCheetah, Hopper, BabyAI GoToRedBall and GoToLocal;
-    'babyai' = the two BabyAI levels."""
+    suite: Annotated[list[str], tyro.conf.UseAppendAction] = field(default_factory=list)
+    """Named suite of tasks, repeatable, added after --env ones: 'default' (Breakout, Pong,
+    InvertedPendulum, InvertedDoublePendulum, Reacher, HalfCheetah, Hopper, BabyAI GoToRedBall and
+    GoToLocal), 'atari57' (57 games), 'mujoco' (11 tasks), 'metaworld' (50 tasks), 'babyai' (every
+    level BabyAI's bot solves)."""
+    list_only: Annotated[bool, tyro.conf.arg(name="list")] = False
+    """Print the task ids of --env and --suite, one a line, and exit (nothing is run)."""
     policy: str = "gato"
     """gato (the checkpoint embedded in the package), gato:PATH (a checkpoint folder; also
     checkpoint:PATH), expert (the task's demonstrator), random, or module:callable (a function
@@ -57,6 +60,13 @@ class EvalArgs:
     """Sampling temperature of a Gato policy; 0 = greedy (deterministic)."""
     progress: bool = True
     """Show a tqdm bar per task with episodes done and the running mean return."""
+    device: str = "cpu"
+    """Where a Gato policy acts: cpu, cuda, cuda:N or mps (one this machine lacks is a usage error)."""
+    dtype: str = "float32"
+    """The type a Gato policy's matrix products run in while acting: float32, bfloat16 or float16."""
+    vector: Literal["sync", "async"] = "sync"
+    """sync: the --num-envs sub-envs step in this process; async: each in its own process (same
+    returns; not for --policy expert on tasks whose demonstrator looks inside the env)."""
     threads: int | None = None
     """torch CPU threads; default: 1 on machines with at most 2 cores (more threads there make
     the model up to 50x slower while anything else runs), else torch's own choice."""
@@ -67,11 +77,11 @@ class EvalArgs:
 def task_ids(args: EvalArgs) -> list[str]:
     """--env's ids then --suite's, each once; UsageError for an unknown one."""
     ids = list(args.env)
-    if args.suite is not None:
-        try:
-            ids += envs.suite(args.suite)
-        except ValueError as exc:
-            raise UsageError(f"--suite: {exc}") from None
+    names = [args.suite] if isinstance(args.suite, str) else args.suite  # one name: EvalArgs built in code
+    try:
+        ids += envs.suites(names)
+    except ValueError as exc:
+        raise UsageError(f"--suite: {exc}") from None
     ids = list(dict.fromkeys(ids))  # each task once, in the order first named
     if not ids:
         raise UsageError("no task given: pass --env ID (repeatable) and/or --suite NAME")
@@ -95,6 +105,16 @@ def check_args(args: EvalArgs) -> None:
         raise UsageError(f"--max-episode-steps must be >= 1, got {args.max_episode_steps}")
     check_number("--temperature", args.temperature, low=0)
     check_number("--seed", args.seed, low=0)
+    from gato_agent.device import resolve_device, resolve_dtype
+
+    try:
+        resolve_device(args.device)
+    except ValueError as exc:
+        raise UsageError(f"--device: {exc}") from None
+    try:
+        resolve_dtype(args.dtype)
+    except ValueError as exc:
+        raise UsageError(f"--dtype: {exc}") from None
 
 
 def policy_spec(args: EvalArgs) -> PolicySpec:
@@ -117,7 +137,7 @@ def build_policy(args: EvalArgs, task_ids: list[str] | None = None) -> PolicyFac
             raise UsageError(f"--policy expert: no demonstrator for {', '.join(missing)}; "
                              f"demonstrators exist for: {', '.join(demonstrator_ids())}")
     try:
-        return policy_factory(spec, args.seed, args.temperature)
+        return policy_factory(spec, args.seed, args.temperature, device=args.device, dtype=args.dtype)
     except PolicyError as exc:
         raise UsageError(str(exc)) from None
 

@@ -16,7 +16,15 @@ The protocol (stable-baselines3's ``evaluate_policy``, made deterministic):
   both, and ``capped`` when the cap cut its episodes (its normalized score is then not comparable).
 - Episode k's reset seed is ``seed + k`` and the sub-env's action space is seeded with it too.
 - Aggregates across tasks (:mod:`rollouts.aggregates`): rliable's IQM, mean, median and optimality
-  gap over the normalized scores of every episode of every task, with stratified-bootstrap 95% CIs.
+  gap over the normalized scores of every episode of every task, with stratified-bootstrap 95% CIs;
+  and the same per task family (:mod:`rollouts.families`), Atari human-normalized too.
+- Success: a task whose env reports ``info["success"]`` or ``info["is_success"]`` (Meta-World,
+  Gymnasium-Robotics) gets a success flag per episode, true when the flag was set at ANY step of the
+  episode (the Meta-World benchmarks' and JAT's convention: the episode runs on after success), and
+  a ``success_rate``. A BabyAI level, which reports no flag, counts success as a positive return
+  (minigrid rewards only success).
+- ``vector="async"`` steps each sub-env in its own process (Gymnasium's AsyncVectorEnv): the same
+  episodes, seeds and returns as ``"sync"``, for policies that do not look inside their envs.
 
 Tasks are ids of :func:`envs.make` or env factories (zero-argument callables returning an env);
 policies are :class:`~rollouts.policies.Policy` objects, :data:`~rollouts.policies.PolicyFactory`
@@ -42,7 +50,9 @@ from tqdm.auto import tqdm
 
 import envs
 from rollouts.aggregates import Aggregate, aggregate_scores
+from rollouts.families import FamilyAggregate, aggregate_by_family
 from rollouts.policies import PerObservation, Policy, PolicyFactory
+from rollouts.subenvs import SubEnvs, SuccessTracker
 from rollouts.video import EpisodeVideo, video_name
 
 __all__ = ["TaskResult", "EvalResults", "PolicyFailed", "evaluate", "aggregate", "score_matrix"]
@@ -77,7 +87,11 @@ class TaskResult:
     normalized: float | None = None  # (mean - random) / (expert - random), if referenced
     normalized_episodes: list[float] | None = None  # the same per episode
     human_normalized: float | None = None  # (mean - random) / (human - random), Atari only
-    success_rate: float | None = None  # fraction of episodes with a positive return, BabyAI only
+    human_normalized_episodes: list[float] | None = None  # the same per episode
+    reference: dict[str, Any] | None = None  # the reference scores used, each with its source and protocol
+    successes: list[bool] | None = None  # per episode: success reported (see the module doc), in episode order
+    success_rate: float | None = None  # fraction of successful episodes (env's flag, or BabyAI's return > 0)
+    success_rule: str | None = None  # how success was counted: "info['success'] at any step", ... or None
     steps: int = 0  # env steps in finished episodes
     wall_s: float = 0.0  # seconds from the first reset to the last episode's end
     steps_per_second: float | None = None  # steps / wall_s
@@ -98,6 +112,8 @@ class EvalResults:
     tasks: list[TaskResult]  # per task, in the order requested
     aggregate: Aggregate  # across tasks
     interrupted: bool = False  # True when Ctrl-C stopped the evaluation early
+    aggregate_by_family: dict[str, FamilyAggregate] = field(default_factory=dict)  # per task family
+    vector: str = "sync"  # how sub-envs were stepped: "sync" (one process) or "async" (a process each)
 
     @property
     def failed(self) -> list[TaskResult]:
@@ -131,15 +147,23 @@ def _summarize(result: TaskResult) -> None:
     result.mean = float(returns.mean())
     result.std = float(returns.std())
     result.median = float(np.median(returns))
-    if result.family == "babyai":  # BabyAI rewards only success: 1 - 0.9 * steps / max_steps
+    if result.successes is not None:
+        result.success_rate = float(np.mean(result.successes))
+    elif result.family == "babyai":  # BabyAI rewards only success: 1 - 0.9 * steps / max_steps
         result.success_rate = float(np.mean(returns > 0))
+        result.success_rule = "return > 0"
     result.steps = int(sum(result.lengths))
     if result.wall_s > 0:
         result.steps_per_second = result.steps / result.wall_s
-    if envs.reference_for(result.env_id) is not None:
-        result.normalized_episodes = [envs.normalize(result.env_id, r) for r in result.returns]
-        result.normalized = envs.normalize(result.env_id, result.mean)
-        result.human_normalized = envs.human_normalize(result.env_id, result.mean)
+    ref = envs.reference_for(result.env_id)
+    if ref is not None:
+        result.reference = ref.to_dict()
+        if ref.expert is not None:
+            result.normalized_episodes = [envs.normalize(result.env_id, r) for r in result.returns]
+            result.normalized = envs.normalize(result.env_id, result.mean)
+        if ref.human is not None:
+            result.human_normalized_episodes = [envs.human_normalize(result.env_id, r) for r in result.returns]
+            result.human_normalized = envs.human_normalize(result.env_id, result.mean)
 
 
 def _run_task(
@@ -154,10 +178,15 @@ def _run_task(
     video_dir: Path | None,
     video_episodes: int,
     progress: bool,
+    vector: str = "sync",
+    device: Any = None,
 ) -> None:
     """Roll out ``episodes`` episodes of ``task`` and record them into ``result``."""
     n = min(num_envs, episodes)
-    vec, spec = envs.make_vector(task, n, render=video_dir is not None, max_episode_steps=max_episode_steps, **env_kwargs)
+    vec, spec = envs.make_vector(task, n, render=video_dir is not None, max_episode_steps=max_episode_steps,
+                                 vector=vector, **env_kwargs)
+    sub = SubEnvs(vec)
+    success = SuccessTracker(n)
     result.env_id, result.family, result.make_kwargs, result.num_envs = spec.task_id, spec.family, spec.make_kwargs, n
     result.time_limit, result.max_episode_steps, result.capped = spec.time_limit, spec.max_episode_steps, spec.capped
     order: list[int] = []  # episode index of each finished episode, to sort them at the end
@@ -170,7 +199,11 @@ def _run_task(
                 f"the policy acts for num_envs={agent.num_envs} but this task runs {n} envs "
                 f"(min(num_envs={num_envs}, episodes={episodes})); pass a factory to size it per task"
             )
-        if hasattr(agent, "bind_envs"):
+        _check_device(agent, device)
+        if vector == "async" and hasattr(agent, "bind_envs") and getattr(agent, "needs_envs", True):
+            raise ValueError(f"vector='async' steps each env in its own process, but the policy "
+                             f"{type(agent).__name__} looks inside its envs (bind_envs): use vector='sync'")
+        if hasattr(agent, "bind_envs") and vector == "sync":
             agent.bind_envs(vec.envs)
         queues = [list(range(i, episodes, n)) for i in range(n)]  # fixed up front
         running: list[int | None] = [q.pop(0) for q in queues]  # episode index per sub-env
@@ -182,7 +215,7 @@ def _run_task(
                 if video_dir is None or k is None or k >= video_episodes or result.video_error:
                     continue
                 try:  # a task that cannot render (e.g. a missing pygame) is still evaluated
-                    frame = vec.envs[i].render()
+                    frame = sub.render(i)
                 except Exception as exc:
                     result.video_error = f"{type(exc).__name__}: {exc}"
                     continue
@@ -190,7 +223,7 @@ def _run_task(
                 videos[i].append(frame)
 
         for i, k in enumerate(running):
-            vec.envs[i].action_space.seed(seed + k)
+            sub.seed_actions(agent, i, seed + k)
         obs, _ = vec.reset(seed=[seed + k for k in running])
         if hasattr(agent, "reset"):
             agent.reset(None)
@@ -204,8 +237,9 @@ def _run_task(
                 raise PolicyFailed(_acting_in(running, steps, seed, exc)) from exc
             obs, _, terminated, truncated, info = vec.step(actions)
             steps += 1
+            success.update(info)
             for i, video in videos.items():
-                video.append(vec.envs[i].render())
+                video.append(sub.render(i))
             done = np.logical_or(terminated, truncated)
             if not done.any():
                 continue
@@ -219,6 +253,7 @@ def _run_task(
                 result.seeds.append(seed + k)
                 result.returns.append(float(info["episode"]["r"][i]))
                 result.lengths.append(int(info["episode"]["l"][i]))
+                success.end_episode(i)
                 if i in videos:
                     result.videos.append(str(videos.pop(i).close()))
                 running[i] = queues[i].pop(0) if queues[i] else None
@@ -229,7 +264,8 @@ def _run_task(
                      for i, d in enumerate(done)]
             for i, episode_seed in enumerate(seeds):
                 if episode_seed is not None:
-                    vec.envs[i].action_space.seed(episode_seed)
+                    sub.seed_actions(agent, i, episode_seed)
+            success.clear(done)
             steps[done] = 0
             obs, _ = vec.reset(seed=seeds, options={"reset_mask": done})
             if hasattr(agent, "reset"):
@@ -245,7 +281,20 @@ def _run_task(
         result.seeds = [result.seeds[j] for j in ranked]
         result.returns = [result.returns[j] for j in ranked]
         result.lengths = [result.lengths[j] for j in ranked]
+        if any(flag is not None for flag in success.flags):
+            result.successes = [bool(success.flags[j]) for j in ranked]
+            result.success_rule = success.rule
         _summarize(result)
+
+
+def _check_device(agent: Any, device: Any) -> None:
+    """A policy that acts on a torch device must act on ``device`` when one is asked for."""
+    own = getattr(agent, "device", None)
+    if device is None or own is None:
+        return
+    own, device = str(own), str(device)
+    if own != device and own.partition(":")[0] != device:  # "cuda" is whichever CUDA device is current
+        raise ValueError(f"the policy acts on {own}, not on device {device}: build it with device={str(device)!r}")
 
 
 def _acting_in(running: Sequence[int | None], steps: np.ndarray, seed: int, error: Exception) -> str:
@@ -289,7 +338,7 @@ def _task_name(task: Any) -> str:
 
 
 def evaluate(
-    policy: Policy | PolicyFactory | Callable[[Any], Any],
+    policy: Policy | PolicyFactory | Callable[[Any], Any] | str,
     tasks: Task | Sequence[Task],
     episodes: int = 10,
     seed: int = 0,
@@ -302,6 +351,8 @@ def evaluate(
     progress: bool = True,
     bootstrap_resamples: int = 2000,
     on_task_end: Callable[[EvalResults], None] | None = None,
+    vector: Literal["sync", "async"] = "sync",
+    device: str | None = None,
 ) -> EvalResults:
     """Evaluate ``policy`` on each of ``tasks``; see the module docstring for the protocol.
 
@@ -310,7 +361,8 @@ def evaluate(
             for a batch of ``min(num_envs, episodes)`` envs, used on every task; a
             :data:`~rollouts.policies.PolicyFactory` called per task with the task id, its
             single-env spaces and the batch size (needed when tasks have different spaces,
-            e.g. a GatoAgent per task); or a plain function of one observation returning one action.
+            e.g. a GatoAgent per task); a plain function of one observation returning one action;
+            or a policy spec string of gato-eval's --policy (``"gato:PATH"``, ``"random"``, ...).
         tasks: one task or a sequence of them: ids accepted by :func:`envs.make` (including
             ``module:EnvId``), or env factories (zero-argument callables returning an env).
         episodes: episodes per task (>= 1).
@@ -324,6 +376,11 @@ def evaluate(
         bootstrap_resamples: draws for the aggregates' confidence intervals.
         on_task_end: called after each task with the results so far (later tasks "not_run"),
             e.g. to save them, so a run killed outright still leaves its finished tasks behind.
+        vector: ``"sync"`` steps the sub-envs in this process; ``"async"`` each in its own process
+            (same returns; refused for a policy that looks inside its envs, e.g. most experts).
+        device: where a Gato policy acts ("cpu", "cuda", "cuda:N", "mps"): a policy spec string
+            (``"gato"``, ``"gato:PATH"``) is built there; a policy built elsewhere is an error of its
+            task. A device this machine lacks is a ValueError naming it, before any task runs.
 
     Returns:
         :class:`EvalResults` (``.to_dict()`` gives plain JSON data).
@@ -334,6 +391,16 @@ def evaluate(
         raise ValueError(f"num_envs must be >= 1, got {num_envs}")
     if max_episode_steps is not None and max_episode_steps < 1:
         raise ValueError(f"max_episode_steps must be >= 1 or None, got {max_episode_steps}")
+    if vector not in ("sync", "async"):
+        raise ValueError(f"vector must be 'sync' or 'async', got {vector!r}")
+    if device is not None:
+        from gato_agent.device import resolve_device
+
+        device = str(resolve_device(device))
+    if isinstance(policy, str):  # a policy spec: "gato", "gato:PATH", "expert", "random", "module:callable"
+        from rollouts.policies import parse_policy, policy_factory
+
+        policy = policy_factory(parse_policy(policy, flag="policy"), seed, device=device)
     task_list = [tasks] if isinstance(tasks, str) or callable(tasks) or isinstance(tasks, gym.Env) else list(tasks)
     if not task_list:
         raise ValueError("no tasks given")
@@ -351,12 +418,14 @@ def evaluate(
             tasks=results,
             aggregate=aggregate(results, bootstrap_resamples, seed),
             interrupted=interrupted,
+            aggregate_by_family=aggregate_by_family(results, bootstrap_resamples, seed),
+            vector=vector,
         )
 
     for task, result in zip(task_list, results):
         try:
             _run_task(task, factory, result, episodes, seed, num_envs, max_episode_steps, dict(env_kwargs or {}),
-                      out, video_episodes, progress)
+                      out, video_episodes, progress, vector, device)
             result.status = "ok"
         except KeyboardInterrupt:
             result.status = "interrupted"

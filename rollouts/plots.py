@@ -1,9 +1,10 @@
 """scores.png: every task's score with its 95% CI and every episode as a point, and the aggregates.
 
 Tasks with reference scores share one panel of normalized scores (random = 0, expert = 1); a
-task without them gets a panel of its own in raw returns; the last panel shows rliable's
-aggregates with their stratified-bootstrap CIs. Capped tasks (episodes cut below the task's own
-time limit) are marked "(capped)".
+task without them gets a panel of its own in raw returns; then rliable's aggregates with their
+stratified-bootstrap CIs, and the IQM of each task family (Atari's human-normalized one too). Capped
+tasks (episodes cut below the task's own time limit) are marked "(capped)"; a task's success rate,
+where its env reports one, is written under its name.
 """
 
 from __future__ import annotations
@@ -27,7 +28,31 @@ _MEAN = dict(fmt="D", color="black", markersize=5, capsize=4, linewidth=1.4, zor
 
 
 def _label(task: TaskResult) -> str:
-    return task.env_id.removeprefix("ALE/") + ("\n(capped)" if task.capped else "")
+    success = "" if task.success_rate is None else f"\nsuccess {task.success_rate:.0%}"
+    return task.env_id.removeprefix("ALE/").removeprefix("Meta-World/") + success + ("\n(capped)" if task.capped else "")
+
+
+def _family_rows(results: EvalResults) -> list[tuple[str, float, tuple[float, float]]]:
+    """(label, IQM, CI) of each family with an aggregate, Atari's human-normalized IQM after its own."""
+    rows = []
+    for name, fam in results.aggregate_by_family.items():
+        for label, agg in ((name, fam.normalized), (f"{name} (human)", fam.human_normalized)):
+            if agg is not None and agg.iqm is not None:
+                rows.append((f"{label}\n{len(agg.tasks)} tasks", agg.iqm, agg.iqm_ci95))
+    return rows
+
+
+def _draw_families(ax: plt.Axes, rows: list[tuple[str, float, tuple[float, float]]]) -> None:
+    for y, (label, value, (lo, hi)) in enumerate(rows):
+        ax.barh(y, hi - lo, left=lo, height=0.5, color="tab:orange", alpha=0.35)
+        ax.plot([value, value], [y - 0.25, y + 0.25], color="black", linewidth=2)
+        ax.annotate(f"{value:.3f}", (hi, y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("normalized score")
+    ax.set_title("IQM per task family\n(95% CI, stratified bootstrap)", fontsize=9)
+    ax.grid(axis="x", alpha=0.3)
+    ax.margins(x=0.25)
 
 
 def _draw_tasks(ax: plt.Axes, tasks: list[TaskResult], scores: list[list[float]], seed: int) -> None:
@@ -78,7 +103,9 @@ def scores_figure(results: EvalResults, actions: str = "") -> plt.Figure:
     normalized = [t for t in done if t.normalized_episodes]
     raw = [t for t in done if not t.normalized_episodes]
     has_agg = results.aggregate.iqm is not None
-    widths = ([max(2.5, 0.9 * len(normalized) + 1.0)] if normalized else []) + [1.6] * len(raw) + ([3.2] if has_agg else [])
+    families = _family_rows(results)
+    widths = ([max(2.5, 0.9 * len(normalized) + 1.0)] if normalized else []) + [1.6] * len(raw) + (
+        [3.2] if has_agg else []) + ([3.2] if families else [])
     if not widths:
         fig, ax = plt.subplots(figsize=(5, 3), layout="constrained")
         ax.text(0.5, 0.5, "no episode finished", ha="center", va="center")
@@ -102,6 +129,8 @@ def scores_figure(results: EvalResults, actions: str = "") -> plt.Figure:
             ax.set_title("raw return\n(no reference score)", fontsize=9)
         if has_agg:
             _draw_aggregates(axes.pop(0), results)
+        if families:
+            _draw_families(axes.pop(0), families)
     title = f"gato-eval: {results.episodes} episode{'s' * (results.episodes != 1)} per task, seed {results.seed}"
     fig.suptitle(title + (f", {actions}" if actions else ""), fontsize=11)
     return fig

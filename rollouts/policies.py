@@ -68,8 +68,12 @@ class RandomPolicy:
 
     Bound to the sub-envs (:meth:`bind_envs`), it samples each sub-env's own action space, which
     the harnesses seed with the episode's seed, so episode k's actions depend on nothing else;
-    unbound, sub-env ``i`` samples a copy of ``action_space`` seeded ``seed + i``.
+    unbound, sub-env ``i`` samples a copy of ``action_space`` seeded ``seed + i``, or as
+    :meth:`seed_env` reseeds it (what the harnesses do per episode when the envs step in other
+    processes, so the actions are those of a bound policy).
     """
+
+    needs_envs = False  # acts without looking inside its envs (bind_envs only borrows their spaces)
 
     def __init__(self, action_space: gym.Space, num_envs: int = 1, seed: int | None = None) -> None:
         """Sample from ``action_space`` (a single env's space) for ``num_envs`` sub-envs."""
@@ -83,6 +87,10 @@ class RandomPolicy:
     def bind_envs(self, envs: Sequence[gym.Env]) -> None:
         """Sample from the action spaces of ``envs`` from now on."""
         self._spaces = [env.action_space for env in envs]
+
+    def seed_env(self, i: int, seed: int) -> None:
+        """Seed the actions of sub-env ``i`` from now on (its next episode's seed)."""
+        self._spaces[i].seed(seed)
 
     def act(self, obs: Any) -> Any:
         """A batch of ``num_envs`` random actions (``obs`` is ignored)."""
@@ -135,6 +143,8 @@ class ExpertPolicy:
         self.demonstrators = [get_demonstrator(task_id) for _ in range(num_envs)]
         self.name = f"expert:{type(self.demonstrators[0]).__name__}"
         self.num_envs, self.envs = num_envs, None
+        # whether a demonstrator looks inside its env (Atari RAM, MuJoCo state, BabyAI's grid)
+        self.needs_envs = any(getattr(d, "needs_env", True) for d in self.demonstrators)
         self._observations = batch_space(observation_space, num_envs)
         self.action_space, self._out = action_space, create_empty_array(action_space, num_envs)
 
@@ -154,7 +164,9 @@ class ExpertPolicy:
         actions = [d.act(o, self._env(i)) for i, (d, o) in enumerate(zip(self.demonstrators, iterate(self._observations, obs)))]
         return concatenate(self.action_space, actions, self._out)
 
-    def _env(self, i: int) -> gym.Env:
+    def _env(self, i: int) -> gym.Env | None:
+        if self.envs is None and not self.needs_envs:
+            return None
         if self.envs is None:
             raise RuntimeError("the expert policy needs the envs it plays: call bind_envs(envs) first (the harnesses do)")
         return self.envs[i]
@@ -215,8 +227,10 @@ def parse_policy(spec: str, checkpoint: str | Path | None = None, flag: str = "-
     return parsed
 
 
-def policy_factory(spec: PolicySpec, seed: int = 0, temperature: float = 0.0, flag: str = "--policy") -> PolicyFactory:
-    """The per-task :data:`PolicyFactory` of ``spec``.
+def policy_factory(spec: PolicySpec, seed: int = 0, temperature: float = 0.0, flag: str = "--policy",
+                   device: str | None = None, dtype: str | None = None) -> PolicyFactory:
+    """The per-task :data:`PolicyFactory` of ``spec``; a Gato acts on ``device`` in ``dtype``
+    (:mod:`gato_agent.device`; None: the CPU, float32).
 
     What can be checked before any env is built is checked here (the checkpoint loads, the module
     imports) and raises :class:`PolicyError`; what depends on the task (its spaces, whether it has a
@@ -232,7 +246,7 @@ def policy_factory(spec: PolicySpec, seed: int = 0, temperature: float = 0.0, fl
         reset = getattr(obj, "reset", None) if act is not obj else None
         return lambda task_id, obs_space, act_space, n: PerObservation(
             act, obs_space, act_space, n, reset if callable(reset) else None, f"{flag} {spec}")
-    return _gato_factory(spec, seed, temperature, flag)
+    return _gato_factory(spec, seed, temperature, flag, device, dtype)
 
 
 def _resolve(target: str, flag: str) -> Any:
@@ -250,7 +264,8 @@ def _resolve(target: str, flag: str) -> Any:
     return obj
 
 
-def _gato_factory(spec: PolicySpec, seed: int, temperature: float, flag: str) -> PolicyFactory:
+def _gato_factory(spec: PolicySpec, seed: int, temperature: float, flag: str, device: str | None,
+                  dtype: str | None) -> PolicyFactory:
     from gato_agent import GatoAgent
     from gato_agent.checkpoint import load_checkpoint
     from gato_agent.hub_download import hub_repo_id
@@ -271,6 +286,6 @@ def _gato_factory(spec: PolicySpec, seed: int, temperature: float, flag: str) ->
         chosen = checkpoint.select(task_id if task_id in checkpoint.tasks else None, observation_space, action_space)
         return GatoAgent(checkpoint.model, chosen.observation_space, chosen.action_space, num_envs=num_envs,
                          temperature=temperature, seed=seed, prompt=chosen.prompt,
-                         text_tokenizer=checkpoint.text_tokenizer)
+                         text_tokenizer=checkpoint.text_tokenizer, device=device, dtype=dtype)
 
     return factory

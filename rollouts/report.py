@@ -92,6 +92,7 @@ def summary_markdown(results: EvalResults, meta: dict[str, Any] | None = None) -
                   for name in METRICS]
     else:
         lines.append("No task with a reference score finished: no aggregate.")
+    lines += _family_lines(results) + _success_lines(results) + _protocol_lines(meta)
     if results.interrupted:
         lines += ["", "**Interrupted** (Ctrl-C): the results above are partial."]
     errors = [t for t in results.tasks if t.error]
@@ -103,6 +104,50 @@ def summary_markdown(results: EvalResults, meta: dict[str, Any] | None = None) -
         lines += ["", "## Videos not recorded", ""]
         lines += [f"- {t.env_id}: `{t.video_error}`" for t in no_video]
     return "\n".join(lines) + "\n"
+
+
+def _value_ci(agg: Any, name: str) -> str:
+    value = getattr(agg, name) if agg is not None else None
+    return "-" if value is None else f"{value:.3f} {_ci(getattr(agg, f'{name}_ci95'))}"
+
+
+def _family_lines(results: EvalResults) -> list[str]:
+    """One row per task family: its rliable aggregates (expert-normalized; Atari human-normalized too)."""
+    families = results.aggregate_by_family
+    if not families:
+        return []
+    lines = ["", "Per task family (expert-normalized unless said; 95% CIs, stratified bootstrap within the family):", "",
+             "| family | tasks | IQM | mean | median | optimality gap | human-normalized IQM | success rate |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, fam in families.items():
+        success = "-" if fam.success_rate is None else f"{fam.success_rate:.0%} ({len(fam.success_tasks)} tasks)"
+        lines.append(f"| {name} | {len(fam.tasks)} | {_value_ci(fam.normalized, 'iqm')} | {_value_ci(fam.normalized, 'mean')} | "
+                     f"{_value_ci(fam.normalized, 'median')} | {_value_ci(fam.normalized, 'optimality_gap')} | "
+                     f"{_value_ci(fam.human_normalized, 'iqm')} | {success} |")
+    return lines
+
+
+def _success_lines(results: EvalResults) -> list[str]:
+    """How success was counted, for the tasks that report a success rate."""
+    rules: dict[str, list[str]] = {}
+    for t in results.tasks:
+        if t.success_rule is not None:
+            rules.setdefault(t.success_rule, []).append(t.env_id)
+    if not rules:
+        return []
+    return ["", "Success: " + "; ".join(f"{rule} ({len(ids)} task{'s' * (len(ids) != 1)})" for rule, ids in rules.items())
+            + ". An episode succeeds when its env reports success at any step of it."]
+
+
+def _protocol_lines(meta: dict[str, Any]) -> list[str]:
+    """The protocol each family was played under and what its reference scores assume."""
+    found = meta.get("protocols") or {}
+    if not found:
+        return []
+    lines = ["", "Protocols:", ""]
+    lines += [f"- {family}: `{p['name']}`, {p['description']}. References: {p['references']}."
+              for family, p in found.items()]
+    return lines
 
 
 def write_report(results: EvalResults, out: str | Path, meta: dict[str, Any] | None = None) -> dict[str, Path]:
@@ -140,7 +185,7 @@ def demonstrator_table(results: list[dict[str, Any]]) -> str:
         how = decoding(run)
         for task in run["tasks"]:
             ref, demo = reference_for(task["env_id"]), DEMONSTRATOR_SCORES.get(task["env_id"])
-            if task["mean"] is None or ref is None or demo is None:
+            if task["mean"] is None or ref is None or ref.expert is None or demo is None:
                 lines.append(f"| {task['env_id']} | {how} | {len(task['returns'])} | {task['status']}: "
                              f"{task['error'] or 'no reference scores'} | | | | | | |")
                 continue

@@ -28,6 +28,8 @@ from gato_agent.distributed import Distributed
 from gato_agent.cli import UsageError
 from rollouts.eval_args import EvalArgs, build_policy, check_args, out_dir, set_threads, task_ids
 from rollouts.evaluate import EvalResults, PolicyFactory, TaskResult, _summarize, aggregate, evaluate
+from rollouts.families import aggregate_by_family
+from rollouts.protocols import protocols
 from rollouts.report import write_report
 
 __all__ = ["Block", "plan", "evaluate_sharded", "main"]
@@ -68,7 +70,8 @@ def evaluate_sharded(policy: PolicyFactory, task_ids: list[str], args: EvalArgs,
         videos = video_dir if block.first == 0 else None
         part = evaluate(policy, [block.task], episodes=block.count, seed=args.seed + block.first, num_envs=args.num_envs,
                         max_episode_steps=args.max_episode_steps, video_dir=videos,
-                        video_episodes=min(args.video_episodes, block.count), progress=args.progress, bootstrap_resamples=1)
+                        video_episodes=min(args.video_episodes, block.count), progress=args.progress, bootstrap_resamples=1,
+                        vector=args.vector)
         mine.append((block, part.tasks[0]))
         if part.interrupted:
             break
@@ -81,7 +84,8 @@ def evaluate_sharded(policy: PolicyFactory, task_ids: list[str], args: EvalArgs,
         tasks.append(_merge(task, args.episodes, [r for _, r in parts]))
         ranks[task] = [b.rank for b, r in parts for _ in r.returns]
     results = EvalResults(args.seed, args.episodes, args.num_envs, args.max_episode_steps, tasks,
-                          aggregate(tasks, 2000, args.seed), interrupted=any(t.status == "interrupted" for t in tasks))
+                          aggregate(tasks, 2000, args.seed), interrupted=any(t.status == "interrupted" for t in tasks),
+                          aggregate_by_family=aggregate_by_family(tasks, 2000, args.seed), vector=args.vector)
     return results, ranks
 
 
@@ -102,6 +106,8 @@ def _merge(task: str, episodes: int, parts: list[TaskResult]) -> TaskResult:
         merged.wall_s = max(merged.wall_s, p.wall_s)  # the blocks ran side by side
         merged.video_error = merged.video_error or p.video_error
         merged.error, merged.traceback = merged.error or p.error, merged.traceback or p.traceback
+        if p.successes is not None:
+            merged.successes, merged.success_rule = (merged.successes or []) + p.successes, p.success_rule
     _summarize(merged)
     return merged
 
@@ -138,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     results, ranks = run
     meta = {"command": ["torchrun", "-m", "rollouts.sharded", *(sys.argv[1:] if argv is None else argv)],
             "args": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(args).items()},
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "world_size": env.world, "episode_ranks": ranks}
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "world_size": env.world, "episode_ranks": ranks,
+            "protocols": protocols(ids)}
     paths = write_report(results, out, meta)
     print(paths["summary"].read_text())
     if results.interrupted:

@@ -122,7 +122,7 @@ def test_same_seed_gives_identical_returns(tmp_path):
         (["--env", "Hopper-v5", "--policy", "random", "--episodes", "0"], "--episodes must be >= 1, got 0"),
         (["--env", "Hopper-v5", "--policy", "random", "--num-envs", "-1"], "--num-envs must be >= 1"),
         (["--env", "Hopper-v5", "--temperature", "-1"], "--temperature must be a finite number >= 0"),
-        (["--suite", "everything"], "unknown suite 'everything'; known suites: babyai, default"),
+        (["--suite", "everything"], "unknown suite 'everything'; known suites: atari57, babyai, default, metaworld, mujoco"),
         (["--env", "Hopper-v5", "--policy", "random", "--threads", "0"], "--threads must be >= 1, got 0"),
         ([], "no task given"),
     ],

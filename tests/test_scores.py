@@ -5,6 +5,7 @@ import math
 import pytest
 
 from envs import REFERENCE_SCORES, SUITES, human_normalize, normalize, reference_for
+from envs.scores import SOURCES
 from envs.mujoco import MUJOCO_TASKS
 
 
@@ -49,6 +50,22 @@ def test_table_covers_the_default_suite_and_mujoco_tasks():
     for task_id in SUITES["default"]:
         assert reference_for(task_id) is not None, task_id
     covered = {name for name in MUJOCO_TASKS if reference_for(f"{name}-v5") is not None}
-    assert covered == set(MUJOCO_TASKS) - {"HumanoidStandup"}  # not in the published table
+    assert covered == set(MUJOCO_TASKS)  # HumanoidStandup too, from JAT's table
     for ref in REFERENCE_SCORES.values():
-        assert ref.expert > ref.random and all(math.isfinite(v) for v in (ref.random, ref.expert))
+        assert ref.expert is None or (ref.expert > ref.random and math.isfinite(ref.expert))
+        assert math.isfinite(ref.random) and ref.random_source in SOURCES
+
+
+def test_every_suite_task_with_a_reference_names_its_sources():
+    """Atari-57: random and human (Agent57) for all 57, JAT's expert where it beats random;
+    MuJoCo: random and expert for all 11; each score carries its source and protocol."""
+    atari = [reference_for(t) for t in SUITES["atari57"]]
+    assert all(r is not None and r.human is not None and r.human_source == "agent57" for r in atari)
+    no_expert = [t for t, r in zip(SUITES["atari57"], atari) if r.expert is None]
+    assert no_expert == ["ALE/Bowling-v5", "ALE/Venture-v5"]  # JAT's expert does not beat random there
+    assert normalize("ALE/Venture-v5", 100.0) is None and human_normalize("ALE/Venture-v5", 1187.5) == 1.0
+    assert human_normalize("ALE/MsPacman-v5", 6951.6) == pytest.approx(1.0)  # 307.3 -> 6951.6
+    assert all(reference_for(t).expert is not None for t in SUITES["mujoco"])
+    pong = reference_for("ALE/Pong-v5").to_dict()
+    assert pong["human"]["source_key"] == "agent57" and "noop30" in pong["human"]["protocol"]
+    assert pong["expert"]["source_key"] == "jat" and "sticky" in pong["expert"]["protocol"]

@@ -10,6 +10,7 @@ task                                  demonstrator
 ``Reacher-v5``                        Jacobian-transpose spring-damper on the fingertip
 ``HalfCheetah-v5``, ``Hopper-v5``     linear policies trained by ARS (``envs.demonstrators.ars``)
 ``BabyAI-*`` (every level)            BabyAI's own planning bot (``minigrid.utils.baby_ai_bot``)
+``Meta-World/<task>-v3`` (all 50)     Meta-World's scripted policy (``metaworld.policies``)
 ====================================  =============================================================
 
 Every demonstrator acts on what ``envs.make(task_id)`` returns: ``demo.reset(env)`` after each
@@ -27,6 +28,7 @@ from envs.demonstrators.babyai import BabyAIDemonstrator
 from envs.demonstrators.base import BoundDemonstrator, Demonstrator, perturb
 from envs.demonstrators.control import LQRDemonstrator, ReacherDemonstrator
 from envs.demonstrators.linear import LinearDemonstrator, LinearPolicy
+from envs.metaworld import is_metaworld_id
 
 __all__ = [
     "ASSETS",
@@ -59,6 +61,7 @@ _FACTORIES: dict[str, Callable[[], Demonstrator]] = {
     "Hopper-v5": lambda: LinearDemonstrator("Hopper-v5", ASSETS / "Hopper-v5.npz"),
 }
 _BABYAI = "BabyAI-"  # every BabyAI level has the bot as its demonstrator
+_METAWORLD = "Meta-World/<task>-v3"  # every Meta-World task has its scripted policy
 
 
 # Mean return of each demonstrator over 50 episodes (seeds 0..49) of ``envs.make``, measured with
@@ -80,12 +83,13 @@ DEMONSTRATOR_SCORES: dict[str, float] = {
 
 def demonstrator_ids() -> list[str]:
     """The task ids that have a demonstrator (``BabyAI-*`` stands for every BabyAI level)."""
-    return [*_FACTORIES, f"{_BABYAI}*"]
+    return [*_FACTORIES, f"{_BABYAI}*", _METAWORLD]
 
 
 def has_demonstrator(task_id: str) -> bool:
-    """True when :func:`get_demonstrator` serves ``task_id`` (every ``BabyAI-*`` level included)."""
-    return task_id in _FACTORIES or task_id.startswith(_BABYAI)
+    """True when :func:`get_demonstrator` serves ``task_id`` (every ``BabyAI-*`` level and Meta-World
+    task included)."""
+    return task_id in _FACTORIES or task_id.startswith(_BABYAI) or is_metaworld_id(task_id)
 
 
 def get_demonstrator(task_id: str) -> Demonstrator:
@@ -95,4 +99,10 @@ def get_demonstrator(task_id: str) -> Demonstrator:
             f"no demonstrator for {task_id!r}; demonstrators exist for: "
             f"{', '.join(demonstrator_ids())}"
         )
-    return BabyAIDemonstrator(task_id) if task_id.startswith(_BABYAI) else _FACTORIES[task_id]()
+    if task_id.startswith(_BABYAI):
+        return BabyAIDemonstrator(task_id)
+    if is_metaworld_id(task_id):
+        from envs.demonstrators.metaworld import MetaWorldDemonstrator  # needs the metaworld extra
+
+        return MetaWorldDemonstrator(task_id)
+    return _FACTORIES[task_id]()
