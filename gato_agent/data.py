@@ -21,6 +21,7 @@ import torch
 from torch import Tensor
 
 from gato_agent.config import GatoConfig
+from gato_agent.space_checks import check_actions
 from gato_agent.spaces import ActionCodec, ObservationCodec, slice_time
 from gato_agent.tokenizer import TokenBatch
 
@@ -150,6 +151,8 @@ def load_task(
         steps = len(ep.actions)
         if steps == 0:
             continue
+        where = f"dataset {source} ({task}), episode {ep.id}"
+        check_actions(ep.actions, dataset.action_space, steps, where)
         obs_ids, images = obs_codec.tokenize(slice_time(ep.observations, steps), steps)
         act_ids = act_codec.encode(ep.actions, steps)
         sep = torch.full((steps, 1), config.separator_id, dtype=torch.long)
@@ -159,6 +162,7 @@ def load_task(
             if len(executed) != steps:
                 raise ValueError(f"dataset {source} ({task}), episode {ep.id}: {len(executed)} executed actions "
                                  f"for {steps} steps (infos['executed_action'] must align with the actions)")
+            check_actions(executed, dataset.action_space, steps, f"{where}, infos['executed_action']")
             executed = act_codec.encode(executed, steps).to(torch.int32).numpy()
         episodes.append(Episode(ids, images.numpy(), float(np.sum(ep.rewards)), executed))
     if not episodes:

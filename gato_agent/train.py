@@ -40,6 +40,7 @@ from gato_agent.checkpoint import LATEST_FILE, Checkpoint, CheckpointError, Task
 from gato_agent.cli import RunFailed, UsageError, check_number, is_disk_full, make_out_dir, run_command
 from gato_agent.data import SequenceSampler, TaskData, load_task, merge_tasks
 from gato_agent.distributed import Distributed
+from gato_agent.divergence import check_weights, diverged, non_finite_step, non_finite_weights
 from gato_agent.extras import MissingExtra, require
 from gato_agent.hub import push_to_hub
 from gato_agent.loggers import check_loggers, make_loggers
@@ -121,13 +122,20 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
                 optimizer.zero_grad(set_to_none=True)
                 grad_norm = amp.step(result.loss, optimizer, model.parameters(), cfg.grad_clip)
                 step += 1
+                loss, norm = result.loss.item(), grad_norm.item()
+                bad = non_finite_step(loss, norm, scaled=amp.name == "fp16")
+                if env.any(bad is not None):  # every rank stops together, before this step is logged or saved
+                    raise diverged(bad or "the loss is not finite on another rank", step, _intact(cfg.out))
 
                 tokens = batch.tokens.ids.numel() * env.world
                 log.tasks(batch.task[result.row], result.token_loss, result.correct)
-                log.step(step, {"loss": result.loss.item(), "accuracy": result.accuracy.item(), "grad_norm": grad_norm.item(),
+                log.step(step, {"loss": loss, "accuracy": result.accuracy.item(), "grad_norm": norm,
                                 "lr": lr, "tokens_per_s": tokens / (time.perf_counter() - started)}, cfg.log_every)
                 stopping = env.any(stop.received is not None)
                 if step % cfg.checkpoint_every == 0 or step == end or stopping:
+                    bad_weights = non_finite_weights(model)
+                    if env.any(bool(bad_weights)):
+                        check_weights(bad_weights or ["of another rank"], step, _intact(cfg.out))
                     saving = step
                     _save(cfg, env, model, task_meta, optimizer, amp, sampler, step, names)
                     saving = None
