@@ -44,6 +44,7 @@ from gato_agent.tokenizer import TokenBatch
 
 __all__ = [
     "CheckpointError", "Task", "Checkpoint", "save_checkpoint", "save_checkpoint_whole", "save_run_checkpoint", "load_checkpoint", "resolve", "embedded_checkpoint_path",
+    "step_folders",
 ]
 
 FORMAT_VERSION = 1
@@ -54,6 +55,7 @@ TOKENIZER_FILE = "tokenizer.model"
 LATEST_FILE = "latest"
 _SPACE_TYPES = ("Box", "Discrete", "MultiDiscrete", "MultiBinary", "Text", "Dict", "Tuple")  # what Minari serializes
 _PROMPT_FIELDS = ("ids", "local_pos", "patch_mask", "patches", "patch_idx")
+_STEP_FOLDER = re.compile(r"step-\d{7}")  # what a run writes; a user's step-best is not one
 
 
 class CheckpointError(ValueError):
@@ -207,9 +209,15 @@ def save_run_checkpoint(
     name = f"step-{step:07d}"
     save_checkpoint_whole(run / name, model, tasks, trainer_state=_plain(trainer_state), weights=weights)
     write_atomic(run / LATEST_FILE, lambda tmp: Path(tmp).write_text(name + "\n"))
-    for old in sorted(run.glob("step-*"))[:-keep]:
+    for old in step_folders(run)[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
     return run / name
+
+
+def step_folders(run: Path) -> list[Path]:
+    """The checkpoint folders a training run wrote into `run` (`step-` and seven digits), oldest first;
+    anything else there (a user's `step-best`, `damaged-step-N`) is none of them."""
+    return sorted(p for p in run.iterdir() if _STEP_FOLDER.fullmatch(p.name) and p.is_dir()) if run.is_dir() else []
 
 
 def _plain(state: Any) -> Any:

@@ -36,7 +36,8 @@ import tyro
 from torch import Tensor
 
 from gato_agent.atomic import write_atomic
-from gato_agent.checkpoint import LATEST_FILE, Checkpoint, CheckpointError, Task, load_checkpoint, save_run_checkpoint
+from gato_agent.checkpoint import (LATEST_FILE, Checkpoint, CheckpointError, Task, load_checkpoint, save_run_checkpoint,
+                                   step_folders)
 from gato_agent.cli import RunFailed, UsageError, check_number, is_disk_full, make_out_dir, run_command
 from gato_agent.data import SequenceSampler, TaskData, load_task, merge_tasks
 from gato_agent.distributed import Distributed
@@ -53,6 +54,8 @@ from gato_agent.precision import MixedPrecision
 from gato_agent.train_config import TrainConfig
 
 __all__ = ["TrainConfig", "TrainResult", "Evaluator", "train", "main"]
+
+RUN_CONFIG = "train_config.json"  # the flags of the run, written when it starts
 
 Evaluator = Callable[[Gato, dict[str, Task], TrainConfig, int], dict[str, float]]
 """evaluate(model, tasks, cfg, step) -> scalars to log (e.g. `eval/<task>/return`)."""
@@ -103,7 +106,7 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     if env.main:
         cfg.out.mkdir(parents=True, exist_ok=True)
         flags = json.loads(json.dumps(dataclasses.asdict(cfg), default=str))
-        (cfg.out / "train_config.json").write_text(json.dumps(flags, indent=2) + "\n")
+        (cfg.out / RUN_CONFIG).write_text(json.dumps(flags, indent=2) + "\n")
         loggers = make_loggers(cfg.logger, cfg.out, step if cfg.resume else None, flags, cfg.wandb_project)
     log = MetricsLog(loggers, names, env.main, cfg.progress, step, cfg.steps)
 
@@ -254,6 +257,8 @@ def _starting_point(cfg: TrainConfig, env: Distributed) -> tuple[Gato, dict[str,
     latest = cfg.out / LATEST_FILE
     if env.main and not cfg.resume and latest.exists():
         raise FileExistsError(f"{cfg.out} already holds a training run: pass --resume to continue it, or another --out")
+    if env.main and not cfg.resume:
+        _check_fresh_out(cfg.out)
     if cfg.resume:  # the run's own model config wins over --config
         if not latest.exists():
             raise FileNotFoundError(f"--resume: {cfg.out} holds no checkpoint ({LATEST_FILE} is missing)")
@@ -274,6 +279,17 @@ def _starting_point(cfg: TrainConfig, env: Distributed) -> tuple[Gato, dict[str,
         raise UsageError(f"--keep-init-tasks keeps {cfg.init}'s prompts, cut for its context of "
                          f"{init.model.config.context_length} tokens; train at that context (not {config.context_length})")
     return model, None, init.tasks
+
+
+def _check_fresh_out(out: Path) -> None:
+    """A fresh run goes into an empty --out, or one where a run was started and stopped before its
+    first checkpoint (its train_config.json is there, and it starts again); a folder of other files
+    (a dataset, a user's metrics.jsonl) is refused, never written over."""
+    others = sorted(p.name for p in out.iterdir())
+    if others and RUN_CONFIG not in others:
+        shown = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
+        raise FileExistsError(f"--out {out} already holds files ({shown}) and no training run; gato-train never "
+                              "writes over them: pick a new or empty --out")
 
 
 def _freeze(model: Gato, patterns: list[str]) -> None:
@@ -299,14 +315,14 @@ def _resume_point(run: Path, env: Distributed) -> Checkpoint:
         return load_checkpoint(run, trainer_state=True)
     except (CheckpointError, FileNotFoundError) as e:
         damaged = e
-    for folder in sorted(run.glob("step-*"), reverse=True):
+    for folder in reversed(step_folders(run)):
         try:
             ckpt = load_checkpoint(folder, trainer_state=True)
         except (CheckpointError, FileNotFoundError):
             continue
         env.gather(None)  # every rank has loaded before rank 0 moves folders
         if env.main:
-            newer = [f for f in run.glob("step-*") if f.name > folder.name]
+            newer = [f for f in step_folders(run) if f.name > folder.name]
             for bad in newer:
                 shutil.rmtree(run / f"damaged-{bad.name}", ignore_errors=True)  # an earlier fallback's
                 os.replace(bad, run / f"damaged-{bad.name}")
