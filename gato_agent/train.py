@@ -15,6 +15,7 @@ averages gradients (gloo on CPU, nccl on GPU); rank 0 alone writes checkpoints a
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fnmatch
 import json
@@ -51,6 +52,7 @@ from gato_agent.metrics import MetricsLog
 from gato_agent.model import Gato
 from gato_agent.optim import build_optimizer
 from gato_agent.precision import MixedPrecision
+from gato_agent.runlock import LOCK_FILE, FolderLock
 from gato_agent.train_config import TrainConfig
 
 __all__ = ["TrainConfig", "TrainResult", "Evaluator", "train", "main"]
@@ -78,6 +80,12 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     """
     _check_flags(cfg, evaluate)
     env = Distributed(cfg.device)
+    with FolderLock(cfg.out, "gato-train") if env.main else contextlib.nullcontext():  # one process per run folder
+        return _train(cfg, evaluate, env)
+
+
+def _train(cfg: TrainConfig, evaluate: Evaluator | None, env: Distributed) -> TrainResult:
+    """train's work, while rank 0 holds the run folder's lock."""
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     model, state, inherited = _starting_point(cfg, env)
@@ -285,7 +293,7 @@ def _check_fresh_out(out: Path) -> None:
     """A fresh run goes into an empty --out, or one where a run was started and stopped before its
     first checkpoint (its train_config.json is there, and it starts again); a folder of other files
     (a dataset, a user's metrics.jsonl) is refused, never written over."""
-    others = sorted(p.name for p in out.iterdir())
+    others = sorted(p.name for p in out.iterdir() if p.name != LOCK_FILE)
     if others and RUN_CONFIG not in others:
         shown = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
         raise FileExistsError(f"--out {out} already holds files ({shown}) and no training run; gato-train never "

@@ -43,7 +43,8 @@ from tqdm import tqdm
 import envs
 from envs.demonstrators import perturb
 from gato_agent.atomic import write_atomic
-from gato_agent.cli import RunFailed, UsageError, check_number, is_disk_full, make_out_dir, run_command
+from gato_agent.cli import RunFailed, UsageError, check_number, is_disk_full, run_command
+from gato_agent.runlock import LOCK_FILE, FolderLock
 from rollouts.journal import (CollectError, EpisodeRecorder, JournalEntry, check_storable, episode_file,
                               read_journal, write_dropped)
 from rollouts.minari_export import DATA, JOURNAL, dataset_is_current, finalize
@@ -204,9 +205,7 @@ def _open_out(cfg: CollectConfig, manifest: dict) -> None:
             raise CollectError(f"--out {out} was collected with {was}; rerun with the same "
                                f"arguments to resume it, or choose another --out")
         return
-    if out.exists() and not out.is_dir():
-        raise CollectError(f"--out {out} is a file; pass a folder (new, empty, or an earlier collection to resume)")
-    if out.exists() and any(out.iterdir()):
+    if out.exists() and any(p.name != LOCK_FILE for p in out.iterdir()):
         meta = out / DATA / "metadata.json"
         if meta.exists():
             try:
@@ -219,7 +218,6 @@ def _open_out(cfg: CollectConfig, manifest: dict) -> None:
                                    f"not {manifest['env']!r}); choose another --out")
         raise CollectError(f"--out {out} exists and is not a gato-collect directory "
                            f"(no {MANIFEST}); choose an empty or new directory")
-    make_out_dir(out, "--out")
     (out / JOURNAL).mkdir(exist_ok=True)
     write_atomic(path, json.dumps(manifest, indent=1), durable=True)
 
@@ -260,7 +258,16 @@ def collect(cfg: CollectConfig) -> CollectResult:
     }
     if cfg.label is not None:
         manifest["label"] = cfg.label
-    _open_out(cfg, manifest)
+    if cfg.out.exists() and not cfg.out.is_dir():
+        raise CollectError(f"--out {cfg.out} is a file; pass a folder (new, empty, or an earlier collection to resume)")
+    with FolderLock(cfg.out, "gato-collect"):  # one process per collection
+        _open_out(cfg, manifest)
+        return _record(cfg, manifest, env, policy, labeler, check, threshold)
+
+
+def _record(cfg: CollectConfig, manifest: dict, env: Any, policy: SingleEnvPolicy, labeler: SingleEnvPolicy | None,
+            check: ActionChecker, threshold: float | None) -> CollectResult:
+    """collect's episodes and data/, into the locked, checked cfg.out."""
     journal = cfg.out / JOURNAL
     entries = read_journal(journal, cfg.seed)
     kept = sum(e.kept for e in entries)

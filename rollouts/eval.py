@@ -36,6 +36,7 @@ import tyro
 
 import envs
 from gato_agent.cli import UsageError, check_number, make_out_dir, run_command
+from gato_agent.runlock import LOCK_FILE, FolderLock
 from rollouts.evaluate import evaluate
 from rollouts.policies import PolicyError, PolicyFactory, PolicySpec, parse_policy, policy_factory
 from rollouts.report import write_report
@@ -148,7 +149,7 @@ def _out_dir(out: Path | None) -> Path:
     """The output folder, created: --out (new or empty) or a fresh runs/eval-<UTC time>; UsageError
     when it holds files or cannot be created."""
     if out is not None:
-        if out.is_dir() and any(out.iterdir()):
+        if out.is_dir() and any(p.name != LOCK_FILE for p in out.iterdir()):
             raise UsageError(f"--out {out} already exists and is not empty; gato-eval never overwrites a run: pick another --out")
         return make_out_dir(out)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
@@ -193,6 +194,15 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
     spec = _policy_spec(args)
     policy = build_policy(args, task_ids)
     out = _out_dir(args.out)
+    with FolderLock(out, "gato-eval"):  # one process per results folder
+        if any(p.name != LOCK_FILE for p in out.iterdir()):  # another gato-eval finished in it meanwhile
+            raise UsageError(f"--out {out} already exists and is not empty; gato-eval never overwrites a run: pick another --out")
+        return _run_into(out, args, argv, spec, policy, task_ids, env_kwargs)
+
+
+def _run_into(out: Path, args: EvalArgs, argv: list[str] | None, spec: PolicySpec, policy: PolicyFactory,
+              task_ids: list[str], env_kwargs: dict[str, Any]) -> int:
+    """run's rollouts and report, into the locked, empty folder `out`."""
     meta = {
         "command": ["gato-eval", *(argv if argv is not None else sys.argv[1:])],
         "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(args).items()},

@@ -275,7 +275,7 @@ def test_a_full_disk_during_a_checkpoint_is_one_line_and_leaves_no_partial_files
     assert code == 1
     assert err.strip().splitlines() == [f"gato-train: error: disk full while writing step 4; step 2 is intact ({out / 'step-0000002'}): "
                                         "free some space and go on with --resume"]
-    assert sorted(p.name for p in out.iterdir()) == ["latest", "metrics.jsonl", "step-0000002", "train_config.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".lock", "latest", "metrics.jsonl", "step-0000002", "train_config.json"]
     assert not [p for p in out.rglob("*") if p.is_file() and p.stat().st_size == 0]
     assert load_checkpoint(out).path == out / "step-0000002"
 
