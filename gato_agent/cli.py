@@ -39,9 +39,15 @@ class RunFailed(RuntimeError):
     """A run that failed while working (a policy raised, the disk filled): exit status 1."""
 
 
-def is_disk_full(error: BaseException) -> bool:
-    """Whether `error` is an OSError of a full disk or an exhausted quota."""
-    return isinstance(error, OSError) and error.errno in DISK_FULL
+def is_disk_full(error: BaseException | None) -> bool:
+    """Whether `error`, or an error it was raised from, is an OSError of a full disk or an exhausted quota."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, OSError) and error.errno in DISK_FULL:
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def check_number(

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -35,11 +36,11 @@ from typing import Annotated, Any
 import tyro
 
 import envs
-from gato_agent.cli import UsageError, check_number, make_out_dir, run_command
+from gato_agent.cli import RunFailed, UsageError, check_number, make_out_dir, run_command
 from gato_agent.runlock import LOCK_FILE, FolderLock
-from rollouts.evaluate import evaluate
+from rollouts.evaluate import EvalResults, evaluate
 from rollouts.policies import PolicyError, PolicyFactory, PolicySpec, parse_policy, policy_factory
-from rollouts.report import write_report
+from rollouts.report import RESULTS_FILE, summary_markdown, write_report
 
 __all__ = ["EvalArgs", "UsageError", "build_policy", "main", "run"]
 
@@ -212,6 +213,7 @@ def _run_into(out: Path, args: EvalArgs, argv: list[str] | None, spec: PolicySpe
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "versions": _versions(),
     }
+    report = _Report(out, meta)
     results = evaluate(
         policy,
         task_ids,
@@ -223,13 +225,14 @@ def _run_into(out: Path, args: EvalArgs, argv: list[str] | None, spec: PolicySpe
         video_dir=out / "videos" if args.video and args.video_episodes > 0 else None,
         video_episodes=args.video_episodes,
         progress=args.progress,
-        on_task_end=lambda partial: write_report(partial, out, meta),  # survives a hard kill
+        on_task_end=report.save,  # each task's results on disk as it ends: survives a hard kill
     )
-    paths = write_report(results, out, meta)
+    paths = report.save(results)
     print(paths["summary"].read_text())
     print(f"wrote {paths['results']}, {paths['summary']}, {paths['plot']}")
     if results.interrupted:
-        print("interrupted: the results above are partial", file=sys.stderr)
+        print(f"gato-eval: interrupted: the results above are partial ({paths['results']} holds the tasks that "
+              "finished); run the command again with another --out to evaluate them all", file=sys.stderr)
         return 130
     if results.failed:
         for task in results.failed:
@@ -238,6 +241,30 @@ def _run_into(out: Path, args: EvalArgs, argv: list[str] | None, spec: PolicySpe
         print(f"gato-eval: {len(results.failed)} task(s) failed: {names} (errors in {paths['results']})", file=sys.stderr)
         return 1
     return 0
+
+
+class _Report:
+    """Writes the report into `out` as tasks end. A write that fails (a full disk, a folder made
+    read-only) prints the results it could not save and stops the run with one line naming the file
+    (exit 1); the report written after the tasks before it stays on disk."""
+
+    def __init__(self, out: Path, meta: dict[str, Any]):
+        self.out, self.meta = out, meta
+        self.saved: list[str] = []  # the tasks of the report on disk
+
+    def save(self, results: EvalResults) -> dict[str, Path]:
+        done = [t.env_id for t in results.tasks if t.status != "not_run"]
+        try:
+            paths = write_report(results, self.out, self.meta)
+        except OSError as e:
+            print(summary_markdown(results, self.meta))
+            name = re.sub(r"^\.(.+)\.\d+\.tmp$", r"\1", Path(e.filename or RESULTS_FILE).name)  # atomic's temporary name
+            kept = (f"{self.out / RESULTS_FILE} holds the results of {', '.join(self.saved)}" if self.saved
+                    else "nothing was saved")
+            raise RunFailed(f"cannot write {self.out / name} ({e.strerror or e}); the results of {', '.join(done)} "
+                            f"are printed above; {kept}; free some space (or pick a writable --out) and run again") from None
+        self.saved = done
+        return paths
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -80,3 +80,22 @@ def test_two_gato_train_processes_on_one_out(make_dataset, tmp_path):
         first.wait()
     steps = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines() if line.endswith("}")]
     assert steps == list(range(1, len(steps) + 1))  # every step once: the second run logged none
+
+
+@pytest.mark.parametrize("command", ["collect", "train --resume"])
+def test_going_on_in_a_read_only_folder_is_one_line_before_any_work(command, tmpfs, make_dataset, tmp_path, capsys):
+    disk = tmpfs.mount("4m")
+    out = disk / "out"
+    if command == "collect":
+        args = ["--env", "CartPole-v1", "--policy", "random", "--episodes", "2", "--max-episode-steps", "5", "--no-progress", "--out", str(out)]
+        main, again = collect_main, args
+    else:
+        dataset = make_dataset("CartPole-v1", lambda obs: int(obs[2] > 0), episodes=2, max_steps=10)
+        args = train_args(dataset, out, tmp_path, "--stop-after", "2")
+        main, again = train_main, [*args, "--resume"]
+    assert main(args) == 0
+    capsys.readouterr()
+    tmpfs.read_only(disk)
+    assert main(again) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.splitlines() == [err] and f"--out {out}: cannot write in this folder (Read-only file system)" in err, err
