@@ -24,7 +24,7 @@ from pathlib import Path
 
 __all__ = [
     "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED", "DISK_FULL",
-    "UsageError", "RunFailed", "is_disk_full", "check_number", "make_out_dir", "run_command",
+    "UsageError", "RunFailed", "is_disk_full", "check_number", "check_seed", "make_out_dir", "run_command",
 ]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -74,6 +74,15 @@ def check_number(
         upper = "" if high is None else f"<= {high:g}"
         accepted = " and ".join(p for p in (lower, upper) if p) or "finite"
         raise UsageError(f"{flag} must be a finite number {accepted}, got {value}")
+
+
+SEED_LIMIT = 2**32  # seeds are numpy RandomState seeds (rliable's bootstrap): [0, 2**32)
+
+
+def check_seed(flag: str, value: int) -> None:
+    """UsageError unless `value` is an integer seed in [0, 2**32), which every command accepts alike."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < SEED_LIMIT:
+        raise UsageError(f"{flag} must be an integer from 0 to {SEED_LIMIT - 1} (2**32 - 1), got {value}")
 
 
 def make_out_dir(path: Path, flag: str = "--out") -> Path:

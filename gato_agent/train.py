@@ -39,7 +39,7 @@ from torch import Tensor
 from gato_agent.atomic import write_atomic
 from gato_agent.checkpoint import (LATEST_FILE, Checkpoint, CheckpointError, Task, load_checkpoint, save_run_checkpoint,
                                    step_folders)
-from gato_agent.cli import RunFailed, UsageError, check_number, is_disk_full, make_out_dir, run_command
+from gato_agent.cli import RunFailed, UsageError, check_number, check_seed, is_disk_full, make_out_dir, run_command
 from gato_agent.data import SequenceSampler, TaskData, load_task, merge_tasks
 from gato_agent.distributed import Distributed
 from gato_agent.divergence import check_weights, diverged, non_finite_step, non_finite_weights
@@ -225,8 +225,8 @@ def _check_numbers(cfg: TrainConfig) -> None:
                         ("--log-every", cfg.log_every), ("--eval-episodes", cfg.eval_episodes),
                         ("--context-length", cfg.context_length), ("--threads", cfg.threads)):
         check_number(flag, value, low=1)
-    for flag, value in (("--warmup-steps", cfg.warmup_steps), ("--eval-every", cfg.eval_every), ("--seed", cfg.seed),
-                        ("--weight-decay", cfg.weight_decay)):
+    check_seed("--seed", cfg.seed)
+    for flag, value in (("--warmup-steps", cfg.warmup_steps), ("--eval-every", cfg.eval_every), ("--weight-decay", cfg.weight_decay)):
         check_number(flag, value, low=0)
     check_number("--lr", cfg.lr, low=0, low_open=True)
     check_number("--grad-clip", cfg.grad_clip, low=0, low_open=True)

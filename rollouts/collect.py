@@ -43,7 +43,7 @@ from tqdm import tqdm
 import envs
 from envs.demonstrators import perturb
 from gato_agent.atomic import write_atomic
-from gato_agent.cli import RunFailed, UsageError, check_number, is_disk_full, run_command
+from gato_agent.cli import RunFailed, UsageError, check_number, check_seed, is_disk_full, run_command
 from gato_agent.runlock import LOCK_FILE, FolderLock
 from rollouts.journal import (CollectError, EpisodeRecorder, JournalEntry, check_storable, episode_file,
                               read_journal, write_dropped)
@@ -228,7 +228,7 @@ def collect(cfg: CollectConfig) -> CollectResult:
         raise CollectError(f"--episodes must be >= 1, got {cfg.episodes}")
     if not 0.0 <= cfg.action_noise <= 1.0:
         raise CollectError(f"--action-noise must be in [0, 1], got {cfg.action_noise}")
-    check_number("--seed", cfg.seed, low=0)
+    check_seed("--seed", cfg.seed)
     check_number("--max-episode-steps", cfg.max_episode_steps, low=1)
     check_number("--max-attempts", cfg.max_attempts, low=1)
     check_number("--min-return", cfg.min_return)

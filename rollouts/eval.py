@@ -36,7 +36,7 @@ from typing import Annotated, Any
 import tyro
 
 import envs
-from gato_agent.cli import RunFailed, UsageError, check_number, make_out_dir, run_command
+from gato_agent.cli import RunFailed, UsageError, check_number, check_seed, make_out_dir, run_command
 from gato_agent.runlock import LOCK_FILE, FolderLock
 from rollouts.evaluate import EvalResults, evaluate
 from rollouts.policies import PolicyError, PolicyFactory, PolicySpec, parse_policy, policy_factory
@@ -119,7 +119,7 @@ def _check(args: EvalArgs) -> None:
     if args.max_episode_steps is not None and args.max_episode_steps < 1:
         raise UsageError(f"--max-episode-steps must be >= 1, got {args.max_episode_steps}")
     check_number("--temperature", args.temperature, low=0)
-    check_number("--seed", args.seed, low=0)
+    check_seed("--seed", args.seed)
 
 
 def _policy_spec(args: EvalArgs) -> PolicySpec:
