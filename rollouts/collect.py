@@ -45,6 +45,7 @@ from envs.demonstrators import perturb
 from gato_agent.atomic import write_atomic
 from gato_agent.cli import RunFailed, UsageError, check_number, check_seed, is_disk_full, run_command
 from gato_agent.runlock import LOCK_FILE, FolderLock
+from rollouts.actions import ActionChecker
 from rollouts.journal import (CollectError, EpisodeRecorder, JournalEntry, check_storable, episode_file,
                               read_journal, write_dropped)
 from rollouts.minari_export import DATA, JOURNAL, dataset_is_current, finalize
@@ -127,45 +128,6 @@ def make_policy(spec: str, env: Any, task_id: str, seed: int = 0, flag: str = "-
     return SingleEnvPolicy(policy, env)
 
 
-class ActionChecker:
-    """Validates a policy's actions against an action space, cheaply enough to run every step."""
-
-    def __init__(self, space: spaces.Space) -> None:
-        self.space = space
-        if isinstance(space, spaces.Box):
-            self.low, self.high = space.low, space.high
-
-    def __call__(self, action: Any, where: Callable[[], str]) -> Any:
-        """``action`` as an element of the space (dtype cast), or CollectError saying why not.
-
-        ``where`` describes the step for the error message; it is only called on an error.
-        """
-        space = self.space
-        if isinstance(space, spaces.Box):
-            a = np.asarray(action)
-            if a.shape != space.shape:
-                raise CollectError(f"{where()}: action of shape {a.shape} for the action space "
-                                   f"{space} (shape {space.shape})")
-            if not ((a >= self.low).all() and (a <= self.high).all()):  # NaN fails both too
-                raise CollectError(f"{where()}: action {a.tolist()} is outside the action "
-                                   f"space {space}")
-            return a.astype(space.dtype, copy=False)
-        if isinstance(space, spaces.Discrete):
-            a = np.asarray(action)
-            integral = np.issubdtype(a.dtype, np.integer) or (
-                np.issubdtype(a.dtype, np.floating) and a.shape == () and float(a) == int(a))
-            if a.shape != () or not integral:
-                raise CollectError(f"{where()}: action {action!r} is not an integer of {space}")
-            value = int(a)
-            if not space.start <= value < space.start + space.n:
-                raise CollectError(f"{where()}: action {value} is outside the action space "
-                                   f"{space}")
-            return np.int64(value)
-        if not space.contains(action):
-            raise CollectError(f"{where()}: action {action!r} is outside the action space {space}")
-        return action
-
-
 # ---------------------------------------------------------------------------------------------
 # The collection
 
@@ -246,7 +208,7 @@ def collect(cfg: CollectConfig) -> CollectResult:
                            f"this task's action space is {env.action_space}")
     policy = make_policy(cfg.policy, env, cfg.env, cfg.seed)
     labeler = make_policy(cfg.label, env, cfg.env, cfg.seed, "--label") if cfg.label is not None else None
-    check = ActionChecker(env.action_space)
+    check = ActionChecker(env.action_space, CollectError)
     manifest = {
         "format_version": FORMAT_VERSION,
         "env": cfg.env,

@@ -41,6 +41,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 import envs
+from rollouts.actions import ActionChecker
 from rollouts.aggregates import Aggregate, aggregate_scores
 from rollouts.policies import PerObservation, Policy, PolicyFactory
 from rollouts.video import EpisodeVideo, video_name
@@ -52,7 +53,12 @@ Task = str | envs.EnvFactory
 
 
 class PolicyFailed(RuntimeError):
-    """The policy raised while acting; the message says in which episodes, seeds and steps."""
+    """The policy raised while acting, or its action is outside the action space; the message says
+    in which episodes, seeds and steps."""
+
+
+class EnvFailed(RuntimeError):
+    """The env returned what cannot be scored (a NaN or infinite reward); the message says where."""
 
 
 @dataclass
@@ -172,6 +178,7 @@ def _run_task(
             )
         if hasattr(agent, "bind_envs"):
             agent.bind_envs(vec.envs)
+        check = ActionChecker(vec.single_action_space, PolicyFailed)
         queues = [list(range(i, episodes, n)) for i in range(n)]  # fixed up front
         running: list[int | None] = [q.pop(0) for q in queues]  # episode index per sub-env
         fps = vec.metadata.get("render_fps") or 30
@@ -202,7 +209,14 @@ def _run_task(
                 actions = agent.act(obs)
             except Exception as exc:  # the policy's own error, told with where it happened
                 raise PolicyFailed(_acting_in(running, steps, seed, exc)) from exc
-            obs, _, terminated, truncated, info = vec.step(actions)
+            for i, k in enumerate(running):  # as gato-collect checks them: a bad action is the task's error
+                if k is not None:
+                    check(actions[i], lambda: f"the policy's action in episode {k} (seed {seed + k}) at step {int(steps[i])}")
+            obs, rewards, terminated, truncated, info = vec.step(actions)
+            for i, k in enumerate(running):
+                if k is not None and not np.isfinite(rewards[i]):
+                    raise EnvFailed(f"{result.env_id} returned the reward {rewards[i]} in episode {k} (seed {seed + k}) "
+                                    f"at step {int(steps[i])}; rewards must be finite numbers")
             steps += 1
             for i, video in videos.items():
                 video.append(vec.envs[i].render())
@@ -363,7 +377,7 @@ def evaluate(
             return gathered(interrupted=True)
         except Exception as exc:  # a broken task must not take the others down
             result.status = "error"
-            result.error = str(exc) if isinstance(exc, PolicyFailed) else f"{type(exc).__name__}: {exc}"
+            result.error = str(exc) if isinstance(exc, (PolicyFailed, EnvFailed)) else f"{type(exc).__name__}: {exc}"
             result.traceback = traceback.format_exc()
         if on_task_end is not None:
             on_task_end(gathered(interrupted=False))
