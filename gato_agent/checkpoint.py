@@ -38,6 +38,7 @@ from gato_agent.atomic import write_atomic
 from gato_agent.config import GatoConfig
 from gato_agent.hub import download, hub_repo_id
 from gato_agent.model import Gato, upgrade_state_names
+from gato_agent.space_checks import describe_space
 from gato_agent.spaces import from_pixels, has_text, to_pixels
 from gato_agent.text import TextTokenizer, default_text_tokenizer
 from gato_agent.tokenizer import TokenBatch
@@ -100,7 +101,8 @@ class Checkpoint:
             for kind, saved, given in (("observation", chosen.observation_space, observation_space),
                                        ("action", chosen.action_space, action_space)):
                 if given is not None and given != saved:
-                    raise ValueError(f"task {task!r} of checkpoint {self.path} has the {kind} space {saved}, but the env's is {given}")
+                    raise ValueError(f"task {task!r} of checkpoint {self.path} has the {kind} space {describe_space(saved)}, "
+                                     f"but the env's is {describe_space(given)}")
             return chosen
         if not self.tasks:
             if observation_space is None or action_space is None:
@@ -113,15 +115,20 @@ class Checkpoint:
         if len(matches) == 1:
             return next(iter(matches.values()))
         if not matches:
-            saved = "; ".join(f"{name}: {t.observation_space} -> {t.action_space}" for name, t in self.tasks.items())
+            saved = "; ".join(f"{name}: {_arrow(t.observation_space, t.action_space)}" for name, t in self.tasks.items())
             raise ValueError(
                 f"checkpoint {self.path} was saved for other spaces than the env's "
-                f"({observation_space} -> {action_space}); its tasks: {saved}"
+                f"({_arrow(observation_space, action_space)}); its tasks: {saved}"
             )
         raise ValueError(
             f"checkpoint {self.path} holds several tasks ({', '.join(matches)}): pass task= "
             "or the env's observation_space and action_space to choose one"
         )
+
+
+def _arrow(observation_space: spaces.Space | None, action_space: spaces.Space | None) -> str:
+    """"obs -> action", each space in a short line."""
+    return " -> ".join("None" if s is None else describe_space(s) for s in (observation_space, action_space))
 
 
 def embedded_checkpoint_path() -> Path:

@@ -72,6 +72,9 @@ class CollectConfig:
     """expert (the task's demonstrator), random, gato (the embedded checkpoint), gato:PATH (a
     checkpoint folder; also checkpoint:PATH), or module:callable (a function obs -> action, or an
     object with act(obs) and optional reset())."""
+    as_task: str | None = None
+    """A Gato checkpoint plays only the tasks it was trained on; --as-task T plays --env as its task T
+    (a borrowed prompt and spaces, which must equal the env's)."""
     label: str | None = None
     """The policy whose action is recorded (same forms as --policy); default: the acting policy.
     ``--policy gato:PATH --label expert`` records the demonstrator's action in the states the
@@ -115,12 +118,14 @@ class CollectResult:
     steps_per_second: float = 0.0  # env steps per second of this run's rollouts (0 if none ran)
 
 
-def make_policy(spec: str, env: Any, task_id: str, seed: int = 0, flag: str = "--policy") -> SingleEnvPolicy:
+def make_policy(spec: str, env: Any, task_id: str, seed: int = 0, flag: str = "--policy",
+                as_task: str | None = None) -> SingleEnvPolicy:
     """The policy named by ``spec`` (see :mod:`rollouts.policies`) acting in ``env`` one observation
     at a time; ``flag`` names the option it came from in error messages."""
     try:
         parsed = parse_policy(spec, flag=flag)
-        policy = policy_factory(parsed, seed, flag=flag)(task_id, env.observation_space, env.action_space, 1)
+        policy = policy_factory(parsed, seed, flag=flag, task_ids=[task_id], as_task=as_task)(
+            task_id, env.observation_space, env.action_space, 1)
     except PolicyError as e:
         raise CollectError(str(e)) from None
     except ValueError as e:  # no demonstrator for the task, a checkpoint of other spaces
@@ -206,8 +211,10 @@ def collect(cfg: CollectConfig) -> CollectResult:
     if not isinstance(env.action_space, (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)):
         raise CollectError(f"gato-collect stores actions of Box, Discrete, MultiDiscrete and MultiBinary spaces; "
                            f"this task's action space is {env.action_space}")
-    policy = make_policy(cfg.policy, env, cfg.env, cfg.seed)
-    labeler = make_policy(cfg.label, env, cfg.env, cfg.seed, "--label") if cfg.label is not None else None
+    if cfg.as_task is not None and not any(p is not None and p.partition(":")[0] in ("gato", "checkpoint") for p in (cfg.policy, cfg.label)):
+        raise CollectError(f"--as-task names a task of a Gato checkpoint to play as; --policy {cfg.policy} is no checkpoint")
+    policy = make_policy(cfg.policy, env, cfg.env, cfg.seed, as_task=cfg.as_task)
+    labeler = make_policy(cfg.label, env, cfg.env, cfg.seed, "--label", as_task=cfg.as_task) if cfg.label is not None else None
     check = ActionChecker(env.action_space, CollectError)
     manifest = {
         "format_version": FORMAT_VERSION,

@@ -65,6 +65,9 @@ class EvalArgs:
     obs -> action, or an object with act(obs) and optional reset())."""
     checkpoint: Path | None = None
     """Old spelling of --policy gato:PATH."""
+    as_task: str | None = None
+    """A Gato checkpoint plays only the tasks it was trained on; --as-task T plays every --env as its
+    task T instead (a borrowed prompt and spaces, which must equal the env's), e.g. Walker2d-v5 as HalfCheetah-v5."""
     episodes: int = 10
     """Episodes per task, fixed up front (the paper uses 50)."""
     num_envs: int = 1
@@ -133,6 +136,8 @@ def build_policy(args: EvalArgs, task_ids: list[str] | None = None) -> PolicyFac
     """The per-task policy factory for args; UsageError when the spec cannot serve (no checkpoint,
     a module that does not import, a task without a demonstrator for --policy expert)."""
     spec = _policy_spec(args)
+    if args.as_task is not None and spec.kind != "gato":
+        raise UsageError(f"--as-task names a task of a Gato checkpoint to play as; --policy {spec} is no checkpoint")
     if spec.kind == "expert":
         from envs.demonstrators import demonstrator_ids, has_demonstrator
 
@@ -141,7 +146,7 @@ def build_policy(args: EvalArgs, task_ids: list[str] | None = None) -> PolicyFac
             raise UsageError(f"--policy expert: no demonstrator for {', '.join(missing)}; "
                              f"demonstrators exist for: {', '.join(demonstrator_ids())}")
     try:
-        return policy_factory(spec, args.seed, args.temperature)
+        return policy_factory(spec, args.seed, args.temperature, task_ids=task_ids or (), as_task=args.as_task)
     except PolicyError as exc:
         raise UsageError(str(exc)) from None
 
