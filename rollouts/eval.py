@@ -197,6 +197,11 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
         env_kwargs = envs.parse_make_kwargs(args.env_kwargs)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    for task_id in task_ids if env_kwargs else ():  # kwargs a task does not take: bad input, as in gato-collect
+        try:
+            envs.make(task_id, **env_kwargs).close()
+        except (TypeError, ValueError) as exc:
+            raise UsageError(f"--env-kwargs {args.env_kwargs} for {task_id}: {exc}") from None
     spec = _policy_spec(args)
     policy = build_policy(args, task_ids)
     out = _out_dir(args.out)

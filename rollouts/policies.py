@@ -31,6 +31,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import gymnasium as gym
 from gymnasium.vector.utils import batch_space, concatenate, create_empty_array, iterate
 
+from envs.registry import import_hint
+
 __all__ = [
     "POLICY_FORMS",
     "ExpertPolicy",
@@ -246,7 +248,8 @@ def _resolve(target: str, flag: str) -> Any:
     try:
         obj = importlib.import_module(module_name)
     except Exception as e:  # any import failure is the user's module
-        raise PolicyError(f"{flag} {target}: module {module_name!r} does not import ({type(e).__name__}: {e})") from None
+        raise PolicyError(f"{flag} {target}: module {module_name!r} does not import ({type(e).__name__}: {e}"
+                          f"{import_hint(module_name, e)})") from None
     for part in attr.split("."):
         if not hasattr(obj, part):
             raise PolicyError(f"{flag} {target}: {module_name!r} has no attribute {attr!r}")
