@@ -115,7 +115,10 @@ def open_minari(source: str | os.PathLike):
     path = Path(source)
     for candidate in (path / "data", path):
         if (candidate / "main_data.hdf5").is_file() and (candidate / "metadata.json").is_file():
-            return minari.MinariDataset(str(candidate))
+            try:
+                return minari.MinariDataset(str(candidate))
+            except (OSError, ValueError, KeyError, TypeError) as e:  # metadata.json not JSON, spaces that do not parse
+                raise ValueError(f"dataset {source}: {candidate / 'metadata.json'} cannot be read ({_first_line(e)})") from None
     if path.exists():
         raise FileNotFoundError(
             f"{source} holds no Minari dataset (expected main_data.hdf5 and metadata.json in it or in {source}/data)"
@@ -146,31 +149,50 @@ def load_task(
         act_codec = ActionCodec(dataset.action_space, config)
     except (TypeError, ValueError) as e:
         raise ValueError(f"dataset {source} ({task}) cannot be tokenized: {e}") from None
-    episodes = []
-    for ep in dataset.iterate_episodes():
-        steps = len(ep.actions)
-        if steps == 0:
-            continue
-        where = f"dataset {source} ({task}), episode {ep.id}"
-        check_actions(ep.actions, dataset.action_space, steps, where)
-        obs_ids, images = obs_codec.tokenize(slice_time(ep.observations, steps), steps)
-        act_ids = act_codec.encode(ep.actions, steps)
-        sep = torch.full((steps, 1), config.separator_id, dtype=torch.long)
-        ids = torch.cat([obs_ids, sep, act_ids], 1).to(torch.int32).numpy()
-        executed = (ep.infos or {}).get("executed_action") if executed_actions else None
-        if executed is not None:
-            if len(executed) != steps:
-                raise ValueError(f"dataset {source} ({task}), episode {ep.id}: {len(executed)} executed actions "
-                                 f"for {steps} steps (infos['executed_action'] must align with the actions)")
-            check_actions(executed, dataset.action_space, steps, f"{where}, infos['executed_action']")
-            executed = act_codec.encode(executed, steps).to(torch.int32).numpy()
-        episodes.append(Episode(ids, images.numpy(), float(np.sum(ep.rewards)), executed))
+    episodes: list[Episode] = []
+    try:
+        for ep in dataset.iterate_episodes():
+            _add_episode(episodes, ep, f"dataset {source} ({task}), episode {ep.id}", dataset.action_space, obs_codec, act_codec,
+                         config, executed_actions)
+    except OSError as e:  # h5py: a corrupt or truncated file
+        raise ValueError(f"dataset {source} ({task}): its main_data.hdf5 cannot be read ({_first_line(e)}); "
+                         "copy or collect it again") from None
     if not episodes:
         raise ValueError(f"dataset {source} ({task}) has no episodes with at least one step")
     data = TaskData(task, str(source), obs_codec, act_codec, episodes)
     if data.step_tokens > config.context_length:
         raise ValueError(f"{task}: one timestep is {data.step_tokens} tokens, more than the context of {config.context_length}")
     return data
+
+
+def _add_episode(episodes: list[Episode], ep: Any, where: str, action_space: Any, obs_codec: ObservationCodec,
+                 act_codec: ActionCodec, config: GatoConfig, executed_actions: bool) -> None:
+    """Tokenize one Minari episode (skipped when it has no step) onto `episodes`; ValueError
+    prefixed with `where` (dataset, task, episode) for what cannot be."""
+    steps = len(ep.actions)
+    if steps == 0:
+        return
+    check_actions(ep.actions, action_space, steps, where)
+    try:
+        obs_ids, images = obs_codec.tokenize(slice_time(ep.observations, steps), steps)
+        act_ids = act_codec.encode(ep.actions, steps)
+    except ValueError as e:
+        raise ValueError(f"{where}: {e}") from None
+    sep = torch.full((steps, 1), config.separator_id, dtype=torch.long)
+    ids = torch.cat([obs_ids, sep, act_ids], 1).to(torch.int32).numpy()
+    executed = (ep.infos or {}).get("executed_action") if executed_actions else None
+    if executed is not None:
+        if len(executed) != steps:
+            raise ValueError(f"{where}: {len(executed)} executed actions for {steps} steps "
+                             "(infos['executed_action'] must align with the actions)")
+        check_actions(executed, action_space, steps, f"{where}, infos['executed_action']")
+        executed = act_codec.encode(executed, steps).to(torch.int32).numpy()
+    episodes.append(Episode(ids, images.numpy(), float(np.sum(ep.rewards)), executed))
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
 def merge_tasks(tasks: list[TaskData], weights: list[float] | None) -> tuple[list[TaskData], list[float]]:
