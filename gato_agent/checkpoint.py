@@ -21,7 +21,6 @@ import os
 import pickle
 import re
 import shutil
-import struct
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -35,6 +34,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from gato_agent.atomic import write_atomic
+from gato_agent.checkpoint_guard import (CheckpointError, CheckpointUnreadable, check_readable, check_state, header_shapes,
+                                         least_weights_bytes, safetensors_size)
 from gato_agent.config import GatoConfig
 from gato_agent.hub import download, hub_repo_id
 from gato_agent.model import Gato, upgrade_state_names
@@ -44,7 +45,7 @@ from gato_agent.text import TextTokenizer, default_text_tokenizer
 from gato_agent.tokenizer import TokenBatch
 
 __all__ = [
-    "CheckpointError", "Task", "Checkpoint", "save_checkpoint", "save_checkpoint_whole", "save_run_checkpoint", "load_checkpoint", "resolve", "embedded_checkpoint_path",
+    "CheckpointError", "CheckpointUnreadable", "Task", "Checkpoint", "save_checkpoint", "save_checkpoint_whole", "save_run_checkpoint", "load_checkpoint", "resolve", "embedded_checkpoint_path",
     "step_folders",
 ]
 
@@ -58,10 +59,6 @@ _SPACE_TYPES = ("Box", "Discrete", "MultiDiscrete", "MultiBinary", "Text", "Dict
 _PROMPT_FIELDS = ("ids", "local_pos", "patch_mask", "patches", "patch_idx")
 _STEP_FOLDER = re.compile(r"step-\d{7}")  # what a run writes; a user's step-best is not one
 
-
-class CheckpointError(ValueError):
-    """A checkpoint file that cannot be read (damaged, not JSON, missing entries, fields of the wrong
-    type); the message names the file and says what was expected."""
 
 
 @dataclass
@@ -254,8 +251,8 @@ def resolve(path: str | os.PathLike | None) -> Path:
     folder = Path(path) if repo_id is None else download(repo_id)
     if not (folder / CONFIG_FILE).exists() and (folder / LATEST_FILE).is_file():
         step = (folder / LATEST_FILE).read_text().strip()
-        if not step or not (folder / step).is_dir():
-            raise CheckpointError(f"{folder / LATEST_FILE} names the checkpoint {step!r}, which is not a folder of {folder}")
+        if not _STEP_FOLDER.fullmatch(step) or not (folder / step).is_dir():  # never a path out of the run
+            raise CheckpointError(f"{folder / LATEST_FILE} names the checkpoint {step!r}, which is not a step-NNNNNNN folder of {folder}")
         folder = folder / step
     for name in (CONFIG_FILE, WEIGHTS_FILE):
         if not (folder / name).is_file():
@@ -274,19 +271,25 @@ def load_checkpoint(
     that cannot be read (each names the file), ValueError when the weights do not match.
     """
     folder = resolve(path)
+    check_readable(folder)
     meta = _read_meta(folder / CONFIG_FILE)
     try:
-        model = Gato(GatoConfig.from_dict(meta["model"]))
+        config = GatoConfig.from_dict(meta["model"])
     except ValueError as e:
         raise CheckpointError(f"{folder / CONFIG_FILE}: its 'model' entry is not a valid GatoConfig: {e}") from None
+    _check_size(folder, config)  # before Gato(config) allocates what an untrusted config.json asks
+    model = Gato(config)
     state = upgrade_state_names(_load_tensors(folder / WEIGHTS_FILE, map_location, _weights_bytes(model)))
-    _check_state(model, state, folder)
+    check_state(model, state, folder / WEIGHTS_FILE, folder / CONFIG_FILE)
     model.load_state_dict(state)
     model.to(map_location)
     tasks = {}
     for name, entry in meta["tasks"].items():
         prompt = None
         if entry.get("prompt"):
+            if not isinstance(entry["prompt"], str) or Path(entry["prompt"]).name != entry["prompt"] or entry["prompt"] in (".", ".."):
+                raise CheckpointError(f"{folder / CONFIG_FILE}: the prompt of task {name!r} is {entry['prompt']!r}; "
+                                      "it must be the name of a file in the checkpoint's folder")
             tensors = _load_tensors(folder / entry["prompt"], map_location)
             missing = [f for f in _PROMPT_FIELDS if f not in tensors]
             if missing:
@@ -366,24 +369,29 @@ def _load_tensors(path: Path, map_location: str | torch.device, expected: int | 
         return load_file(path, device=str(map_location))
     except (SafetensorError, OSError) as e:
         size = path.stat().st_size if path.exists() else 0
-        whole = _safetensors_size(path)
+        whole = safetensors_size(path)
         expected_text = (f"its header describes {whole} bytes" if whole is not None
-                         else f"the weights of its config.json take {expected} bytes" if expected is not None
+                         else f"the weights of its config.json take at least {expected} bytes" if expected is not None
                          else "its header is cut off")
         raise CheckpointError(f"{path} is damaged: it holds {size} bytes, but {expected_text} "
                               f"(truncated or overwritten? {type(e).__name__}: {_first_line(e)}); "
                               "save or copy the checkpoint again") from None
 
 
-def _safetensors_size(path: Path) -> int | None:
-    """The size a safetensors file should have, from its header (None when the header is unreadable)."""
-    try:
-        with open(path, "rb") as f:
-            (length,) = struct.unpack("<Q", f.read(8))
-            header = json.loads(f.read(length))
-        return 8 + length + max((v["data_offsets"][1] for k, v in header.items() if k != "__metadata__"), default=0)
-    except (OSError, struct.error, ValueError, KeyError, TypeError, IndexError, MemoryError, OverflowError):
-        return None
+def _check_size(folder: Path, config: GatoConfig) -> None:
+    """CheckpointError, before any allocation, when the weights file cannot hold a model of `config`
+    (an unreadable header is the damaged-file message of _load_tensors)."""
+    weights, least = folder / WEIGHTS_FILE, least_weights_bytes(config)
+    described = safetensors_size(weights)
+    if described is None:
+        _load_tensors(weights, "cpu", least)
+    elif described < least:  # say what differs, from shapes alone: a meta-device model allocates nothing
+        with torch.device("meta"):
+            skeleton = Gato(config)
+        check_state(skeleton, upgrade_state_names(header_shapes(weights)), weights, folder / CONFIG_FILE)
+        raise CheckpointError(f"{weights} holds {described} bytes, but a model of {folder / CONFIG_FILE} (embed_dim="
+                              f"{config.embed_dim}, ff_dim={config.ff_dim}, num_layers={config.num_layers}) takes at least "
+                              f"{least}: the two files do not belong together; save or copy the checkpoint again")
 
 
 def _weights_bytes(model: Gato) -> int:
@@ -424,37 +432,3 @@ def _box_bounds(entry: Any, compact: bool) -> Any:
 
 def _file_name(task: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", task)
-
-
-def _shape_of(state: dict[str, tuple[int, ...]]) -> dict[str, int]:
-    """The architecture fields that a set of weight shapes reveals."""
-    found = {"num_layers": len({k.split(".")[1] for k in state if k.startswith("blocks.")})}
-    if "tokens.weight" in state:
-        found["vocab_size"], found["embed_dim"] = state["tokens.weight"]
-    if "blocks.0.ff_in.weight" in state:
-        found["ff_dim"] = state["blocks.0.ff_in.weight"][0]
-    if "local_pos.weight" in state:
-        found["max_observation_tokens"] = state["local_pos.weight"][0] - 1
-    return found
-
-
-def _check_state(model: Gato, state: dict[str, torch.Tensor], folder: Path) -> None:
-    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-    got = {k: tuple(v.shape) for k, v in state.items()}
-    if expected == got:
-        return
-    config_says, weights_have = _shape_of(expected), _shape_of(got)
-    problems = [
-        f"config.json says {key}={value}, the weights have {key}={weights_have[key]}"
-        for key, value in config_says.items()
-        if key in weights_have and weights_have[key] != value
-    ]
-    missing = sorted(set(expected) - set(got))
-    extra = sorted(set(got) - set(expected))
-    if missing:
-        problems.append(f"missing from the weights: {', '.join(missing[:5])}" + (" ..." if len(missing) > 5 else ""))
-    if extra:
-        problems.append(f"not in a model of this config: {', '.join(extra[:5])}" + (" ..." if len(extra) > 5 else ""))
-    shapes = [k for k in sorted(set(expected) & set(got)) if expected[k] != got[k]]
-    problems += [f"{k} has shape {got[k]} in the weights but {expected[k]} from the config" for k in shapes[:3]]
-    raise ValueError(f"{folder / WEIGHTS_FILE} does not match {folder / CONFIG_FILE}: " + "; ".join(problems))
