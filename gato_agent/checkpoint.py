@@ -34,7 +34,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from gato_agent.atomic import write_atomic
-from gato_agent.checkpoint_guard import (CheckpointError, CheckpointUnreadable, check_readable, check_state, header_shapes,
+from gato_agent.checkpoint_guard import (CheckpointError, CheckpointUnreadable, check_readable, check_state, check_values, header_shapes,
                                          least_weights_bytes, safetensors_size)
 from gato_agent.config import GatoConfig
 from gato_agent.hub import download, hub_repo_id
@@ -281,6 +281,7 @@ def load_checkpoint(
     model = Gato(config)
     state = upgrade_state_names(_load_tensors(folder / WEIGHTS_FILE, map_location, _weights_bytes(model)))
     check_state(model, state, folder / WEIGHTS_FILE, folder / CONFIG_FILE)
+    check_values(model, state, folder / WEIGHTS_FILE)
     model.load_state_dict(state)
     model.to(map_location)
     tasks = {}

@@ -14,8 +14,8 @@ import torch
 from gato_agent.cli import UsageError
 from gato_agent.config import GatoConfig
 
-__all__ = ["CheckpointError", "CheckpointUnreadable", "check_readable", "check_state", "header_shapes", "least_weights_bytes", "safetensors_size",
-           "shape_of"]
+__all__ = ["CheckpointError", "CheckpointUnreadable", "check_readable", "check_state", "check_values", "header_shapes", "least_weights_bytes",
+           "safetensors_size", "shape_of"]
 
 _MAX_HEADER = 100_000_000  # bytes: safetensors' own limit on a header
 
@@ -112,3 +112,18 @@ def check_state(model: torch.nn.Module, state: dict[str, torch.Tensor], weights:
     shapes = [k for k in sorted(set(expected) & set(got)) if expected[k] != got[k]]
     problems += [f"{k} has shape {got[k]} in the weights but {expected[k]} from the config" for k in shapes[:3]]
     raise ValueError(f"{weights} does not match {config}: " + "; ".join(problems))
+
+
+def check_values(model: torch.nn.Module, state: dict[str, torch.Tensor], weights: Path) -> None:
+    """CheckpointError when a tensor of `state` (shapes already checked) has another kind of dtype than
+    the model's (int32 weights would be cast silently) or holds a NaN or an infinity (a diverged run)."""
+    own = model.state_dict()
+    kinds = [k for k, v in state.items() if v.is_floating_point() != own[k].is_floating_point()]
+    if kinds:
+        raise CheckpointError(f"{weights}: {kinds[0]} is {state[kinds[0]].dtype}, but the model's is {own[kinds[0]].dtype}; "
+                              "it is not a gato-agent checkpoint's weights")
+    bad = [k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if bad:
+        raise CheckpointError(f"{weights}: {len(bad)} tensors hold NaN or infinite values ({', '.join(bad[:3])}"
+                              f"{' ...' if len(bad) > 3 else ''}); the run that saved them diverged: use an earlier checkpoint")
+

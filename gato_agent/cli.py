@@ -121,7 +121,7 @@ def run_command(
     except KeyboardInterrupt as e:
         if debug:
             traceback.print_exc()
-        print(f"{prog}: {e or 'interrupted'}", file=sys.stderr)
+        print(f"{prog}: {str(e) or 'interrupted'}", file=sys.stderr)  # an exception object is always truthy
         return EXIT_INTERRUPTED
     except usage as e:
         if debug:

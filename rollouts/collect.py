@@ -215,7 +215,7 @@ def collect(cfg: CollectConfig) -> CollectResult:
         raise CollectError(f"--as-task names a task of a Gato checkpoint to play as; --policy {cfg.policy} is no checkpoint")
     policy = make_policy(cfg.policy, env, cfg.env, cfg.seed, as_task=cfg.as_task)
     labeler = make_policy(cfg.label, env, cfg.env, cfg.seed, "--label", as_task=cfg.as_task) if cfg.label is not None else None
-    check = ActionChecker(env.action_space, CollectError)
+    check = ActionChecker(env.action_space, RunFailed)  # found mid-run, as in gato-eval: exit 1, episodes kept
     manifest = {
         "format_version": FORMAT_VERSION,
         "env": cfg.env,

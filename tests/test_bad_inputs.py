@@ -399,3 +399,13 @@ def test_hub_ids_resolve_like_from_pretrained(command, checkpoint, tmp_path, mon
     assert code == 0, err
     code, err = run(main, ["--env", "CartPole-v1", *[a.replace("cart", "missing") for a in args]], capsys)
     assert code == 2 and "org/missing" in err
+
+
+def test_an_interrupt_without_a_message_says_interrupted(capsys):
+    from gato_agent.cli import run_command
+
+    def body():
+        raise KeyboardInterrupt
+
+    assert run_command("gato-collect", body) == 130
+    assert capsys.readouterr().err == "gato-collect: interrupted\n"

@@ -101,3 +101,15 @@ def test_resume_does_not_roll_back_over_an_unreadable_step(no_dac, make_dataset,
     assert done.stderr.strip() == (f"gato-train: error: {out / 'step-0000004' / 'trainer.pt'}: permission denied (mode 0); "
                                    "give this user read access (chmod u+r) and run again")
     assert sorted(p.name for p in out.glob("*step-*")) == ["step-0000002", "step-0000004"]  # nothing renamed damaged-*
+
+
+@pytest.mark.parametrize("how,phrase", [("nan", "tensors hold NaN or infinite values"), ("int32", "is torch.int32, but the model's is torch.float32")])
+def test_non_finite_or_integer_weights_are_refused(how, phrase, saved):
+    from safetensors.torch import load_file, save_file
+
+    state = load_file(saved / "model.safetensors")
+    name = "tokens.weight"
+    state[name] = state[name].fill_(float("nan")) if how == "nan" else state[name].to(torch.int32)
+    save_file(state, saved / "model.safetensors")
+    with pytest.raises(CheckpointError, match=phrase):
+        load_checkpoint(saved)
