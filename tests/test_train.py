@@ -312,3 +312,11 @@ def test_a_fresh_run_refuses_an_out_of_other_files_and_rotation_keeps_a_users_st
     train(run_cfg(run, [path], micro_json, steps=6, checkpoint_every=2, keep_checkpoints=1, resume=True))
     assert sorted(p.name for p in run.glob("step-*")) == ["step-0000006", "step-best"]
     assert load_checkpoint(run, trainer_state=True).trainer_state["step"] == 6
+
+
+def test_training_into_the_dataset_folder_it_trains_on_is_refused(make_dataset, micro_json, capsys):
+    path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=12)
+    before = sorted(p.name for p in path.rglob("*"))
+    assert main(["--dataset", str(path), "--out", str(path), "--config", micro_json, "--steps", "2", "--no-progress"]) == 2
+    assert "already holds files (data) and no training run" in capsys.readouterr().err
+    assert sorted(p.name for p in path.rglob("*") if p.name != ".lock") == before
