@@ -9,13 +9,18 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from gato_agent.space_checks import describe_space
-
 __all__ = ["ActionError", "ActionChecker"]
 
 
 class ActionError(ValueError):
     """A policy's action outside the task's action space."""
+
+
+def describe_space(space: spaces.Space) -> str:
+    """The space in a short line (gato_agent's, imported only for a message: the env side stays torch-free)."""
+    from gato_agent.space_checks import describe_space as describe
+
+    return describe(space)
 
 
 class ActionChecker:

@@ -342,12 +342,14 @@ def evaluate(
     Returns:
         :class:`EvalResults` (``.to_dict()`` gives plain JSON data).
     """
-    if episodes < 1:
-        raise ValueError(f"episodes must be >= 1, got {episodes}")
-    if num_envs < 1:
-        raise ValueError(f"num_envs must be >= 1, got {num_envs}")
-    if max_episode_steps is not None and max_episode_steps < 1:
-        raise ValueError(f"max_episode_steps must be >= 1 or None, got {max_episode_steps}")
+    for name, value in (("episodes", episodes), ("num_envs", num_envs), ("max_episode_steps", max_episode_steps)):
+        if value is not None or name != "max_episode_steps":  # whole numbers: 2.0 or '3' would fail inside a task
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be >= 1{' or None' if name == 'max_episode_steps' else ''}, an int; got {value!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an integer from 0 to 2**32 - 1 (numpy's RandomState bootstrap), got {seed!r}")
+    if env_kwargs is not None and not isinstance(env_kwargs, dict):
+        raise TypeError(f"env_kwargs must be a dict of make keyword arguments, got {env_kwargs!r}")
     task_list = [tasks] if isinstance(tasks, str) or callable(tasks) or isinstance(tasks, gym.Env) else list(tasks)
     if not task_list:
         raise ValueError("no tasks given")

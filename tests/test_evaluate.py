@@ -270,3 +270,13 @@ def test_a_non_finite_reward_is_the_tasks_error(bad):
     (task,) = results.tasks
     assert task.status == "error" and f"returned the reward {bad} in episode 0 (seed 0) at step 2; rewards must be finite" in task.error
     assert task.mean is None and results.aggregate.iqm is None
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"episodes": 2.0}, "episodes must be >= 1, an int; got 2.0"), ({"episodes": "3"}, "episodes must be >= 1, an int; got '3'"),
+    ({"num_envs": 2.5}, "num_envs must be >= 1, an int; got 2.5"), ({"seed": -1}, "seed must be an integer from 0 to 2\\*\\*32 - 1"),
+    ({"seed": 2**32}, "seed must be an integer from 0"), ({"env_kwargs": [1]}, "env_kwargs must be a dict"),
+])
+def test_bad_arguments_are_refused_up_front_not_as_task_errors(kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        evaluate(Balancer(), ["CartPole-v1"], progress=False, **kwargs)
