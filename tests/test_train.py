@@ -320,3 +320,18 @@ def test_training_into_the_dataset_folder_it_trains_on_is_refused(make_dataset, 
     assert main(["--dataset", str(path), "--out", str(path), "--config", micro_json, "--steps", "2", "--no-progress"]) == 2
     assert "already holds files (data) and no training run" in capsys.readouterr().err
     assert sorted(p.name for p in path.rglob("*") if p.name != ".lock") == before
+
+
+def test_an_eval_every_task_that_cannot_be_evaluated_is_said_on_stderr(make_dataset, micro_json, tmp_path, monkeypatch, capsys):
+    import gymnasium as gym
+
+    from rollouts.train import main as gato_train
+
+    # registered while recording, unknown by the time the run evaluates it (as a module:EnvId's env)
+    gym.register("Lean/Env-v0", entry_point="gymnasium.envs.classic_control.cartpole:CartPoleEnv", max_episode_steps=20)
+    path = make_dataset("Lean/Env-v0", cartpole_policy, episodes=2, max_steps=5)
+    monkeypatch.delitem(gym.registry, "Lean/Env-v0")
+    code = gato_train(["--dataset", str(path), "--out", str(tmp_path / "run"), "--config", micro_json, "--steps", "2",
+                       "--eval-every", "2", "--eval-episodes", "1", "--batch-size", "2", "--threads", "1", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 0 and "gato-train: warning: --eval-every at step 2: Lean/Env-v0 could not be evaluated: UnknownTaskError" in err, err
