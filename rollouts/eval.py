@@ -132,9 +132,11 @@ def _policy_spec(args: EvalArgs) -> PolicySpec:
         raise UsageError(str(exc)) from None
 
 
-def build_policy(args: EvalArgs, task_ids: list[str] | None = None) -> PolicyFactory:
+def build_policy(args: EvalArgs, task_ids: list[str] | None = None,
+                 task_spaces: dict[str, tuple[Any, Any]] | None = None) -> PolicyFactory:
     """The per-task policy factory for args; UsageError when the spec cannot serve (no checkpoint,
-    a module that does not import, a task without a demonstrator for --policy expert)."""
+    a module that does not import, a task without a demonstrator for --policy expert, a checkpoint
+    not trained on a task or on its spaces, `task_spaces`: task id -> (observation, action space))."""
     spec = _policy_spec(args)
     if args.as_task is not None and spec.kind != "gato":
         raise UsageError(f"--as-task names a task of a Gato checkpoint to play as; --policy {spec} is no checkpoint")
@@ -146,9 +148,29 @@ def build_policy(args: EvalArgs, task_ids: list[str] | None = None) -> PolicyFac
             raise UsageError(f"--policy expert: no demonstrator for {', '.join(missing)}; "
                              f"demonstrators exist for: {', '.join(demonstrator_ids())}")
     try:
-        return policy_factory(spec, args.seed, args.temperature, task_ids=task_ids or (), as_task=args.as_task)
+        return policy_factory(spec, args.seed, args.temperature, task_ids=task_ids or (), as_task=args.as_task,
+                              task_spaces=task_spaces)
     except PolicyError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _task_spaces(task_ids: list[str], env_kwargs: dict[str, Any], text: str | None) -> dict[str, tuple[Any, Any]]:
+    """Each task's (observation, action) space, from one env made up front, so that bad input is found
+    before any work as gato-collect finds it: kwargs a task does not take (UsageError), and a checkpoint
+    of other spaces (build_policy). A task that fails to build otherwise is left to fail as that task."""
+    found = {}
+    for task_id in task_ids:
+        try:
+            env = envs.make(task_id, **env_kwargs)
+        except (TypeError, ValueError) as exc:
+            if env_kwargs:
+                raise UsageError(f"--env-kwargs {text} for {task_id}: {exc}") from None
+            continue
+        except Exception:  # a missing extra, a crashing env: reported as that task's error by the run
+            continue
+        found[task_id] = (env.observation_space, env.action_space)
+        env.close()
+    return found
 
 
 def _out_dir(out: Path | None) -> Path:
@@ -197,13 +219,9 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
         env_kwargs = envs.parse_make_kwargs(args.env_kwargs)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    for task_id in task_ids if env_kwargs else ():  # kwargs a task does not take: bad input, as in gato-collect
-        try:
-            envs.make(task_id, **env_kwargs).close()
-        except (TypeError, ValueError) as exc:
-            raise UsageError(f"--env-kwargs {args.env_kwargs} for {task_id}: {exc}") from None
     spec = _policy_spec(args)
-    policy = build_policy(args, task_ids)
+    spaces = _task_spaces(task_ids, env_kwargs, args.env_kwargs) if env_kwargs or spec.kind == "gato" else {}
+    policy = build_policy(args, task_ids, spaces)
     out = _out_dir(args.out)
     with FolderLock(out, "gato-eval"):  # one process per results folder
         if any(p.name != LOCK_FILE for p in out.iterdir()):  # another gato-eval finished in it meanwhile

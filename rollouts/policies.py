@@ -218,18 +218,20 @@ def parse_policy(spec: str, checkpoint: str | Path | None = None, flag: str = "-
 
 
 def policy_factory(spec: PolicySpec, seed: int = 0, temperature: float = 0.0, flag: str = "--policy",
-                   task_ids: Sequence[str] = (), as_task: str | None = None) -> PolicyFactory:
+                   task_ids: Sequence[str] = (), as_task: str | None = None,
+                   task_spaces: dict[str, tuple[gym.Space, gym.Space]] | None = None) -> PolicyFactory:
     """The per-task :data:`PolicyFactory` of ``spec``.
 
     What can be checked before any env is built is checked here (the checkpoint loads, the module
     imports, a checkpoint was trained on each of ``task_ids``) and raises :class:`PolicyError`; what
     depends on the task (its spaces, whether it has a demonstrator) fails when the factory is called,
-    as an error of that task. A checkpoint plays only the tasks it was trained on, unless ``as_task``
+    as an error of that task (or here, for the tasks whose spaces ``task_spaces`` gives: task id ->
+    (observation, action space)). A checkpoint plays only the tasks it was trained on, unless ``as_task``
     names one of its tasks to play every task as (its spaces must equal the env's: ``--as-task``);
     other policies take any task and ignore it.
     """
     if spec.kind == "gato":
-        return _gato_factory(spec, seed, temperature, flag, task_ids, as_task)
+        return _gato_factory(spec, seed, temperature, flag, task_ids, as_task, task_spaces or {})
     if spec.kind == "random":
         return RandomPolicy.factory(seed)
     if spec.kind == "expert":
@@ -260,7 +262,7 @@ def _resolve(target: str, flag: str) -> Any:
 
 
 def _gato_factory(spec: PolicySpec, seed: int, temperature: float, flag: str, task_ids: Sequence[str],
-                  as_task: str | None) -> PolicyFactory:
+                  as_task: str | None, task_spaces: dict[str, tuple[gym.Space, gym.Space]]) -> PolicyFactory:
     from gato_agent import GatoAgent
     from gato_agent.checkpoint import load_checkpoint
     from gato_agent.hub import hub_repo_id
@@ -283,15 +285,24 @@ def _gato_factory(spec: PolicySpec, seed: int, temperature: float, flag: str, ta
     if not by_spaces and as_task is None and unknown:
         raise PolicyError(_not_trained_on(spec, flag, unknown, known))
 
-    def factory(task_id: str, observation_space: gym.Space, action_space: gym.Space, num_envs: int) -> Policy:
-        # A task is played as the checkpoint's task of the same env id (tasks may share spaces, e.g.
-        # Atari games with the same action count, or HalfCheetah and Walker2d), or as --as-task, or
-        # by its spaces (by_spaces). Spaces that differ are a ValueError.
+    def chosen_task(task_id: str, observation_space: gym.Space, action_space: gym.Space) -> Any:
         stored = _stored_name(task_id, checkpoint.tasks)
         name = as_task or (stored if stored in checkpoint.tasks else None)
         if not by_spaces and name is None:
             raise ValueError(_not_trained_on(spec, flag, [task_id], known))
-        chosen = checkpoint.select(name, observation_space, action_space)
+        return checkpoint.select(name, observation_space, action_space)
+
+    for task_id, (observation_space, action_space) in task_spaces.items():
+        try:
+            chosen_task(task_id, observation_space, action_space)
+        except ValueError as exc:
+            raise PolicyError(f"{flag} {spec} cannot play {task_id}: {exc}") from None
+
+    def factory(task_id: str, observation_space: gym.Space, action_space: gym.Space, num_envs: int) -> Policy:
+        # A task is played as the checkpoint's task of the same env id (tasks may share spaces, e.g.
+        # Atari games with the same action count, or HalfCheetah and Walker2d), or as --as-task, or
+        # by its spaces (by_spaces). Spaces that differ are a ValueError.
+        chosen = chosen_task(task_id, observation_space, action_space)
         return GatoAgent(checkpoint.model, chosen.observation_space, chosen.action_space, num_envs=num_envs,
                          temperature=temperature, seed=seed, prompt=chosen.prompt,
                          text_tokenizer=checkpoint.text_tokenizer)

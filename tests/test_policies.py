@@ -103,3 +103,18 @@ def test_a_borrowed_task_of_other_spaces_is_refused_in_a_short_line():
     with pytest.raises(ValueError) as error:  # spaces alone: a checkpoint of other spaces
         load_checkpoint(None).select(None, ant.observation_space, ant.action_space)
     assert len(str(error.value)) < 1500 and "BabyAI-GoToLocal-v0: Dict(" in str(error.value), str(error.value)
+
+
+@pytest.mark.parametrize("command", ["eval", "collect"])
+def test_a_checkpoint_of_other_spaces_is_the_same_usage_error_in_both_commands(command, tmp_path, micro_config, capsys):
+    from gato_agent import Gato, GatoAgent
+    from rollouts.collect import main as collect_main
+    from rollouts.eval import main as eval_main
+
+    cartpole = envs.make("CartPole-v1")
+    GatoAgent(Gato(micro_config), cartpole.observation_space, cartpole.action_space).save_pretrained(tmp_path / "ckpt")
+    main, more = {"eval": (eval_main, ["--no-video"]), "collect": (collect_main, [])}[command]
+    code = main(["--env", "Pendulum-v1", "--policy", f"gato:{tmp_path / 'ckpt'}", "--episodes", "1", "--no-progress",
+                 "--out", str(tmp_path / "out"), *more])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.splitlines() == [err] and "was saved for other spaces than the env's" in err, err
