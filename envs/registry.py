@@ -29,6 +29,7 @@ import importlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import gymnasium as gym
@@ -52,6 +53,7 @@ __all__ = [
     "suite",
     "suites",
     "make",
+    "import_hint",
     "make_vector",
     "factory_name",
     "parse_make_kwargs",
@@ -99,12 +101,21 @@ def _import_env_module(task_id: str) -> str:
         importlib.import_module(module)
     except Exception as exc:  # any failure inside the user's module
         raise UnknownTaskError(
-            f"env id {task_id!r}: module {module!r} does not import ({type(exc).__name__}: {exc}); "
+            f"env id {task_id!r}: module {module!r} does not import ({type(exc).__name__}: {exc}{import_hint(module, exc)}); "
             f"the form module:EnvId imports the module, which must register EnvId with gymnasium"
         ) from None
     if env_id not in gym.registry:
         raise UnknownTaskError(f"env id {task_id!r}: module {module!r} imported but did not register {env_id!r}")
     return env_id
+
+
+def import_hint(module: str, error: Exception) -> str:
+    """"; it is in the current folder: ..." when `module` was not found but lies in the current folder,
+    which console scripts (gato-eval, gato-collect) do not search; else ""."""
+    top = module.split(".")[0]
+    if isinstance(error, ModuleNotFoundError) and error.name == top and (Path(f"{top}.py").is_file() or Path(top).is_dir()):
+        return f"; {top} is in the current folder, which the commands do not search: run them with PYTHONPATH=."
+    return ""
 
 
 def task_family(task_id: str) -> Family:
@@ -144,6 +155,10 @@ def parse_make_kwargs(text: str | None, flag: str = "--env-kwargs") -> dict[str,
         raise ValueError(f"{flag} {text!r} is not JSON ({exc}); give an object such as '{{\"reset_noise_scale\": 0.2}}'") from None
     if not isinstance(kwargs, dict):
         raise ValueError(f"{flag} {text!r} is not a JSON object of keyword arguments")
+    reserved = {"max_episode_steps": "--max-episode-steps", "render_mode": "--video (gato-eval's videos)"}
+    taken = [key for key in kwargs if key in reserved]
+    if taken:
+        raise ValueError(f"{flag}: {', '.join(taken)} is set by {', '.join(reserved[k] for k in taken)}, not by {flag}")
     return kwargs
 
 
@@ -182,7 +197,8 @@ def _build(
     elif family == "metaworld":
         env, make_kwargs = make_metaworld(env_id, render, cap, **kwargs)
     else:
-        env = gym.make(env_id, render_mode="rgb_array" if render else None, max_episode_steps=cap, **kwargs)
+        render_kwargs = {"render_mode": "rgb_array"} if render else {}  # an env without render_mode gets none
+        env = gym.make(env_id, max_episode_steps=cap, **render_kwargs, **kwargs)
         make_kwargs = dict(kwargs)
     if cap is not None:
         make_kwargs = {**make_kwargs, "max_episode_steps": cap}

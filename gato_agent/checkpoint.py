@@ -21,7 +21,6 @@ import os
 import pickle
 import re
 import shutil
-import struct
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -35,16 +34,20 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from gato_agent.atomic import write_atomic
+from gato_agent.checkpoint_guard import (CheckpointError, CheckpointUnreadable, check_readable, check_state, check_values, header_shapes,
+                                         least_weights_bytes, safetensors_size)
 from gato_agent.config import GatoConfig
 from gato_agent.hub_download import download, hub_repo_id
 from gato_agent.images import from_pixels, to_pixels, upgrade_state_names
 from gato_agent.model import Gato
+from gato_agent.space_checks import describe_space
 from gato_agent.spaces import has_text
 from gato_agent.text import TextTokenizer, default_text_tokenizer
 from gato_agent.tokenizer import TokenBatch
 
 __all__ = [
-    "CheckpointError", "Task", "Checkpoint", "save_checkpoint", "save_checkpoint_whole", "save_run_checkpoint", "load_checkpoint", "resolve", "embedded_checkpoint_path",
+    "CheckpointError", "CheckpointUnreadable", "Task", "Checkpoint", "save_checkpoint", "save_checkpoint_whole", "save_run_checkpoint", "load_checkpoint", "resolve", "embedded_checkpoint_path",
+    "step_folders",
 ]
 
 FORMAT_VERSION = 1
@@ -55,11 +58,8 @@ TOKENIZER_FILE = "tokenizer.model"
 LATEST_FILE = "latest"
 _SPACE_TYPES = ("Box", "Discrete", "MultiDiscrete", "MultiBinary", "Text", "Dict", "Tuple")  # what Minari serializes
 _PROMPT_FIELDS = ("ids", "local_pos", "patch_mask", "patches", "patch_idx")
+_STEP_FOLDER = re.compile(r"step-\d{7}")  # what a run writes; a user's step-best is not one
 
-
-class CheckpointError(ValueError):
-    """A checkpoint file that cannot be read (damaged, not JSON, missing entries, fields of the wrong
-    type); the message names the file and says what was expected."""
 
 
 @dataclass
@@ -99,7 +99,8 @@ class Checkpoint:
             for kind, saved, given in (("observation", chosen.observation_space, observation_space),
                                        ("action", chosen.action_space, action_space)):
                 if given is not None and given != saved:
-                    raise ValueError(f"task {task!r} of checkpoint {self.path} has the {kind} space {saved}, but the env's is {given}")
+                    raise ValueError(f"task {task!r} of checkpoint {self.path} has the {kind} space {describe_space(saved)}, "
+                                     f"but the env's is {describe_space(given)}")
             return chosen
         if not self.tasks:
             if observation_space is None or action_space is None:
@@ -112,15 +113,20 @@ class Checkpoint:
         if len(matches) == 1:
             return next(iter(matches.values()))
         if not matches:
-            saved = "; ".join(f"{name}: {t.observation_space} -> {t.action_space}" for name, t in self.tasks.items())
+            saved = "; ".join(f"{name}: {_arrow(t.observation_space, t.action_space)}" for name, t in self.tasks.items())
             raise ValueError(
                 f"checkpoint {self.path} was saved for other spaces than the env's "
-                f"({observation_space} -> {action_space}); its tasks: {saved}"
+                f"({_arrow(observation_space, action_space)}); its tasks: {saved}"
             )
         raise ValueError(
             f"checkpoint {self.path} holds several tasks ({', '.join(matches)}): pass task= "
             "or the env's observation_space and action_space to choose one"
         )
+
+
+def _arrow(observation_space: spaces.Space | None, action_space: spaces.Space | None) -> str:
+    """"obs -> action", each space in a short line."""
+    return " -> ".join("None" if s is None else describe_space(s) for s in (observation_space, action_space))
 
 
 def embedded_checkpoint_path() -> Path:
@@ -208,9 +214,15 @@ def save_run_checkpoint(
     name = f"step-{step:07d}"
     save_checkpoint_whole(run / name, model, tasks, trainer_state=_plain(trainer_state), weights=weights)
     write_atomic(run / LATEST_FILE, lambda tmp: Path(tmp).write_text(name + "\n"))
-    for old in sorted(run.glob("step-*"))[:-keep]:
+    for old in step_folders(run)[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
     return run / name
+
+
+def step_folders(run: Path) -> list[Path]:
+    """The checkpoint folders a training run wrote into `run` (`step-` and seven digits), oldest first;
+    anything else there (a user's `step-best`, `damaged-step-N`) is none of them."""
+    return sorted(p for p in run.iterdir() if _STEP_FOLDER.fullmatch(p.name) and p.is_dir()) if run.is_dir() else []
 
 
 def _plain(state: Any) -> Any:
@@ -240,8 +252,8 @@ def resolve(path: str | os.PathLike | None) -> Path:
     folder = Path(path) if repo_id is None else download(repo_id)
     if not (folder / CONFIG_FILE).exists() and (folder / LATEST_FILE).is_file():
         step = (folder / LATEST_FILE).read_text().strip()
-        if not step or not (folder / step).is_dir():
-            raise CheckpointError(f"{folder / LATEST_FILE} names the checkpoint {step!r}, which is not a folder of {folder}")
+        if not _STEP_FOLDER.fullmatch(step) or not (folder / step).is_dir():  # never a path out of the run
+            raise CheckpointError(f"{folder / LATEST_FILE} names the checkpoint {step!r}, which is not a step-NNNNNNN folder of {folder}")
         folder = folder / step
     for name in (CONFIG_FILE, WEIGHTS_FILE):
         if not (folder / name).is_file():
@@ -260,19 +272,26 @@ def load_checkpoint(
     that cannot be read (each names the file), ValueError when the weights do not match.
     """
     folder = resolve(path)
+    check_readable(folder)
     meta = _read_meta(folder / CONFIG_FILE)
     try:
-        model = Gato(GatoConfig.from_dict(meta["model"]))
+        config = GatoConfig.from_dict(meta["model"])
     except ValueError as e:
         raise CheckpointError(f"{folder / CONFIG_FILE}: its 'model' entry is not a valid GatoConfig: {e}") from None
+    _check_size(folder, config)  # before Gato(config) allocates what an untrusted config.json asks
+    model = Gato(config)
     state = upgrade_state_names(_load_tensors(folder / WEIGHTS_FILE, map_location, _weights_bytes(model)))
-    _check_state(model, state, folder)
+    check_state(model, state, folder / WEIGHTS_FILE, folder / CONFIG_FILE)
+    check_values(model, state, folder / WEIGHTS_FILE)
     model.load_state_dict(state)
     model.to(map_location)
     tasks = {}
     for name, entry in meta["tasks"].items():
         prompt = None
         if entry.get("prompt"):
+            if not isinstance(entry["prompt"], str) or Path(entry["prompt"]).name != entry["prompt"] or entry["prompt"] in (".", ".."):
+                raise CheckpointError(f"{folder / CONFIG_FILE}: the prompt of task {name!r} is {entry['prompt']!r}; "
+                                      "it must be the name of a file in the checkpoint's folder")
             tensors = _load_tensors(folder / entry["prompt"], map_location)
             missing = [f for f in _PROMPT_FIELDS if f not in tensors]
             if missing:
@@ -352,24 +371,29 @@ def _load_tensors(path: Path, map_location: str | torch.device, expected: int | 
         return load_file(path, device=str(map_location))
     except (SafetensorError, OSError) as e:
         size = path.stat().st_size if path.exists() else 0
-        whole = _safetensors_size(path)
+        whole = safetensors_size(path)
         expected_text = (f"its header describes {whole} bytes" if whole is not None
-                         else f"the weights of its config.json take {expected} bytes" if expected is not None
+                         else f"the weights of its config.json take at least {expected} bytes" if expected is not None
                          else "its header is cut off")
         raise CheckpointError(f"{path} is damaged: it holds {size} bytes, but {expected_text} "
                               f"(truncated or overwritten? {type(e).__name__}: {_first_line(e)}); "
                               "save or copy the checkpoint again") from None
 
 
-def _safetensors_size(path: Path) -> int | None:
-    """The size a safetensors file should have, from its header (None when the header is unreadable)."""
-    try:
-        with open(path, "rb") as f:
-            (length,) = struct.unpack("<Q", f.read(8))
-            header = json.loads(f.read(length))
-        return 8 + length + max((v["data_offsets"][1] for k, v in header.items() if k != "__metadata__"), default=0)
-    except (OSError, struct.error, ValueError, KeyError, TypeError, IndexError, MemoryError, OverflowError):
-        return None
+def _check_size(folder: Path, config: GatoConfig) -> None:
+    """CheckpointError, before any allocation, when the weights file cannot hold a model of `config`
+    (an unreadable header is the damaged-file message of _load_tensors)."""
+    weights, least = folder / WEIGHTS_FILE, least_weights_bytes(config)
+    described = safetensors_size(weights)
+    if described is None:
+        _load_tensors(weights, "cpu", least)
+    elif described < least:  # say what differs, from shapes alone: a meta-device model allocates nothing
+        with torch.device("meta"):
+            skeleton = Gato(config)
+        check_state(skeleton, upgrade_state_names(header_shapes(weights)), weights, folder / CONFIG_FILE)
+        raise CheckpointError(f"{weights} holds {described} bytes, but a model of {folder / CONFIG_FILE} (embed_dim="
+                              f"{config.embed_dim}, ff_dim={config.ff_dim}, num_layers={config.num_layers}) takes at least "
+                              f"{least}: the two files do not belong together; save or copy the checkpoint again")
 
 
 def _weights_bytes(model: Gato) -> int:
@@ -410,37 +434,3 @@ def _box_bounds(entry: Any, compact: bool) -> Any:
 
 def _file_name(task: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", task)
-
-
-def _shape_of(state: dict[str, tuple[int, ...]]) -> dict[str, int]:
-    """The architecture fields that a set of weight shapes reveals."""
-    found = {"num_layers": len({k.split(".")[1] for k in state if k.startswith("blocks.")})}
-    if "tokens.weight" in state:
-        found["vocab_size"], found["embed_dim"] = state["tokens.weight"]
-    if "blocks.0.ff_in.weight" in state:
-        found["ff_dim"] = state["blocks.0.ff_in.weight"][0]
-    if "local_pos.weight" in state:
-        found["max_observation_tokens"] = state["local_pos.weight"][0] - 1
-    return found
-
-
-def _check_state(model: Gato, state: dict[str, torch.Tensor], folder: Path) -> None:
-    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-    got = {k: tuple(v.shape) for k, v in state.items()}
-    if expected == got:
-        return
-    config_says, weights_have = _shape_of(expected), _shape_of(got)
-    problems = [
-        f"config.json says {key}={value}, the weights have {key}={weights_have[key]}"
-        for key, value in config_says.items()
-        if key in weights_have and weights_have[key] != value
-    ]
-    missing = sorted(set(expected) - set(got))
-    extra = sorted(set(got) - set(expected))
-    if missing:
-        problems.append(f"missing from the weights: {', '.join(missing[:5])}" + (" ..." if len(missing) > 5 else ""))
-    if extra:
-        problems.append(f"not in a model of this config: {', '.join(extra[:5])}" + (" ..." if len(extra) > 5 else ""))
-    shapes = [k for k in sorted(set(expected) & set(got)) if expected[k] != got[k]]
-    problems += [f"{k} has shape {got[k]} in the weights but {expected[k]} from the config" for k in shapes[:3]]
-    raise ValueError(f"{folder / WEIGHTS_FILE} does not match {folder / CONFIG_FILE}: " + "; ".join(problems))

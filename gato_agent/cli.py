@@ -24,7 +24,7 @@ from pathlib import Path
 
 __all__ = [
     "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED", "DISK_FULL",
-    "UsageError", "RunFailed", "is_disk_full", "check_number", "make_out_dir", "run_command",
+    "UsageError", "RunFailed", "is_disk_full", "check_number", "check_seed", "make_out_dir", "run_command",
 ]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -39,9 +39,15 @@ class RunFailed(RuntimeError):
     """A run that failed while working (a policy raised, the disk filled): exit status 1."""
 
 
-def is_disk_full(error: BaseException) -> bool:
-    """Whether `error` is an OSError of a full disk or an exhausted quota."""
-    return isinstance(error, OSError) and error.errno in DISK_FULL
+def is_disk_full(error: BaseException | None) -> bool:
+    """Whether `error`, or an error it was raised from, is an OSError of a full disk or an exhausted quota."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, OSError) and error.errno in DISK_FULL:
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def check_number(
@@ -68,6 +74,15 @@ def check_number(
         upper = "" if high is None else f"<= {high:g}"
         accepted = " and ".join(p for p in (lower, upper) if p) or "finite"
         raise UsageError(f"{flag} must be a finite number {accepted}, got {value}")
+
+
+SEED_LIMIT = 2**32  # seeds are numpy RandomState seeds (rliable's bootstrap): [0, 2**32)
+
+
+def check_seed(flag: str, value: int) -> None:
+    """UsageError unless `value` is an integer seed in [0, 2**32), which every command accepts alike."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < SEED_LIMIT:
+        raise UsageError(f"{flag} must be an integer from 0 to {SEED_LIMIT - 1} (2**32 - 1), got {value}")
 
 
 def make_out_dir(path: Path, flag: str = "--out") -> Path:
@@ -106,7 +121,7 @@ def run_command(
     except KeyboardInterrupt as e:
         if debug:
             traceback.print_exc()
-        print(f"{prog}: {e or 'interrupted'}", file=sys.stderr)
+        print(f"{prog}: {str(e) or 'interrupted'}", file=sys.stderr)  # an exception object is always truthy
         return EXIT_INTERRUPTED
     except usage as e:
         if debug:

@@ -23,6 +23,7 @@ from torch import Tensor
 from gato_agent.config import GatoConfig
 from gato_agent.episodes import DEFAULT_CACHE_BYTES, Episode, EpisodeStore
 from gato_agent.minari_episodes import MinariEpisodes, open_minari
+from gato_agent.space_checks import check_actions
 from gato_agent.spaces import ActionCodec, ObservationCodec, slice_time
 from gato_agent.timestep import Timestep
 from gato_agent.tokenizer import TokenBatch
@@ -105,7 +106,13 @@ def load_task(
         act_codec = ActionCodec(dataset.action_space, config)
     except (TypeError, ValueError) as e:
         raise ValueError(f"dataset {source} ({task}) cannot be tokenized: {e}") from None
-    reader = MinariEpisodes(dataset, _MinariTokenizer(obs_codec, act_codec, str(source), task, executed_actions))
+    try:
+        reader = MinariEpisodes(dataset, _MinariTokenizer(obs_codec, act_codec, str(source), task, executed_actions))
+        for episode_id, actions in reader.actions():  # the labels only: small beside the observations
+            check_actions(actions, dataset.action_space, len(actions), f"dataset {source} ({task}), episode {episode_id}")
+    except OSError as e:  # h5py: a corrupt or truncated file
+        raise ValueError(f"dataset {source} ({task}): its main_data.hdf5 cannot be read ({_first_line(e)}); "
+                         "copy or collect it again") from None
     if not len(reader.lengths):
         raise ValueError(f"dataset {source} ({task}) has no episodes with at least one step")
     data = TaskData(task, str(source), obs_codec, act_codec, EpisodeStore([reader], cache_bytes))
@@ -126,15 +133,25 @@ class _MinariTokenizer:
     executed_actions: bool  # read infos["executed_action"] as the history
 
     def __call__(self, ep: Any) -> Episode:
+        where = f"dataset {self.source} ({self.task}), episode {ep.id}"
         steps = len(ep.actions)
-        ids, images = tokenize_steps(self.obs_codec, self.act_codec, ep.observations, ep.actions, steps)
+        try:
+            ids, images = tokenize_steps(self.obs_codec, self.act_codec, ep.observations, ep.actions, steps)
+        except ValueError as e:
+            raise ValueError(f"{where}: {e}") from None
         executed = (ep.infos or {}).get("executed_action") if self.executed_actions else None
         if executed is not None:
             if len(executed) != steps:
-                raise ValueError(f"dataset {self.source} ({self.task}), episode {ep.id}: {len(executed)} executed actions "
-                                 f"for {steps} steps (infos['executed_action'] must align with the actions)")
+                raise ValueError(f"{where}: {len(executed)} executed actions for {steps} steps "
+                                 "(infos['executed_action'] must align with the actions)")
+            check_actions(executed, self.act_codec.space, steps, f"{where}, infos['executed_action']")
             executed = self.act_codec.encode(executed, steps).to(torch.int32).numpy()
         return Episode(ids, images, float(np.sum(ep.rewards)), executed)
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
 def merge_tasks(tasks: list[TaskData], weights: list[float] | None) -> tuple[list[TaskData], list[float]]:

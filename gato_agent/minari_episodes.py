@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,11 @@ def open_minari(source: str | os.PathLike):
     path = Path(source)
     for candidate in (path / "data", path):
         if (candidate / "main_data.hdf5").is_file() and (candidate / "metadata.json").is_file():
-            return minari.MinariDataset(str(candidate))
+            try:
+                return minari.MinariDataset(str(candidate))
+            except (OSError, ValueError, KeyError, TypeError) as e:  # metadata.json not JSON, spaces that do not parse
+                raise ValueError(f"dataset {source}: {candidate / 'metadata.json'} cannot be read "
+                                 f"({type(e).__name__}: {_first_line(e)})") from None
     if path.exists():
         raise FileNotFoundError(
             f"{source} holds no Minari dataset (expected main_data.hdf5 and metadata.json in it or in {source}/data)"
@@ -94,6 +98,20 @@ class MinariEpisodes:
         self.lengths = steps[steps > 0]  # (n,)
         self.returns = _returns(dataset, self.indices)  # (n,)
         self.reads = 0  # episodes decoded so far in this process
+
+    def actions(self) -> Iterator[tuple[int, np.ndarray]]:
+        """(storage episode id, its actions) of each episode, its actions alone read with h5py (HDF5
+        storage), or, in another storage, each episode decoded and dropped."""
+        main = Path(self.dataset.storage.data_path) / "main_data.hdf5"
+        if main.is_file():
+            import h5py
+
+            with h5py.File(main, "r") as f:
+                for i in self.indices:
+                    yield int(i), f[f"episode_{i}"]["actions"][()]
+            return
+        for episode in self.dataset.iterate_episodes(list(self.indices)):
+            yield int(episode.id), np.asarray(episode.actions)
 
     def read(self, i: int) -> Episode:
         self.reads += 1

@@ -15,6 +15,7 @@ averages gradients (gloo on CPU, nccl on GPU); rank 0 alone writes checkpoints a
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fnmatch
 import json
@@ -33,14 +34,15 @@ from typing import Any
 import numpy as np
 import torch
 import tyro
-from torch import Tensor
 
 from gato_agent.atomic import write_atomic
 from gato_agent.batches import MicroBatches, accumulate
-from gato_agent.checkpoint import LATEST_FILE, Checkpoint, CheckpointError, Task, load_checkpoint, save_run_checkpoint
-from gato_agent.cli import RunFailed, UsageError, check_number, is_disk_full, make_out_dir, run_command
+from gato_agent.checkpoint import (LATEST_FILE, Checkpoint, CheckpointError, Task, load_checkpoint, save_run_checkpoint,
+                                   step_folders)
+from gato_agent.cli import RunFailed, UsageError, check_number, check_seed, is_disk_full, make_out_dir, run_command
 from gato_agent.data import SequenceSampler, TaskData, merge_tasks
 from gato_agent.distributed import Distributed
+from gato_agent.divergence import check_weights, diverged, non_finite_step, non_finite_weights
 from gato_agent.extras import MissingExtra, require
 from gato_agent.hub import push_to_hub
 from gato_agent.images import PREFIX as IMAGE_WEIGHTS
@@ -51,10 +53,13 @@ from gato_agent.metrics import MetricsLog
 from gato_agent.model import Gato
 from gato_agent.optim import build_optimizer
 from gato_agent.precision import MixedPrecision
+from gato_agent.runlock import LOCK_FILE, FolderLock
 from gato_agent.sources import load_source
 from gato_agent.train_config import TrainConfig
 
 __all__ = ["TrainConfig", "TrainResult", "Evaluator", "train", "main"]
+
+RUN_CONFIG = "train_config.json"  # the flags of the run, written when it starts
 
 Evaluator = Callable[[Gato, dict[str, Task], TrainConfig, int], dict[str, float]]
 """evaluate(model, tasks, cfg, step) -> scalars to log (e.g. `eval/<task>/return`)."""
@@ -77,6 +82,12 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     """
     _check_flags(cfg, evaluate)
     env = Distributed(cfg.device)
+    with FolderLock(cfg.out, "gato-train") if env.main else contextlib.nullcontext():  # one process per run folder
+        return _train(cfg, evaluate, env)
+
+
+def _train(cfg: TrainConfig, evaluate: Evaluator | None, env: Distributed) -> TrainResult:
+    """train's work, while rank 0 holds the run folder's lock."""
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     model, state, inherited = _starting_point(cfg, env)
@@ -107,7 +118,7 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
     if env.main:
         cfg.out.mkdir(parents=True, exist_ok=True)
         flags = json.loads(json.dumps(dataclasses.asdict(cfg), default=str))
-        (cfg.out / "train_config.json").write_text(json.dumps(flags, indent=2) + "\n")
+        (cfg.out / RUN_CONFIG).write_text(json.dumps(flags, indent=2) + "\n")
         loggers = make_loggers(cfg.logger, cfg.out, step if cfg.resume else None, flags, cfg.wandb_project)
     log = MetricsLog(loggers, names, env.main, cfg.progress, step, cfg.steps)
 
@@ -125,12 +136,19 @@ def train(cfg: TrainConfig, evaluate: Evaluator | None = None) -> TrainResult:
                 result = accumulate(net, model, micro, amp, env, log)
                 grad_norm = amp.update(optimizer, model.parameters(), cfg.grad_clip)
                 step += 1
+                loss, norm = result.loss, grad_norm.item()
+                bad = non_finite_step(loss, norm, scaled=amp.name == "fp16")
+                if env.any(bad is not None):  # every rank stops together, before this step is logged or saved
+                    raise diverged(bad or "the loss is not finite on another rank", step, _intact(cfg.out))
 
                 tokens = result.tokens * env.world
-                log.step(step, {"loss": result.loss, "accuracy": result.accuracy, "grad_norm": grad_norm.item(),
+                log.step(step, {"loss": loss, "accuracy": result.accuracy, "grad_norm": norm,
                                 "lr": lr, "tokens_per_s": tokens / (time.perf_counter() - started)}, cfg.log_every)
                 stopping = env.any(stop.received is not None)
                 if step % cfg.checkpoint_every == 0 or step == end or stopping:
+                    bad_weights = non_finite_weights(model)
+                    if env.any(bool(bad_weights)):
+                        check_weights(bad_weights or ["of another rank"], step, _intact(cfg.out))
                     saving = step
                     _save(cfg, env, model, task_meta, optimizer, amp, batches, step, names)
                     saving = None
@@ -210,8 +228,9 @@ def _check_numbers(cfg: TrainConfig) -> None:
                         ("--log-every", cfg.log_every), ("--grad-accum", cfg.grad_accum), ("--eval-episodes", cfg.eval_episodes),
                         ("--context-length", cfg.context_length), ("--threads", cfg.threads)):
         check_number(flag, value, low=1)
-    for flag, value in (("--workers", cfg.workers), ("--cache-mb", cfg.cache_mb), ("--warmup-steps", cfg.warmup_steps), ("--eval-every", cfg.eval_every), ("--seed", cfg.seed),
-                        ("--weight-decay", cfg.weight_decay)):
+    check_seed("--seed", cfg.seed)
+    for flag, value in (("--workers", cfg.workers), ("--cache-mb", cfg.cache_mb), ("--warmup-steps", cfg.warmup_steps),
+                        ("--eval-every", cfg.eval_every), ("--weight-decay", cfg.weight_decay)):
         check_number(flag, value, low=0)
     check_number("--lr", cfg.lr, low=0, low_open=True)
     check_number("--grad-clip", cfg.grad_clip, low=0, low_open=True)
@@ -262,6 +281,8 @@ def _starting_point(cfg: TrainConfig, env: Distributed) -> tuple[Gato, dict[str,
     latest = cfg.out / LATEST_FILE
     if env.main and not cfg.resume and latest.exists():
         raise FileExistsError(f"{cfg.out} already holds a training run: pass --resume to continue it, or another --out")
+    if env.main and not cfg.resume:
+        _check_fresh_out(cfg.out)
     if cfg.resume:  # the run's own model config wins over --config
         if not latest.exists():
             raise FileNotFoundError(f"--resume: {cfg.out} holds no checkpoint ({LATEST_FILE} is missing)")
@@ -282,6 +303,17 @@ def _starting_point(cfg: TrainConfig, env: Distributed) -> tuple[Gato, dict[str,
         raise UsageError(f"--keep-init-tasks keeps {cfg.init}'s prompts, cut for its context of "
                          f"{init.model.config.context_length} tokens; train at that context (not {config.context_length})")
     return model, None, init.tasks
+
+
+def _check_fresh_out(out: Path) -> None:
+    """A fresh run goes into an empty --out, or one where a run was started and stopped before its
+    first checkpoint (its train_config.json is there, and it starts again); a folder of other files
+    (a dataset, a user's metrics.jsonl) is refused, never written over."""
+    others = sorted(p.name for p in out.iterdir() if p.name != LOCK_FILE)
+    if others and RUN_CONFIG not in others:
+        shown = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
+        raise FileExistsError(f"--out {out} already holds files ({shown}) and no training run; gato-train never "
+                              "writes over them: pick a new or empty --out")
 
 
 def _freeze(model: Gato, patterns: list[str]) -> None:
@@ -308,14 +340,14 @@ def _resume_point(run: Path, env: Distributed) -> Checkpoint:
         return load_checkpoint(run, trainer_state=True)
     except (CheckpointError, FileNotFoundError) as e:
         damaged = e
-    for folder in sorted(run.glob("step-*"), reverse=True):
+    for folder in reversed(step_folders(run)):
         try:
             ckpt = load_checkpoint(folder, trainer_state=True)
         except (CheckpointError, FileNotFoundError):
             continue
         env.gather(None)  # every rank has loaded before rank 0 moves folders
         if env.main:
-            newer = [f for f in run.glob("step-*") if f.name > folder.name]
+            newer = [f for f in step_folders(run) if f.name > folder.name]
             for bad in newer:
                 shutil.rmtree(run / f"damaged-{bad.name}", ignore_errors=True)  # an earlier fallback's
                 os.replace(bad, run / f"damaged-{bad.name}")

@@ -158,7 +158,7 @@ class TrainConfig:
         overrides = {} if self.context_length is None else {"context_length": self.context_length}
         types = {f.name: f.type for f in dataclasses.fields(GatoConfig)}
         GatoConfig._checked(self.model_overrides)
-        overrides.update({k: int(v) if types[k] in (int, "int") else v for k, v in self.model_overrides.items()})
+        overrides.update({k: _integer(k, v) if types[k] in (int, "int") else v for k, v in self.model_overrides.items()})
         if base is not None:
             return GatoConfig.from_dict({**base.to_dict(), **overrides})
         if self.config in PRESETS:
@@ -181,3 +181,15 @@ def _read_json(path: Path, flag: str) -> Any:
         raise ValueError(f"{flag} {path}: no such file") from None
     except (OSError, ValueError) as e:
         raise ValueError(f"{flag} {path} is not a readable JSON file ({e})") from None
+
+
+def _integer(name: str, value: float | str) -> int:
+    """A --model-overrides value of an integer field, or ValueError naming the field and the value."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not number.is_integer():
+        raise ValueError(f"--model-overrides {name} {value}: {name} takes an integer")
+    return int(number)
+

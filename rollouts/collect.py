@@ -43,8 +43,10 @@ from tqdm import tqdm
 import envs
 from envs.demonstrators import perturb
 from gato_agent.atomic import write_atomic
-from gato_agent.cli import RunFailed, UsageError, check_number, is_disk_full, make_out_dir, run_command
+from gato_agent.cli import RunFailed, UsageError, check_number, check_seed, is_disk_full, run_command
 from gato_agent.device import resolve_device, resolve_dtype
+from gato_agent.runlock import LOCK_FILE, FolderLock
+from rollouts.actions import ActionChecker
 from rollouts.journal import (CollectError, EpisodeRecorder, JournalEntry, check_storable, episode_file,
                               read_journal, write_dropped)
 from rollouts.minari_export import DATA, JOURNAL, dataset_is_current, finalize
@@ -71,6 +73,9 @@ class CollectConfig:
     """expert (the task's demonstrator), random, gato (the embedded checkpoint), gato:PATH (a
     checkpoint folder; also checkpoint:PATH), or module:callable (a function obs -> action, or an
     object with act(obs) and optional reset())."""
+    as_task: str | None = None
+    """A Gato checkpoint plays only the tasks it was trained on; --as-task T plays --env as its task T
+    (a borrowed prompt and spaces, which must equal the env's)."""
     label: str | None = None
     """The policy whose action is recorded (same forms as --policy); default: the acting policy.
     ``--policy gato:PATH --label expert`` records the demonstrator's action in the states the
@@ -119,57 +124,18 @@ class CollectResult:
 
 
 def make_policy(spec: str, env: Any, task_id: str, seed: int = 0, flag: str = "--policy",
-                device: str | None = None, dtype: str | None = None) -> SingleEnvPolicy:
+                device: str | None = None, dtype: str | None = None, as_task: str | None = None) -> SingleEnvPolicy:
     """The policy named by ``spec`` (see :mod:`rollouts.policies`) acting in ``env`` one observation
     at a time (a Gato on ``device`` in ``dtype``); ``flag`` names the option it came from in error messages."""
     try:
         parsed = parse_policy(spec, flag=flag)
-        policy = policy_factory(parsed, seed, flag=flag, device=device, dtype=dtype)(
+        policy = policy_factory(parsed, seed, flag=flag, device=device, dtype=dtype, task_ids=[task_id], as_task=as_task)(
             task_id, env.observation_space, env.action_space, 1)
     except PolicyError as e:
         raise CollectError(str(e)) from None
     except ValueError as e:  # no demonstrator for the task, a checkpoint of other spaces
         raise CollectError(f"{flag} {spec}: {e}") from None
     return SingleEnvPolicy(policy, env)
-
-
-class ActionChecker:
-    """Validates a policy's actions against an action space, cheaply enough to run every step."""
-
-    def __init__(self, space: spaces.Space) -> None:
-        self.space = space
-        if isinstance(space, spaces.Box):
-            self.low, self.high = space.low, space.high
-
-    def __call__(self, action: Any, where: Callable[[], str]) -> Any:
-        """``action`` as an element of the space (dtype cast), or CollectError saying why not.
-
-        ``where`` describes the step for the error message; it is only called on an error.
-        """
-        space = self.space
-        if isinstance(space, spaces.Box):
-            a = np.asarray(action)
-            if a.shape != space.shape:
-                raise CollectError(f"{where()}: action of shape {a.shape} for the action space "
-                                   f"{space} (shape {space.shape})")
-            if not ((a >= self.low).all() and (a <= self.high).all()):  # NaN fails both too
-                raise CollectError(f"{where()}: action {a.tolist()} is outside the action "
-                                   f"space {space}")
-            return a.astype(space.dtype, copy=False)
-        if isinstance(space, spaces.Discrete):
-            a = np.asarray(action)
-            integral = np.issubdtype(a.dtype, np.integer) or (
-                np.issubdtype(a.dtype, np.floating) and a.shape == () and float(a) == int(a))
-            if a.shape != () or not integral:
-                raise CollectError(f"{where()}: action {action!r} is not an integer of {space}")
-            value = int(a)
-            if not space.start <= value < space.start + space.n:
-                raise CollectError(f"{where()}: action {value} is outside the action space "
-                                   f"{space}")
-            return np.int64(value)
-        if not space.contains(action):
-            raise CollectError(f"{where()}: action {action!r} is outside the action space {space}")
-        return action
 
 
 # ---------------------------------------------------------------------------------------------
@@ -211,9 +177,7 @@ def _open_out(cfg: CollectConfig, manifest: dict) -> None:
             raise CollectError(f"--out {out} was collected with {was}; rerun with the same "
                                f"arguments to resume it, or choose another --out")
         return
-    if out.exists() and not out.is_dir():
-        raise CollectError(f"--out {out} is a file; pass a folder (new, empty, or an earlier collection to resume)")
-    if out.exists() and any(out.iterdir()):
+    if out.exists() and any(p.name != LOCK_FILE for p in out.iterdir()):
         meta = out / DATA / "metadata.json"
         if meta.exists():
             try:
@@ -226,7 +190,6 @@ def _open_out(cfg: CollectConfig, manifest: dict) -> None:
                                    f"not {manifest['env']!r}); choose another --out")
         raise CollectError(f"--out {out} exists and is not a gato-collect directory "
                            f"(no {MANIFEST}); choose an empty or new directory")
-    make_out_dir(out, "--out")
     (out / JOURNAL).mkdir(exist_ok=True)
     write_atomic(path, json.dumps(manifest, indent=1), durable=True)
 
@@ -237,7 +200,7 @@ def collect(cfg: CollectConfig) -> CollectResult:
         raise CollectError(f"--episodes must be >= 1, got {cfg.episodes}")
     if not 0.0 <= cfg.action_noise <= 1.0:
         raise CollectError(f"--action-noise must be in [0, 1], got {cfg.action_noise}")
-    check_number("--seed", cfg.seed, low=0)
+    check_seed("--seed", cfg.seed)
     try:
         resolve_device(cfg.device)
         resolve_dtype(cfg.dtype)
@@ -258,10 +221,12 @@ def collect(cfg: CollectConfig) -> CollectResult:
     if not isinstance(env.action_space, (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)):
         raise CollectError(f"gato-collect stores actions of Box, Discrete, MultiDiscrete and MultiBinary spaces; "
                            f"this task's action space is {env.action_space}")
-    policy = make_policy(cfg.policy, env, cfg.env, cfg.seed, device=cfg.device, dtype=cfg.dtype)
-    labeler = (make_policy(cfg.label, env, cfg.env, cfg.seed, "--label", cfg.device, cfg.dtype)
+    if cfg.as_task is not None and not any(p is not None and p.partition(":")[0] in ("gato", "checkpoint") for p in (cfg.policy, cfg.label)):
+        raise CollectError(f"--as-task names a task of a Gato checkpoint to play as; --policy {cfg.policy} is no checkpoint")
+    policy = make_policy(cfg.policy, env, cfg.env, cfg.seed, device=cfg.device, dtype=cfg.dtype, as_task=cfg.as_task)
+    labeler = (make_policy(cfg.label, env, cfg.env, cfg.seed, "--label", cfg.device, cfg.dtype, as_task=cfg.as_task)
                if cfg.label is not None else None)
-    check = ActionChecker(env.action_space)
+    check = ActionChecker(env.action_space, RunFailed)  # found mid-run, as in gato-eval: exit 1, episodes kept
     manifest = {
         "format_version": FORMAT_VERSION,
         "env": cfg.env,
@@ -273,7 +238,16 @@ def collect(cfg: CollectConfig) -> CollectResult:
     }
     if cfg.label is not None:
         manifest["label"] = cfg.label
-    _open_out(cfg, manifest)
+    if cfg.out.exists() and not cfg.out.is_dir():
+        raise CollectError(f"--out {cfg.out} is a file; pass a folder (new, empty, or an earlier collection to resume)")
+    with FolderLock(cfg.out, "gato-collect"):  # one process per collection
+        _open_out(cfg, manifest)
+        return _record(cfg, manifest, env, policy, labeler, check, threshold)
+
+
+def _record(cfg: CollectConfig, manifest: dict, env: Any, policy: SingleEnvPolicy, labeler: SingleEnvPolicy | None,
+            check: ActionChecker, threshold: float | None) -> CollectResult:
+    """collect's episodes and data/, into the locked, checked cfg.out."""
     journal = cfg.out / JOURNAL
     entries = read_journal(journal, cfg.seed)
     kept = sum(e.kept for e in entries)

@@ -29,20 +29,25 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import sys
 import time
 from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import tyro
 
 import envs
-from gato_agent.cli import UsageError, run_command
-from rollouts.eval_args import EvalArgs, build_policy, check_args, out_dir, policy_spec, set_threads, task_ids
-from rollouts.evaluate import evaluate
+from gato_agent.cli import RunFailed, UsageError, run_command
+from gato_agent.runlock import LOCK_FILE, FolderLock
+from rollouts.eval_args import (EvalArgs, build_policy, check_args, out_dir, policy_spec, set_threads, task_ids,
+                                task_spaces)
+from rollouts.evaluate import EvalResults, evaluate
+from rollouts.policies import PolicyFactory, PolicySpec
 from rollouts.protocols import protocols
-from rollouts.report import write_report
+from rollouts.report import RESULTS_FILE, summary_markdown, write_report
 
 __all__ = ["EvalArgs", "UsageError", "build_policy", "main", "run"]
 
@@ -70,8 +75,18 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     spec = policy_spec(args)
-    policy = build_policy(args, ids)
+    spaces = task_spaces(ids, env_kwargs, args.env_kwargs) if env_kwargs or spec.kind == "gato" else {}
+    policy = build_policy(args, ids, spaces)
     out = out_dir(args.out)
+    with FolderLock(out, "gato-eval"):  # one process per results folder
+        if any(p.name != LOCK_FILE for p in out.iterdir()):  # another gato-eval finished in it meanwhile
+            raise UsageError(f"--out {out} already exists and is not empty; gato-eval never overwrites a run: pick another --out")
+        return _run_into(out, args, argv, spec, policy, ids, env_kwargs)
+
+
+def _run_into(out: Path, args: EvalArgs, argv: list[str] | None, spec: PolicySpec, policy: PolicyFactory,
+              ids: list[str], env_kwargs: dict[str, Any]) -> int:
+    """run's rollouts and report, into the locked, empty folder `out`."""
     meta = {
         "command": ["gato-eval", *(argv if argv is not None else sys.argv[1:])],
         "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(args).items()},
@@ -84,6 +99,7 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
         "protocols": protocols(ids, env_kwargs),
         "versions": _versions(),
     }
+    report = _Report(out, meta)
     results = evaluate(
         policy,
         ids,
@@ -95,15 +111,16 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
         video_dir=out / "videos" if args.video and args.video_episodes > 0 else None,
         video_episodes=args.video_episodes,
         progress=args.progress,
-        on_task_end=lambda partial: write_report(partial, out, meta),  # survives a hard kill
+        on_task_end=report.save,  # each task's results on disk as it ends: survives a hard kill
         vector=args.vector,
         device=args.device if spec.kind == "gato" else None,
     )
-    paths = write_report(results, out, meta)
+    paths = report.save(results)
     print(paths["summary"].read_text())
     print(f"wrote {paths['results']}, {paths['summary']}, {paths['plot']}")
     if results.interrupted:
-        print("interrupted: the results above are partial", file=sys.stderr)
+        print(f"gato-eval: interrupted: the results above are partial ({paths['results']} holds the tasks that "
+              "finished); run the command again with another --out to evaluate them all", file=sys.stderr)
         return 130
     if results.failed:
         for task in results.failed:
@@ -112,6 +129,30 @@ def run(args: EvalArgs, argv: list[str] | None = None) -> int:
         print(f"gato-eval: {len(results.failed)} task(s) failed: {names} (errors in {paths['results']})", file=sys.stderr)
         return 1
     return 0
+
+
+class _Report:
+    """Writes the report into `out` as tasks end. A write that fails (a full disk, a folder made
+    read-only) prints the results it could not save and stops the run with one line naming the file
+    (exit 1); the report written after the tasks before it stays on disk."""
+
+    def __init__(self, out: Path, meta: dict[str, Any]):
+        self.out, self.meta = out, meta
+        self.saved: list[str] = []  # the tasks of the report on disk
+
+    def save(self, results: EvalResults) -> dict[str, Path]:
+        done = [t.env_id for t in results.tasks if t.status != "not_run"]
+        try:
+            paths = write_report(results, self.out, self.meta)
+        except OSError as e:
+            print(summary_markdown(results, self.meta))
+            name = re.sub(r"^\.(.+)\.\d+\.tmp$", r"\1", Path(e.filename or RESULTS_FILE).name)  # atomic's temporary name
+            kept = (f"{self.out / RESULTS_FILE} holds the results of {', '.join(self.saved)}" if self.saved
+                    else "nothing was saved")
+            raise RunFailed(f"cannot write {self.out / name} ({e.strerror or e}); the results of {', '.join(done)} "
+                            f"are printed above; {kept}; free some space (or pick a writable --out) and run again") from None
+        self.saved = done
+        return paths
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,15 +7,16 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import tyro
 
 import envs
-from gato_agent.cli import UsageError, check_number, make_out_dir
+from gato_agent.cli import UsageError, check_number, check_seed, make_out_dir
+from gato_agent.runlock import LOCK_FILE
 from rollouts.policies import PolicyError, PolicyFactory, PolicySpec, parse_policy, policy_factory
 
-__all__ = ["EvalArgs", "task_ids", "check_args", "policy_spec", "build_policy", "out_dir", "set_threads"]
+__all__ = ["EvalArgs", "task_ids", "check_args", "policy_spec", "build_policy", "task_spaces", "out_dir", "set_threads"]
 
 
 @dataclass
@@ -41,6 +42,9 @@ class EvalArgs:
     obs -> action, or an object with act(obs) and optional reset())."""
     checkpoint: Path | None = None
     """Old spelling of --policy gato:PATH."""
+    as_task: str | None = None
+    """A Gato checkpoint plays only the tasks it was trained on; --as-task T plays every --env as its
+    task T instead (a borrowed prompt and spaces, which must equal the env's), e.g. Walker2d-v5 as HalfCheetah-v5."""
     episodes: int = 10
     """Episodes per task, fixed up front (the paper uses 50)."""
     num_envs: int = 1
@@ -104,7 +108,7 @@ def check_args(args: EvalArgs) -> None:
     if args.max_episode_steps is not None and args.max_episode_steps < 1:
         raise UsageError(f"--max-episode-steps must be >= 1, got {args.max_episode_steps}")
     check_number("--temperature", args.temperature, low=0)
-    check_number("--seed", args.seed, low=0)
+    check_seed("--seed", args.seed)
     from gato_agent.device import resolve_device, resolve_dtype
 
     try:
@@ -125,10 +129,14 @@ def policy_spec(args: EvalArgs) -> PolicySpec:
         raise UsageError(str(exc)) from None
 
 
-def build_policy(args: EvalArgs, task_ids: list[str] | None = None) -> PolicyFactory:
+def build_policy(args: EvalArgs, task_ids: list[str] | None = None,
+                 task_spaces: dict[str, tuple[Any, Any]] | None = None) -> PolicyFactory:
     """The per-task policy factory for args; UsageError when the spec cannot serve (no checkpoint,
-    a module that does not import, a task without a demonstrator for --policy expert)."""
+    a module that does not import, a task without a demonstrator for --policy expert, a checkpoint
+    not trained on a task or on its spaces, `task_spaces`: task id -> (observation, action space))."""
     spec = policy_spec(args)
+    if args.as_task is not None and spec.kind != "gato":
+        raise UsageError(f"--as-task names a task of a Gato checkpoint to play as; --policy {spec} is no checkpoint")
     if spec.kind == "expert":
         from envs.demonstrators import demonstrator_ids, has_demonstrator
 
@@ -137,16 +145,36 @@ def build_policy(args: EvalArgs, task_ids: list[str] | None = None) -> PolicyFac
             raise UsageError(f"--policy expert: no demonstrator for {', '.join(missing)}; "
                              f"demonstrators exist for: {', '.join(demonstrator_ids())}")
     try:
-        return policy_factory(spec, args.seed, args.temperature, device=args.device, dtype=args.dtype)
+        return policy_factory(spec, args.seed, args.temperature, device=args.device, dtype=args.dtype,
+                              task_ids=task_ids or (), as_task=args.as_task, task_spaces=task_spaces)
     except PolicyError as exc:
         raise UsageError(str(exc)) from None
+
+
+def task_spaces(task_ids: list[str], env_kwargs: dict[str, Any], text: str | None) -> dict[str, tuple[Any, Any]]:
+    """Each task's (observation, action) space, from one env made up front, so that bad input is found
+    before any work as gato-collect finds it: kwargs a task does not take (UsageError), and a checkpoint
+    of other spaces (build_policy). A task that fails to build otherwise is left to fail as that task."""
+    found = {}
+    for task_id in task_ids:
+        try:
+            env = envs.make(task_id, **env_kwargs)
+        except (TypeError, ValueError) as exc:
+            if env_kwargs:
+                raise UsageError(f"--env-kwargs {text} for {task_id}: {exc}") from None
+            continue
+        except Exception:  # a missing extra, a crashing env: reported as that task's error by the run
+            continue
+        found[task_id] = (env.observation_space, env.action_space)
+        env.close()
+    return found
 
 
 def out_dir(out: Path | None) -> Path:
     """The output folder, created: --out (new or empty) or a fresh runs/eval-<UTC time>; UsageError
     when it holds files or cannot be created."""
     if out is not None:
-        if out.is_dir() and any(out.iterdir()):
+        if out.is_dir() and any(p.name != LOCK_FILE for p in out.iterdir()):
             raise UsageError(f"--out {out} already exists and is not empty; gato-eval never overwrites a run: pick another --out")
         return make_out_dir(out)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())

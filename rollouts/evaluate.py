@@ -49,6 +49,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 import envs
+from rollouts.actions import ActionChecker
 from rollouts.aggregates import Aggregate, aggregate_scores
 from rollouts.families import FamilyAggregate, aggregate_by_family
 from rollouts.policies import PerObservation, Policy, PolicyFactory
@@ -62,7 +63,12 @@ Task = str | envs.EnvFactory
 
 
 class PolicyFailed(RuntimeError):
-    """The policy raised while acting; the message says in which episodes, seeds and steps."""
+    """The policy raised while acting, or its action is outside the action space; the message says
+    in which episodes, seeds and steps."""
+
+
+class EnvFailed(RuntimeError):
+    """The env returned what cannot be scored (a NaN or infinite reward); the message says where."""
 
 
 @dataclass
@@ -205,6 +211,7 @@ def _run_task(
                              f"{type(agent).__name__} looks inside its envs (bind_envs): use vector='sync'")
         if hasattr(agent, "bind_envs") and vector == "sync":
             agent.bind_envs(vec.envs)
+        check = ActionChecker(vec.single_action_space, PolicyFailed)
         queues = [list(range(i, episodes, n)) for i in range(n)]  # fixed up front
         running: list[int | None] = [q.pop(0) for q in queues]  # episode index per sub-env
         fps = vec.metadata.get("render_fps") or 30
@@ -235,7 +242,14 @@ def _run_task(
                 actions = agent.act(obs)
             except Exception as exc:  # the policy's own error, told with where it happened
                 raise PolicyFailed(_acting_in(running, steps, seed, exc)) from exc
-            obs, _, terminated, truncated, info = vec.step(actions)
+            for i, k in enumerate(running):  # as gato-collect checks them: a bad action is the task's error
+                if k is not None:
+                    check(actions[i], lambda: f"the policy's action in episode {k} (seed {seed + k}) at step {int(steps[i])}")
+            obs, rewards, terminated, truncated, info = vec.step(actions)
+            for i, k in enumerate(running):
+                if k is not None and not np.isfinite(rewards[i]):
+                    raise EnvFailed(f"{result.env_id} returned the reward {rewards[i]} in episode {k} (seed {seed + k}) "
+                                    f"at step {int(steps[i])}; rewards must be finite numbers")
             steps += 1
             success.update(info)
             for i, video in videos.items():
@@ -385,12 +399,14 @@ def evaluate(
     Returns:
         :class:`EvalResults` (``.to_dict()`` gives plain JSON data).
     """
-    if episodes < 1:
-        raise ValueError(f"episodes must be >= 1, got {episodes}")
-    if num_envs < 1:
-        raise ValueError(f"num_envs must be >= 1, got {num_envs}")
-    if max_episode_steps is not None and max_episode_steps < 1:
-        raise ValueError(f"max_episode_steps must be >= 1 or None, got {max_episode_steps}")
+    for name, value in (("episodes", episodes), ("num_envs", num_envs), ("max_episode_steps", max_episode_steps)):
+        if value is not None or name != "max_episode_steps":  # whole numbers: 2.0 or '3' would fail inside a task
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be >= 1{' or None' if name == 'max_episode_steps' else ''}, an int; got {value!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an integer from 0 to 2**32 - 1 (numpy's RandomState bootstrap), got {seed!r}")
+    if env_kwargs is not None and not isinstance(env_kwargs, dict):
+        raise TypeError(f"env_kwargs must be a dict of make keyword arguments, got {env_kwargs!r}")
     if vector not in ("sync", "async"):
         raise ValueError(f"vector must be 'sync' or 'async', got {vector!r}")
     if device is not None:
@@ -432,7 +448,7 @@ def evaluate(
             return gathered(interrupted=True)
         except Exception as exc:  # a broken task must not take the others down
             result.status = "error"
-            result.error = str(exc) if isinstance(exc, PolicyFailed) else f"{type(exc).__name__}: {exc}"
+            result.error = str(exc) if isinstance(exc, (PolicyFailed, EnvFailed)) else f"{type(exc).__name__}: {exc}"
             result.traceback = traceback.format_exc()
         if on_task_end is not None:
             on_task_end(gathered(interrupted=False))

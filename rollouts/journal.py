@@ -101,15 +101,21 @@ class _Frames:
     def flush(self) -> None:
         if not self.pending:
             return
-        block = np.zeros((FRAME_CHUNK, *self.space.shape), dtype=np.uint8)  # edge chunk: pad
+        rows = self._chunk_rows()
+        block = np.zeros((rows, *self.space.shape), dtype=np.uint8)  # edge chunk: pad
         block[: len(self.pending)] = self.pending
         self.pending = []
         self.chunks.append(self.pool.submit(zlib.compress, block.tobytes(), GZIP_LEVEL))
 
+    def _chunk_rows(self) -> int:
+        """Frames per chunk: FRAME_CHUNK, or all of an episode shorter than that (HDF5 refuses a chunk
+        larger than its dataset); called at write time only while no chunk is full."""
+        return FRAME_CHUNK if self.count >= FRAME_CHUNK else self.count
+
     def write(self, group: h5py.Group, name: str) -> None:
         self.flush()
         d = group.create_dataset(name, shape=(self.count, *self.space.shape), dtype=np.uint8,
-                                 chunks=(FRAME_CHUNK, *self.space.shape), compression="gzip",
+                                 chunks=(self._chunk_rows(), *self.space.shape), compression="gzip",
                                  compression_opts=GZIP_LEVEL)
         for i, chunk in enumerate(self.chunks):
             d.id.write_direct_chunk((i * FRAME_CHUNK,) + (0,) * len(self.space.shape), chunk.result())

@@ -8,6 +8,7 @@ and renamed into place, so ``data/`` is always a complete dataset of the episode
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
+from gymnasium.envs.registration import EnvSpec
 import h5py
 import numpy as np
 
@@ -53,9 +55,8 @@ def finalize(out: Path, manifest: dict, env: gym.Env, entries: list[JournalEntry
     if free < need:
         raise OSError(errno.ENOSPC, f"{need / 1e6:.1f} MB needed, {free / 1e6:.1f} MB free")
     tmp.mkdir()
-    env_spec = env.spec
     storage = MinariStorage.new(tmp, observation_space=env.observation_space,
-                                action_space=env.action_space, env_spec=env_spec,
+                                action_space=env.action_space, env_spec=_storable_spec(env.spec),
                                 data_format="hdf5", jpeg_encoding=False)
     with h5py.File(tmp / "main_data.hdf5", "w", track_order=True) as main:
         for k, path in enumerate(files):
@@ -100,6 +101,21 @@ def finalize(out: Path, manifest: dict, env: gym.Env, entries: list[JournalEntry
     shutil.rmtree(old, ignore_errors=True)
     return data
 
+
+
+def _storable_spec(spec: EnvSpec | None) -> EnvSpec | None:
+    """The env's spec as Minari can store it (as JSON): an entry point given as a class or function
+    (`gym.register(id, entry_point=MyEnv)`) is written as its "module:Name" string; a spec that still
+    cannot be serialized (a callable among its kwargs) is stored as none."""
+    if spec is not None and callable(spec.entry_point):
+        spec = dataclasses.replace(spec, entry_point=f"{spec.entry_point.__module__}:{spec.entry_point.__qualname__}")
+    if spec is None:
+        return None
+    try:
+        spec.to_json()
+    except (ValueError, TypeError):
+        return None
+    return spec
 
 
 def dataset_is_current(data_path: Path, entries: list[JournalEntry]) -> bool:

@@ -31,6 +31,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import gymnasium as gym
 from gymnasium.vector.utils import batch_space, concatenate, create_empty_array, iterate
 
+from envs.registry import import_hint
+
 __all__ = [
     "POLICY_FORMS",
     "ExpertPolicy",
@@ -228,14 +230,22 @@ def parse_policy(spec: str, checkpoint: str | Path | None = None, flag: str = "-
 
 
 def policy_factory(spec: PolicySpec, seed: int = 0, temperature: float = 0.0, flag: str = "--policy",
-                   device: str | None = None, dtype: str | None = None) -> PolicyFactory:
+                   device: str | None = None, dtype: str | None = None, task_ids: Sequence[str] = (),
+                   as_task: str | None = None, task_spaces: dict[str, tuple[gym.Space, gym.Space]] | None = None
+                   ) -> PolicyFactory:
     """The per-task :data:`PolicyFactory` of ``spec``; a Gato acts on ``device`` in ``dtype``
     (:mod:`gato_agent.device`; None: the CPU, float32).
 
     What can be checked before any env is built is checked here (the checkpoint loads, the module
-    imports) and raises :class:`PolicyError`; what depends on the task (its spaces, whether it has a
-    demonstrator) fails when the factory is called, as an error of that task.
+    imports, a checkpoint was trained on each of ``task_ids``) and raises :class:`PolicyError`; what
+    depends on the task (its spaces, whether it has a demonstrator) fails when the factory is called,
+    as an error of that task (or here, for the tasks whose spaces ``task_spaces`` gives: task id ->
+    (observation, action space)). A checkpoint plays only the tasks it was trained on, unless ``as_task``
+    names one of its tasks to play every task as (its spaces must equal the env's: ``--as-task``);
+    other policies take any task and ignore it.
     """
+    if spec.kind == "gato":
+        return _gato_factory(spec, seed, temperature, flag, device, dtype, task_ids, as_task, task_spaces or {})
     if spec.kind == "random":
         return RandomPolicy.factory(seed)
     if spec.kind == "expert":
@@ -246,7 +256,7 @@ def policy_factory(spec: PolicySpec, seed: int = 0, temperature: float = 0.0, fl
         reset = getattr(obj, "reset", None) if act is not obj else None
         return lambda task_id, obs_space, act_space, n: PerObservation(
             act, obs_space, act_space, n, reset if callable(reset) else None, f"{flag} {spec}")
-    return _gato_factory(spec, seed, temperature, flag, device, dtype)
+    raise PolicyError(f"unknown policy kind {spec.kind!r}; accepted: {POLICY_FORMS}")
 
 
 def _resolve(target: str, flag: str) -> Any:
@@ -254,7 +264,8 @@ def _resolve(target: str, flag: str) -> Any:
     try:
         obj = importlib.import_module(module_name)
     except Exception as e:  # any import failure is the user's module
-        raise PolicyError(f"{flag} {target}: module {module_name!r} does not import ({type(e).__name__}: {e})") from None
+        raise PolicyError(f"{flag} {target}: module {module_name!r} does not import ({type(e).__name__}: {e}"
+                          f"{import_hint(module_name, e)})") from None
     for part in attr.split("."):
         if not hasattr(obj, part):
             raise PolicyError(f"{flag} {target}: {module_name!r} has no attribute {attr!r}")
@@ -265,7 +276,8 @@ def _resolve(target: str, flag: str) -> Any:
 
 
 def _gato_factory(spec: PolicySpec, seed: int, temperature: float, flag: str, device: str | None,
-                  dtype: str | None) -> PolicyFactory:
+                  dtype: str | None, task_ids: Sequence[str], as_task: str | None,
+                  task_spaces: dict[str, tuple[gym.Space, gym.Space]]) -> PolicyFactory:
     from gato_agent import GatoAgent
     from gato_agent.checkpoint import load_checkpoint
     from gato_agent.hub_download import hub_repo_id
@@ -279,13 +291,45 @@ def _gato_factory(spec: PolicySpec, seed: int, temperature: float, flag: str, de
     except (ValueError, ImportError) as exc:  # a damaged checkpoint; a Hub id without gato-agent[hub]
         raise PolicyError(f"{flag} {spec}: {exc}") from None
 
+    known = ", ".join(checkpoint.tasks)
+    if as_task is not None and as_task not in checkpoint.tasks:
+        raise PolicyError(f"--as-task {as_task}: {flag} {spec} has no such task; its tasks: {known or 'none (it takes any env)'}")
+    # a model-only checkpoint, or save_pretrained's unnamed task ("default"), plays any env of its spaces
+    by_spaces = not checkpoint.tasks or "default" in checkpoint.tasks
+    unknown = [t for t in task_ids if _stored_name(t, checkpoint.tasks) not in checkpoint.tasks]
+    if not by_spaces and as_task is None and unknown:
+        raise PolicyError(_not_trained_on(spec, flag, unknown, known))
+
+    def chosen_task(task_id: str, observation_space: gym.Space, action_space: gym.Space) -> Any:
+        stored = _stored_name(task_id, checkpoint.tasks)
+        name = as_task or (stored if stored in checkpoint.tasks else None)
+        if not by_spaces and name is None:
+            raise ValueError(_not_trained_on(spec, flag, [task_id], known))
+        return checkpoint.select(name, observation_space, action_space)
+
+    for task_id, (observation_space, action_space) in task_spaces.items():
+        try:
+            chosen_task(task_id, observation_space, action_space)
+        except ValueError as exc:
+            raise PolicyError(f"{flag} {spec} cannot play {task_id}: {exc}") from None
+
     def factory(task_id: str, observation_space: gym.Space, action_space: gym.Space, num_envs: int) -> Policy:
-        # A task stored under the env id is taken by name (tasks may share spaces, e.g. Atari
-        # games with the same action count); otherwise the one whose spaces match; a model-only
-        # checkpoint takes the env's spaces. A mismatch is a ValueError recorded for this task.
-        chosen = checkpoint.select(task_id if task_id in checkpoint.tasks else None, observation_space, action_space)
+        # A task is played as the checkpoint's task of the same env id (tasks may share spaces, e.g.
+        # Atari games with the same action count, or HalfCheetah and Walker2d), or as --as-task, or
+        # by its spaces (by_spaces). Spaces that differ are a ValueError.
+        chosen = chosen_task(task_id, observation_space, action_space)
         return GatoAgent(checkpoint.model, chosen.observation_space, chosen.action_space, num_envs=num_envs,
                          temperature=temperature, seed=seed, prompt=chosen.prompt,
                          text_tokenizer=checkpoint.text_tokenizer, device=device, dtype=dtype)
 
     return factory
+
+
+def _stored_name(task_id: str, tasks: dict[str, Any]) -> str:
+    """The name a checkpoint stores a task under: its env id, with or without the `module:` that registers it."""
+    return task_id if task_id in tasks else task_id.rpartition(":")[2]
+
+
+def _not_trained_on(spec: PolicySpec, flag: str, unknown: Sequence[str], known: str) -> str:
+    return (f"{flag} {spec} was not trained on {', '.join(unknown)} (its tasks: {known}); to play a task as one of "
+            "its own with equal spaces, name that one with --as-task TASK")

@@ -158,13 +158,25 @@ def write_report(results: EvalResults, out: str | Path, meta: dict[str, Any] | N
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     data = {**(meta or {}), **results.to_dict()}
-    write_atomic(out / RESULTS_FILE, json.dumps(data, indent=2, allow_nan=True) + "\n")
+    write_atomic(out / RESULTS_FILE, json.dumps(_strict(data), indent=2, allow_nan=False) + "\n")
     write_atomic(out / SUMMARY_FILE, summary_markdown(results, meta))
     return {
         "results": out / RESULTS_FILE,
         "summary": out / SUMMARY_FILE,
         "plot": plot_scores(results, out / PLOT_FILE, actions_phrase(meta or {})),
     }
+
+
+def _strict(value: Any) -> Any:
+    """`value` with every NaN or infinity made None, so that results.json is strict JSON (RFC 8259),
+    which every parser reads (Python's json writes bare NaN, which JavaScript's JSON.parse rejects)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v) for v in value]
+    return value
 
 
 def demonstrator_table(results: list[dict[str, Any]]) -> str:

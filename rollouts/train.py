@@ -33,8 +33,10 @@ def evaluate_tasks(model: Gato, tasks: dict[str, Task], cfg: TrainConfig, step: 
             metrics[f"eval/{result.env_id}/return"] = result.mean
         if result.normalized is not None:
             metrics[f"eval/{result.env_id}/normalized"] = result.normalized
-        if result.error is not None:
+        if result.error is not None:  # in metrics.jsonl and, never silently, on stderr
             metrics[f"eval/{result.env_id}/error"] = result.error
+            print(f"gato-train: warning: --eval-every at step {step}: {result.env_id} could not be evaluated: "
+                  f"{result.error.splitlines()[0] if result.error else ''}", file=sys.stderr)
     return metrics
 
 

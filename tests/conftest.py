@@ -62,3 +62,30 @@ def make_dataset(tmp_path, monkeypatch):
         return root / dataset_id
 
     return make
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """A real small disk: mount(size) -> a folder on a fresh tmpfs of `size` bytes ("3m"), which
+    read_only(folder) remounts read-only. Skips the test where mounting is not allowed (not root,
+    no CAP_SYS_ADMIN in a container); everything mounted is unmounted afterwards."""
+    import subprocess
+    from types import SimpleNamespace
+
+    mounted = []
+
+    def mount(size: str, name: str = "disk"):
+        folder = tmp_path / name
+        folder.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip() or done.returncode})")
+        mounted.append(folder)
+        return folder
+
+    def read_only(folder):
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+
+    yield SimpleNamespace(mount=mount, read_only=read_only)
+    for folder in reversed(mounted):
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)

@@ -275,7 +275,7 @@ def test_a_full_disk_during_a_checkpoint_is_one_line_and_leaves_no_partial_files
     assert code == 1
     assert err.strip().splitlines() == [f"gato-train: error: disk full while writing step 4; step 2 is intact ({out / 'step-0000002'}): "
                                         "free some space and go on with --resume"]
-    assert sorted(p.name for p in out.iterdir()) == ["latest", "metrics.jsonl", "step-0000002", "train_config.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".lock", "latest", "metrics.jsonl", "step-0000002", "train_config.json"]
     assert not [p for p in out.rglob("*") if p.is_file() and p.stat().st_size == 0]
     assert load_checkpoint(out).path == out / "step-0000002"
 
@@ -315,7 +315,21 @@ def test_an_unusable_out_is_a_usage_error(command, where, a_file, dataset, capsy
                                              (collect_main, "--seed", "-5"), (collect_main, "--max-episode-steps", "0")])
 def test_bad_seeds_and_temperatures_are_usage_errors(main, flag, value, capsys):
     code, err = run(main, ["--env", "CartPole-v1", "--policy", "random", "--out", "o", flag, value], capsys)
-    assert code == 2 and f"{flag} must be a finite number" in err and value in err
+    assert code == 2 and f"{flag} must be " in err and value in err
+
+
+@pytest.mark.parametrize("seed", [str(2**32), str(2**63), str(2**64), "-1"])
+@pytest.mark.parametrize("command", ["eval", "collect", "train"])
+def test_a_seed_outside_0_to_2_32_is_refused_alike_before_any_work(command, seed, dataset, tmp_path, capsys):
+    main, args = {
+        "eval": (eval_main, ["--env", "InvertedPendulum-v5", "--policy", "random", "--episodes", "2", "--no-video"]),
+        "collect": (collect_main, ["--env", "CartPole-v1", "--policy", "random", "--episodes", "1"]),
+        "train": (train_main, train_args(dataset, tmp_path / "unused")),  # the last --out counts
+    }[command]
+    code, err = run(main, [*args, "--out", str(tmp_path / "out"), "--seed", seed], capsys)
+    assert code == 2 and err.strip().splitlines() == [f"gato-{command}: error: --seed must be an integer from 0 to 4294967295 "
+                                                      f"(2**32 - 1), got {seed}"], err
+    assert not (tmp_path / "out").exists()
 
 
 def test_the_agent_refuses_a_nan_temperature():
@@ -385,3 +399,13 @@ def test_hub_ids_resolve_like_from_pretrained(command, checkpoint, tmp_path, mon
     assert code == 0, err
     code, err = run(main, ["--env", "CartPole-v1", *[a.replace("cart", "missing") for a in args]], capsys)
     assert code == 2 and "org/missing" in err
+
+
+def test_an_interrupt_without_a_message_says_interrupted(capsys):
+    from gato_agent.cli import run_command
+
+    def body():
+        raise KeyboardInterrupt
+
+    assert run_command("gato-collect", body) == 130
+    assert capsys.readouterr().err == "gato-collect: interrupted\n"

@@ -151,6 +151,21 @@ def test_run_checkpoints_rotate_and_move_latest(tmp_path, micro_config):
     assert loaded.trainer_state == {"step": 9, "bits": [7, {"n": 2}]}
 
 
+@pytest.mark.parametrize("keep", [1, 2])
+def test_rotation_deletes_only_the_step_folders_its_run_wrote(tmp_path, micro_config, keep):
+    model = Gato(micro_config)
+    mine = ["step-best", "step-0000000-init", "step-7", "damaged-step-0000001"]
+    for name in mine:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "note").write_text("a user's copy")
+    for step in (2, 4, 6):
+        save_run_checkpoint(tmp_path, model, {}, {"step": step}, step, keep=keep)
+    written = [f"step-{s:07d}" for s in (2, 4, 6)][-keep:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["latest", *mine, *written])
+    assert load_checkpoint(tmp_path, trainer_state=True).trainer_state == {"step": 6}
+    assert checkpoint.step_folders(tmp_path) == [tmp_path / name for name in written]
+
+
 def test_the_embedded_checkpoint_covers_the_default_suite_with_prompts():
     import envs
 

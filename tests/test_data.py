@@ -188,3 +188,51 @@ def _load_with_action_space(path, config):
     meta["action_space"] = serialize_space(spaces.MultiBinary(2))
     meta_path.write_text(json.dumps(meta))
     return load_task(path, config)
+
+
+def _copy(dataset, tmp_path, name):
+    import shutil
+
+    copy = tmp_path / name
+    shutil.copytree(dataset / "data", copy)
+    return copy
+
+
+@pytest.mark.parametrize("damage,phrase", [
+    ("random", "main_data.hdf5 cannot be read (OSError: Unable to synchronously open file (file signature not found))"),
+    ("truncated", "main_data.hdf5 cannot be read (OSError: "),
+    ("bad json", "metadata.json cannot be read (JSONDecodeError: "),
+])
+def test_a_damaged_dataset_is_one_line_naming_it(damage, phrase, make_dataset, tmp_path, capsys):
+    import json
+    import os
+
+    from rollouts.train import main
+
+    dataset = _copy(make_dataset("CartPole-v1", lambda obs: int(obs[2] > 0), episodes=2, max_steps=10), tmp_path, "cp")
+    hdf5 = dataset / "main_data.hdf5"
+    if damage == "random":
+        hdf5.write_bytes(os.urandom(5000))
+    elif damage == "truncated":
+        hdf5.write_bytes(hdf5.read_bytes()[: hdf5.stat().st_size // 2])
+    else:
+        (dataset / "metadata.json").write_text("{")
+    config = tmp_path / "tiny.json"
+    config.write_text(json.dumps({"num_layers": 1, "embed_dim": 32, "num_heads": 4, "ff_dim": 64, "context_length": 64}))
+    code = main(["--dataset", str(dataset), "--config", str(config), "--steps", "2", "--out", str(tmp_path / "run"), "--no-progress"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.splitlines() == [err] and f"dataset {dataset}" in err and phrase in err, err
+
+
+def test_with_several_datasets_an_error_names_the_dataset_and_the_episode(make_dataset, tmp_path, micro_config):
+    import h5py
+
+    good = make_dataset("CartPole-v1", lambda obs: int(obs[2] > 0), episodes=2, max_steps=10)
+    bad = _copy(make_dataset("CartPole-v1", lambda obs: 1, episodes=2, max_steps=10, seed=5), tmp_path, "bad")
+    with h5py.File(bad / "main_data.hdf5", "r+") as f:
+        f["episode_1/observations"][3, 0] = np.nan
+    load_task(good, micro_config).episodes[1]
+    task = load_task(bad, micro_config)  # episodes are read when a batch first needs them
+    task.episodes[0]
+    with pytest.raises(ValueError, match=rf"^dataset {bad} \(CartPole-v1\), episode 1: .*non-finite value nan"):
+        task.episodes[1]

@@ -92,13 +92,13 @@ def test_checkpoint_tasks_are_chosen_by_env_id_or_spaces(tmp_path):
     model = gato_agent.Gato(gato_agent.GatoConfig.from_name("tiny"))
     save_checkpoint(ckpt, model, {t: task(t) for t in ("ALE/Pong-v5", "ALE/SpaceInvaders-v5", "Hopper-v5")})
     out = tmp_path / "o"
-    code = main(["--env", "ALE/Pong-v5", "--env", "ALE/SpaceInvaders-v5", "--env", "InvertedPendulum-v5",
-                 "--checkpoint", str(ckpt), "--episodes", "1", "--max-episode-steps", "3", "--no-video",
-                 "--no-progress", "--out", str(out)])
-    pong, invaders, pendulum = json.loads((out / "results.json").read_text())["tasks"]
-    assert code == 1  # the pendulum is not in the checkpoint
+    args = ["--env", "ALE/Pong-v5", "--env", "ALE/SpaceInvaders-v5", "--checkpoint", str(ckpt), "--episodes", "1",
+            "--max-episode-steps", "3", "--no-video", "--no-progress"]
+    assert main([*args, "--env", "InvertedPendulum-v5", "--out", str(out)]) == 2  # the pendulum is not in the checkpoint
+    assert not out.exists()
+    assert main([*args, "--out", str(out)]) == 0
+    pong, invaders = json.loads((out / "results.json").read_text())["tasks"]
     assert pong["status"] == invaders["status"] == "ok"
-    assert pendulum["status"] == "error" and "saved for other spaces" in pendulum["error"]
 
 
 def _returns(out):
@@ -289,3 +289,77 @@ def test_env_and_suite_combine_each_task_once():
     assert ids == ["Hopper-v5", "CartPole-v1", "ALE/Breakout-v5", "ALE/Pong-v5", "InvertedPendulum-v5",
                    "InvertedDoublePendulum-v5", "Reacher-v5", "HalfCheetah-v5", "BabyAI-GoToRedBall-v0",
                    "BabyAI-GoToLocal-v0"]
+
+
+FILLER = '''
+import numpy as np, shutil
+from pathlib import Path
+
+DISK = {disk!r}
+
+
+def act(obs):
+    """CartPole: push left. Pendulum (the second task): fill the disk first, then no torque."""
+    if np.shape(obs) == (4,):
+        return 0
+    with open(Path(DISK) / "filler", "ab") as f:
+        while shutil.disk_usage(DISK).free > 0:
+            try:
+                f.write(bytes(65536)); f.flush()
+            except OSError:
+                break
+    return np.zeros(1, np.float32)
+'''
+
+
+def strict_json(path):
+    return json.loads(Path(path).read_text(), parse_constant=lambda c: pytest.fail(f"{path} holds {c}"))
+
+
+def test_a_disk_that_fills_mid_run_keeps_the_tasks_before_and_is_one_line(tmpfs, tmp_path, monkeypatch, capsys):
+    disk = tmpfs.mount("2m")
+    (tmp_path / "fillpol.py").write_text(FILLER.format(disk=str(disk)))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    out = disk / "eval"
+    code = main(["--env", "CartPole-v1", "--env", "Pendulum-v1", "--policy", "fillpol:act", "--episodes", "2",
+                 "--max-episode-steps", "5", "--no-video", "--no-progress", "--out", str(out)])
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert code == 1 and len(err.splitlines()) == 1, err
+    assert f"gato-eval: error: cannot write {out / 'results.json'} (No space left on device)" in err, err
+    assert f"{out / 'results.json'} holds the results of CartPole-v1" in err
+    assert "Pendulum-v1" in captured.out  # the results it could not save are printed
+    saved = strict_json(out / "results.json")
+    assert [(t["env_id"], t["status"]) for t in saved["tasks"]] == [("CartPole-v1", "ok"), ("Pendulum-v1", "not_run")]
+
+
+def test_a_read_only_out_is_refused_before_any_episode(tmpfs, capsys):
+    disk = tmpfs.mount("1m")
+    (disk / "out").mkdir()
+    tmpfs.read_only(disk)
+    code = main(["--env", "CartPole-v1", "--policy", "random", "--episodes", "2", "--no-video", "--no-progress", "--out", str(disk / "out")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err == (f"gato-eval: error: --out {disk / 'out'}: cannot write in this folder (Read-only file system); "
+                                 "pass a folder you can write to")
+
+
+def test_a_failed_report_write_keeps_the_one_before(tmp_path, monkeypatch, capsys):
+    import errno
+
+    import rollouts.report as report
+
+    writes, real = [], report.write_atomic
+
+    def full_on_the_second_results(target, content, durable=False):
+        writes.append(Path(target).name)
+        if writes.count("results.json") == 2:
+            raise OSError(errno.ENOSPC, "No space left on device", str(Path(target).with_name(".results.json.7.tmp")))
+        return real(target, content, durable)
+
+    monkeypatch.setattr(report, "write_atomic", full_on_the_second_results)
+    out = tmp_path / "out"
+    code = main(["--env", "CartPole-v1", "--env", "Pendulum-v1", "--policy", "random", "--episodes", "1", "--max-episode-steps", "3",
+                 "--no-video", "--no-progress", "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and err.startswith(f"gato-eval: error: cannot write {out / 'results.json'} (No space left on device)"), err
+    assert [t["status"] for t in strict_json(out / "results.json")["tasks"]] == ["ok", "not_run"]

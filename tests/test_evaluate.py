@@ -230,3 +230,53 @@ def test_babyai_reports_its_success_rate_beside_the_return():
     assert babyai.family == "babyai" and babyai.success_rate == np.mean(np.array(babyai.returns) > 0)
     assert babyai.normalized is not None and cartpole.success_rate is None
     assert f"{babyai.mean:.2f} (success {babyai.success_rate:.0%})" in summary_markdown(results)
+
+
+class _RewardEnv(gym.Env):
+    """A one-number env whose third step's reward is `bad` (NaN or inf)."""
+
+    observation_space = gym.spaces.Box(-1, 1, (1,), np.float32)
+    action_space = gym.spaces.Discrete(2)
+
+    def __init__(self, bad):
+        self.bad, self.t = bad, 0
+
+    def reset(self, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return np.zeros(1, np.float32), {}
+
+    def step(self, action):
+        self.t += 1
+        return np.zeros(1, np.float32), self.bad if self.t == 3 else 1.0, self.t >= 5, False, {}
+
+
+@pytest.mark.parametrize("task,policy,message", [
+    ("HalfCheetah-v5", lambda obs: np.full(6, 1e6, np.float32),
+     "the policy's action in episode 0 (seed 0) at step 0: action [1000000.0, "),
+    ("InvertedPendulum-v5", lambda obs: np.full(1, np.nan, np.float32),
+     "the policy's action in episode 0 (seed 0) at step 0: action [nan] is outside the action space Box(-3.0, 3.0, (1,), float32)"),
+    ("CartPole-v1", lambda obs: 7, "action 7 is outside the action space Discrete(2)"),
+])
+def test_actions_outside_the_action_space_are_the_tasks_error_as_in_gato_collect(task, policy, message):
+    results = evaluate(policy, [task], episodes=2, max_episode_steps=8, progress=False)
+    (bad,) = results.tasks
+    assert bad.status == "error" and message in bad.error and bad.returns == [], bad.error
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_a_non_finite_reward_is_the_tasks_error(bad):
+    results = evaluate(lambda obs: 0, [lambda: _RewardEnv(bad)], episodes=2, progress=False)
+    (task,) = results.tasks
+    assert task.status == "error" and f"returned the reward {bad} in episode 0 (seed 0) at step 2; rewards must be finite" in task.error
+    assert task.mean is None and results.aggregate.iqm is None
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"episodes": 2.0}, "episodes must be >= 1, an int; got 2.0"), ({"episodes": "3"}, "episodes must be >= 1, an int; got '3'"),
+    ({"num_envs": 2.5}, "num_envs must be >= 1, an int; got 2.5"), ({"seed": -1}, "seed must be an integer from 0 to 2\\*\\*32 - 1"),
+    ({"seed": 2**32}, "seed must be an integer from 0"), ({"env_kwargs": [1]}, "env_kwargs must be a dict"),
+])
+def test_bad_arguments_are_refused_up_front_not_as_task_errors(kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        evaluate(Balancer(), ["CartPole-v1"], progress=False, **kwargs)

@@ -56,3 +56,16 @@ def test_text_observations_are_stored_as_utf8_strings(tmp_path):
         assert f["episode/observations/direction"][()].tolist() == [0, 1, 2]
     (entry,) = read_journal(tmp_path, seed=0)
     assert (entry.kept, entry.steps) == (True, 2)
+
+
+@pytest.mark.parametrize("steps", [1, 6, 7, 9])
+def test_image_episodes_of_any_length_are_written_and_read_back(steps, tmp_path):
+    import minari
+
+    from rollouts.collect import CollectConfig, collect
+
+    out = tmp_path / "pong"
+    collect(CollectConfig(env="ALE/Pong-v5", out=out, policy="random", episodes=1, max_episode_steps=steps, progress=False))
+    (episode,) = minari.MinariDataset(str(out / "data")).iterate_episodes()
+    assert episode.observations.shape == (steps + 1, 210, 160, 3) and len(episode.actions) == steps
+    assert episode.observations[-1].any()  # real frames, not the padding of a chunk

@@ -72,3 +72,49 @@ def test_a_gato_checkpoint_policy_tokenizes_text_with_the_checkpoints_tokenizer(
     policy = policy_factory(PolicySpec("gato", str(tmp_path / "ckpt")))("BabyAI-GoToLocal-v0", space,
                                                                          gym.spaces.Discrete(3), 1)
     assert policy.obs_codec.text_tokenizer == own != default_text_tokenizer()
+
+
+@pytest.mark.parametrize("command", ["eval", "collect"])
+def test_a_checkpoint_plays_only_its_own_tasks_alike_in_both_commands(command, tmp_path, capsys):
+    from rollouts.collect import main as collect_main
+    from rollouts.eval import main as eval_main
+
+    main, more = {"eval": (eval_main, ["--no-video"]), "collect": (collect_main, [])}[command]
+    args = ["--env", "Walker2d-v5", "--policy", "gato", "--episodes", "1", "--max-episode-steps", "3", "--no-progress", *more]
+    assert main([*args, "--out", str(tmp_path / "walker")]) == 2  # same spaces as HalfCheetah-v5, but another task
+    err = capsys.readouterr().err.strip()
+    assert err.splitlines() == [err] and len(err) < 500, err
+    assert "--policy gato was not trained on Walker2d-v5 (its tasks: " in err and "HalfCheetah-v5" in err and "--as-task TASK" in err
+    assert not (tmp_path / "walker").exists()
+    # named, the task is borrowed
+    assert main([*args, "--as-task", "HalfCheetah-v5", "--out", str(tmp_path / "borrowed")]) == 0, capsys.readouterr().err
+
+
+def test_a_borrowed_task_of_other_spaces_is_refused_in_a_short_line():
+    from gato_agent.checkpoint import load_checkpoint
+
+    ant = envs.make("Ant-v5")
+    factory = policy_factory(PolicySpec("gato"), task_ids=["Ant-v5"], as_task="BabyAI-GoToLocal-v0")
+    with pytest.raises(ValueError) as error:
+        factory("Ant-v5", ant.observation_space, ant.action_space, 1)
+    assert len(str(error.value)) < 400 and "task 'BabyAI-GoToLocal-v0' of checkpoint" in str(error.value), str(error.value)
+    with pytest.raises(PolicyError, match=r"--as-task Nope-v0: --policy gato has no such task; its tasks: ALE/Breakout-v5"):
+        policy_factory(PolicySpec("gato"), as_task="Nope-v0")
+    with pytest.raises(ValueError) as error:  # spaces alone: a checkpoint of other spaces
+        load_checkpoint(None).select(None, ant.observation_space, ant.action_space)
+    assert len(str(error.value)) < 1500 and "BabyAI-GoToLocal-v0: Dict(" in str(error.value), str(error.value)
+
+
+@pytest.mark.parametrize("command", ["eval", "collect"])
+def test_a_checkpoint_of_other_spaces_is_the_same_usage_error_in_both_commands(command, tmp_path, micro_config, capsys):
+    from gato_agent import Gato, GatoAgent
+    from rollouts.collect import main as collect_main
+    from rollouts.eval import main as eval_main
+
+    cartpole = envs.make("CartPole-v1")
+    GatoAgent(Gato(micro_config), cartpole.observation_space, cartpole.action_space).save_pretrained(tmp_path / "ckpt")
+    main, more = {"eval": (eval_main, ["--no-video"]), "collect": (collect_main, [])}[command]
+    code = main(["--env", "Pendulum-v1", "--policy", f"gato:{tmp_path / 'ckpt'}", "--episodes", "1", "--no-progress",
+                 "--out", str(tmp_path / "out"), *more])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.splitlines() == [err] and "was saved for other spaces than the env's" in err, err

@@ -160,3 +160,69 @@ def test_env_factories_are_capped_and_recorded():
     vec.close()
     with pytest.raises(ValueError, match="factory"):
         envs.make_vector(lambda: gym.make("CartPole-v1"), 1, reset_noise_scale=0.1)
+
+
+NO_ARGUMENTS_ENV = '''
+import numpy as np, gymnasium as gym
+
+
+class Env(gym.Env):
+    def __init__(self):  # takes no render_mode, nor anything else
+        self.observation_space = gym.spaces.Box(-1, 1, (2,), np.float32)
+        self.action_space = gym.spaces.Discrete(2)
+
+    def reset(self, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return np.zeros(2, np.float32), {}
+
+    def step(self, action):
+        self.t += 1
+        return np.zeros(2, np.float32), 1.0, self.t >= 4, False, {}
+
+
+gym.register("NoArgs/Env-v0", entry_point=Env, max_episode_steps=50)
+'''
+
+
+@pytest.mark.parametrize("command", ["eval", "collect"])
+def test_an_env_whose_init_takes_no_arguments_is_evaluated_and_collected(command, tmp_path, monkeypatch, capsys):
+    from rollouts.collect import main as collect_main
+    from rollouts.eval import main as eval_main
+
+    (tmp_path / "noargs_envs.py").write_text(NO_ARGUMENTS_ENV)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    main, more = {"eval": (eval_main, ["--no-video"]), "collect": (collect_main, [])}[command]
+    code = main(["--env", "noargs_envs:NoArgs/Env-v0", "--policy", "random", "--episodes", "2", "--no-progress",
+                 "--out", str(tmp_path / "out"), *more])
+    assert code == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ('{"max_episode_steps": 3}', "--env-kwargs: max_episode_steps is set by --max-episode-steps, not by --env-kwargs"),
+    ('{"render_mode": "human"}', "--env-kwargs: render_mode is set by --video"),
+    ('{"bogus": 1}', "unexpected keyword argument 'bogus'"),
+])
+@pytest.mark.parametrize("command", ["eval", "collect"])
+def test_bad_env_kwargs_are_the_same_usage_error_in_both_commands(command, kwargs, message, tmp_path, capsys):
+    from rollouts.collect import main as collect_main
+    from rollouts.eval import main as eval_main
+
+    main, more = {"eval": (eval_main, ["--no-video"]), "collect": (collect_main, [])}[command]
+    code = main(["--env", "CartPole-v1", "--policy", "random", "--episodes", "1", "--no-progress", "--env-kwargs", kwargs,
+                 "--out", str(tmp_path / "out"), *more])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.splitlines() == [err] and message in err, err
+    assert not (tmp_path / "out" / "results.json").exists()
+
+
+@pytest.mark.parametrize("form", ["env", "policy"])
+def test_a_module_in_the_current_folder_suggests_pythonpath(form, tmp_path, monkeypatch, capsys):
+    from rollouts.eval import main as eval_main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "herelocal.py").write_text("def act(obs):\n    return 0\n")
+    env, policy = ("herelocal:Here-v0", "random") if form == "env" else ("CartPole-v1", "herelocal:act")
+    assert eval_main(["--env", env, "--policy", policy, "--episodes", "1", "--no-video", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "No module named 'herelocal'" in err and "herelocal is in the current folder" in err and "PYTHONPATH=." in err, err

@@ -89,3 +89,18 @@ def test_summary_says_whether_a_gato_was_greedy_or_sampled(tmp_path):
         summary = write_report(_results(tasks), tmp_path / str(temperature), meta)["summary"].read_text()
         assert f"Policy: `gato`, checkpoint `embedded`, {words}\n" in summary
         assert actions_phrase(meta) == words  # the phrase scores.png's title ends with
+
+
+def test_results_json_is_strict_json_whatever_numbers_the_run_holds(tmp_path):
+    from rollouts.evaluate import TaskResult
+    from rollouts.report import write_report
+
+    inf_task = TaskResult(env_id="Odd-v0", status="ok", returns=[float("inf"), 1.0], mean=float("inf"), std=float("nan"))
+    write_report(_results([inf_task]), tmp_path, {"note": float("-inf")})
+
+    def refuse(constant):
+        raise ValueError(f"results.json holds the non-standard constant {constant}")
+
+    data = json.loads((tmp_path / "results.json").read_text(), parse_constant=refuse)
+    task = data["tasks"][0]
+    assert task["returns"] == [None, 1.0] and task["mean"] is None and task["std"] is None and data["note"] is None

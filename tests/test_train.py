@@ -314,3 +314,44 @@ def test_fsdp_on_two_cpu_ranks_matches_ddp(make_dataset, micro_json, tmp_path):
     assert read("fsdp") == pytest.approx(read("ddp"), rel=1e-4)
     assert read("cut") == pytest.approx(read("fsdp"), rel=1e-5, abs=1e-6)  # resumed from the gathered optimizer state
     assert fsdp.trainer_state["strategy"] == "fsdp" and set(fsdp.trainer_state["optimizer"]["state"]) >= {"tokens.weight"}
+
+
+def test_a_fresh_run_refuses_an_out_of_other_files_and_rotation_keeps_a_users_step_folder(make_dataset, micro_json, tmp_path, capsys):
+    path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=12)
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "metrics.jsonl").write_text('{"step": 1, "loss": 0.5}\n')  # a user's own file
+    assert main(["--dataset", str(path), "--out", str(out), "--config", micro_json, "--steps", "2", "--no-progress"]) == 2
+    assert "already holds files (metrics.jsonl) and no training run" in capsys.readouterr().err
+    assert (out / "metrics.jsonl").read_text() == '{"step": 1, "loss": 0.5}\n'
+    # a run's own folder: a user's step-best, kept by hand mid-run, is not rotated and takes no slot
+    run = tmp_path / "run2"
+    train(run_cfg(run, [path], micro_json, steps=6, checkpoint_every=2, keep_checkpoints=1, stop_after=2))
+    (run / "step-best").mkdir()
+    (run / "step-best" / "weights").write_text("kept by hand")
+    train(run_cfg(run, [path], micro_json, steps=6, checkpoint_every=2, keep_checkpoints=1, resume=True))
+    assert sorted(p.name for p in run.glob("step-*")) == ["step-0000006", "step-best"]
+    assert load_checkpoint(run, trainer_state=True).trainer_state["step"] == 6
+
+
+def test_training_into_the_dataset_folder_it_trains_on_is_refused(make_dataset, micro_json, capsys):
+    path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=12)
+    before = sorted(p.name for p in path.rglob("*"))
+    assert main(["--dataset", str(path), "--out", str(path), "--config", micro_json, "--steps", "2", "--no-progress"]) == 2
+    assert "already holds files (data) and no training run" in capsys.readouterr().err
+    assert sorted(p.name for p in path.rglob("*") if p.name != ".lock") == before
+
+
+def test_an_eval_every_task_that_cannot_be_evaluated_is_said_on_stderr(make_dataset, micro_json, tmp_path, monkeypatch, capsys):
+    import gymnasium as gym
+
+    from rollouts.train import main as gato_train
+
+    # registered while recording, unknown by the time the run evaluates it (as a module:EnvId's env)
+    gym.register("Lean/Env-v0", entry_point="gymnasium.envs.classic_control.cartpole:CartPoleEnv", max_episode_steps=20)
+    path = make_dataset("Lean/Env-v0", cartpole_policy, episodes=2, max_steps=5)
+    monkeypatch.delitem(gym.registry, "Lean/Env-v0")
+    code = gato_train(["--dataset", str(path), "--out", str(tmp_path / "run"), "--config", micro_json, "--steps", "2",
+                       "--eval-every", "2", "--eval-episodes", "1", "--batch-size", "2", "--threads", "1", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 0 and "gato-train: warning: --eval-every at step 2: Lean/Env-v0 could not be evaluated: UnknownTaskError" in err, err

@@ -31,3 +31,10 @@ def test_model_config_from_preset_file_or_base(tmp_path, micro_config):
 def test_schedule_follows_the_flags():
     schedule = TrainConfig(lr=2.0, min_lr_ratio=0.5, warmup_steps=3, steps=9).schedule()
     assert schedule.to_dict() == {"lr": 2.0, "min_lr_ratio": 0.5, "warmup_steps": 3, "steps": 9}
+
+
+@pytest.mark.parametrize("value", ["x", "2.5", 2.5])
+def test_a_model_override_of_an_integer_field_must_be_an_integer(value):
+    with pytest.raises(ValueError, match=rf"--model-overrides frame_stack {value}: frame_stack takes an integer"):
+        TrainConfig(config="tiny", model_overrides={"frame_stack": value}).model_config()
+    assert TrainConfig(config="tiny", model_overrides={"frame_stack": "2"}).model_config().frame_stack == 2
