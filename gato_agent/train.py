@@ -39,7 +39,7 @@ from gato_agent.atomic import write_atomic
 from gato_agent.batches import MicroBatches, accumulate
 from gato_agent.checkpoint import (LATEST_FILE, Checkpoint, CheckpointError, Task, load_checkpoint, save_run_checkpoint,
                                    step_folders)
-from gato_agent.cli import RunFailed, UsageError, check_number, check_seed, is_disk_full, make_out_dir, run_command
+from gato_agent.cli import RunFailed, UsageError, is_disk_full, make_out_dir, run_command
 from gato_agent.data import SequenceSampler, TaskData, merge_tasks
 from gato_agent.distributed import Distributed
 from gato_agent.divergence import check_weights, diverged, non_finite_step, non_finite_weights
@@ -55,7 +55,7 @@ from gato_agent.optim import build_optimizer
 from gato_agent.precision import MixedPrecision
 from gato_agent.runlock import LOCK_FILE, FolderLock
 from gato_agent.sources import load_source
-from gato_agent.train_config import TrainConfig
+from gato_agent.train_config import TrainConfig, check_numbers
 
 __all__ = ["TrainConfig", "TrainResult", "Evaluator", "train", "main"]
 
@@ -207,7 +207,7 @@ def _check_flags(cfg: TrainConfig, evaluate: Evaluator | None) -> None:
     """Fail before any work (on every rank) on flags that cannot run; creates --out."""
     if not cfg.dataset:
         raise UsageError("no --dataset given: pass one or more Minari datasets (gato-collect --out folders)")
-    _check_numbers(cfg)
+    check_numbers(cfg)
     if cfg.eval_every and evaluate is None:
         raise ValueError("--eval-every needs an evaluator: use the gato-train command (rollouts.train), not gato_agent.train")
     if cfg.eval_every and cfg.strategy == "fsdp" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
@@ -219,32 +219,6 @@ def _check_flags(cfg: TrainConfig, evaluate: Evaluator | None) -> None:
     if cfg.push_to_hub:
         require("huggingface_hub", "hub", "--push-to-hub")
     make_out_dir(cfg.out)
-
-
-def _check_numbers(cfg: TrainConfig) -> None:
-    """UsageError naming the first numeric flag whose value cannot run, and what it accepts."""
-    for flag, value in (("--steps", cfg.steps), ("--stop-after", cfg.stop_after), ("--batch-size", cfg.batch_size),
-                        ("--checkpoint-every", cfg.checkpoint_every), ("--keep-checkpoints", cfg.keep_checkpoints),
-                        ("--log-every", cfg.log_every), ("--grad-accum", cfg.grad_accum), ("--eval-episodes", cfg.eval_episodes),
-                        ("--context-length", cfg.context_length), ("--threads", cfg.threads)):
-        check_number(flag, value, low=1)
-    check_seed("--seed", cfg.seed)
-    for flag, value in (("--workers", cfg.workers), ("--cache-mb", cfg.cache_mb), ("--warmup-steps", cfg.warmup_steps),
-                        ("--eval-every", cfg.eval_every), ("--weight-decay", cfg.weight_decay)):
-        check_number(flag, value, low=0)
-    check_number("--lr", cfg.lr, low=0, low_open=True)
-    check_number("--grad-clip", cfg.grad_clip, low=0, low_open=True)
-    check_number("--min-lr-ratio", cfg.min_lr_ratio, low=0, high=1)
-    check_number("--prompt-prob", cfg.prompt_prob, low=0, high=1)
-    check_number("--history-noise", cfg.history_noise, low=0, high=1)
-    for task, value in cfg.task_history_noise.items():
-        check_number(f"--task-history-noise {task}", value, low=0, high=1)
-    for value in cfg.weight or []:
-        check_number("--weight", value, low=0)
-    if cfg.weight and len(cfg.weight) != len(cfg.dataset):
-        raise UsageError(f"--weight is given {len(cfg.weight)} times for {len(cfg.dataset)} --dataset: give one per dataset, or none")
-    if cfg.weight and not sum(cfg.weight) > 0:
-        raise UsageError(f"--weight: at least one dataset needs a weight above 0, got {cfg.weight}")
 
 
 def _check_resume(cfg: TrainConfig, state: dict[str, Any], names: list[str], env: Distributed) -> None:

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import tyro
 
+from gato_agent.cli import UsageError, check_number, check_seed
 from gato_agent.config import PRESETS, GatoConfig
 from gato_agent.distributed import Strategy
 from gato_agent.loggers import LoggerName
@@ -193,3 +194,28 @@ def _integer(name: str, value: float | str) -> int:
         raise ValueError(f"--model-overrides {name} {value}: {name} takes an integer")
     return int(number)
 
+
+def check_numbers(cfg: TrainConfig) -> None:
+    """UsageError naming the first numeric flag whose value cannot run, and what it accepts."""
+    for flag, value in (("--steps", cfg.steps), ("--stop-after", cfg.stop_after), ("--batch-size", cfg.batch_size),
+                        ("--checkpoint-every", cfg.checkpoint_every), ("--keep-checkpoints", cfg.keep_checkpoints),
+                        ("--log-every", cfg.log_every), ("--grad-accum", cfg.grad_accum), ("--eval-episodes", cfg.eval_episodes),
+                        ("--context-length", cfg.context_length), ("--threads", cfg.threads)):
+        check_number(flag, value, low=1)
+    check_seed("--seed", cfg.seed)
+    for flag, value in (("--workers", cfg.workers), ("--cache-mb", cfg.cache_mb), ("--warmup-steps", cfg.warmup_steps),
+                        ("--eval-every", cfg.eval_every), ("--weight-decay", cfg.weight_decay)):
+        check_number(flag, value, low=0)
+    check_number("--lr", cfg.lr, low=0, low_open=True)
+    check_number("--grad-clip", cfg.grad_clip, low=0, low_open=True)
+    check_number("--min-lr-ratio", cfg.min_lr_ratio, low=0, high=1)
+    check_number("--prompt-prob", cfg.prompt_prob, low=0, high=1)
+    check_number("--history-noise", cfg.history_noise, low=0, high=1)
+    for task, value in cfg.task_history_noise.items():
+        check_number(f"--task-history-noise {task}", value, low=0, high=1)
+    for value in cfg.weight or []:
+        check_number("--weight", value, low=0)
+    if cfg.weight and len(cfg.weight) != len(cfg.dataset):
+        raise UsageError(f"--weight is given {len(cfg.weight)} times for {len(cfg.dataset)} --dataset: give one per dataset, or none")
+    if cfg.weight and not sum(cfg.weight) > 0:
+        raise UsageError(f"--weight: at least one dataset needs a weight above 0, got {cfg.weight}")
