@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 
 from gato_agent.atomic import write_atomic  # noqa: E402
 from rollouts.aggregates import METRICS, mean, stratified_bootstrap_ci  # noqa: E402
-from rollouts.evaluate import EvalResults, TaskResult  # noqa: E402
+from rollouts.results import EvalResults, TaskResult  # noqa: E402
 
 __all__ = ["plot_scores", "scores_figure"]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from gato_agent.atomic import write_atomic
 from rollouts.aggregates import METRICS
-from rollouts.evaluate import EvalResults, TaskResult
+from rollouts.results import EvalResults, TaskResult
 from rollouts.plots import plot_scores
 
 __all__ = ["RESULTS_FILE", "SUMMARY_FILE", "PLOT_FILE", "write_report", "summary_markdown", "demonstrator_table", "decoding", "actions_phrase"]

@@ -27,7 +27,8 @@ import tyro
 from gato_agent.distributed import Distributed
 from gato_agent.cli import UsageError
 from rollouts.eval_args import EvalArgs, build_policy, check_args, out_dir, set_threads, task_ids
-from rollouts.evaluate import EvalResults, PolicyFactory, TaskResult, _summarize, aggregate, evaluate
+from rollouts.evaluate import PolicyFactory, evaluate
+from rollouts.results import EvalResults, TaskResult, aggregate, summarize
 from rollouts.families import aggregate_by_family
 from rollouts.protocols import protocols
 from rollouts.report import write_report
@@ -108,7 +109,7 @@ def _merge(task: str, episodes: int, parts: list[TaskResult]) -> TaskResult:
         merged.error, merged.traceback = merged.error or p.error, merged.traceback or p.traceback
         if p.successes is not None:
             merged.successes, merged.success_rule = (merged.successes or []) + p.successes, p.success_rule
-    _summarize(merged)
+    summarize(merged)
     return merged
 
 
