@@ -8,7 +8,8 @@ task                                  demonstrator
 ``InvertedPendulum-v5``               LQR from the model's finite-difference linearization
 ``InvertedDoublePendulum-v5``         LQR from the model's finite-difference linearization
 ``Reacher-v5``                        Jacobian-transpose spring-damper on the fingertip
-``HalfCheetah-v5``, ``Hopper-v5``     linear policies trained by ARS (``envs.demonstrators.ars``)
+``HalfCheetah-v5``, ``Hopper-v5``,    linear policies trained by ARS (``envs.demonstrators.ars``)
+``Swimmer-v5``, ``Pusher-v5``
 ``BabyAI-*`` (every level)            BabyAI's own planning bot (``minigrid.utils.baby_ai_bot``)
 ``Meta-World/<task>-v3`` (all 50)     Meta-World's scripted policy (``metaworld.policies``)
 ====================================  =============================================================
@@ -59,6 +60,8 @@ _FACTORIES: dict[str, Callable[[], Demonstrator]] = {
     "Reacher-v5": lambda: ReacherDemonstrator(kp=25.0, kd=2.0),
     "HalfCheetah-v5": lambda: LinearDemonstrator("HalfCheetah-v5", ASSETS / "HalfCheetah-v5.npz"),
     "Hopper-v5": lambda: LinearDemonstrator("Hopper-v5", ASSETS / "Hopper-v5.npz"),
+    "Swimmer-v5": lambda: LinearDemonstrator("Swimmer-v5", ASSETS / "Swimmer-v5.npz"),
+    "Pusher-v5": lambda: LinearDemonstrator("Pusher-v5", ASSETS / "Pusher-v5.npz"),
 }
 _BABYAI = "BabyAI-"  # every BabyAI level has the bot as its demonstrator
 _METAWORLD = "Meta-World/<task>-v3"  # every Meta-World task has its scripted policy
@@ -75,6 +78,8 @@ DEMONSTRATOR_SCORES: dict[str, float] = {
     "Reacher-v5": -4.7,  # std 2.0
     "HalfCheetah-v5": 5455.5,  # std 1170.8; 3 of 50 episodes flip over (return < 3000)
     "Hopper-v5": 3231.4,  # std 62.2
+    "Swimmer-v5": 356.3,  # std 2.3
+    "Pusher-v5": -41.4,  # std 7.0
     # BabyAI's bot, 500 episodes (seeds 0..499): it succeeds in every one (return > 0)
     "BabyAI-GoToRedBall-v0": 0.927,  # std 0.040, 5.2 steps per episode
     "BabyAI-GoToLocal-v0": 0.926,  # std 0.042, 5.3 steps per episode
