@@ -38,7 +38,8 @@ def _family_rows(results: EvalResults) -> list[tuple[str, float, tuple[float, fl
     for name, fam in results.aggregate_by_family.items():
         for label, agg in ((name, fam.normalized), (f"{name} (human)", fam.human_normalized)):
             if agg is not None and agg.iqm is not None:
-                rows.append((f"{label}\n{len(agg.tasks)} tasks", agg.iqm, agg.iqm_ci95))
+                n = len(agg.tasks)
+                rows.append((f"{label}\n{n} task{'s' if n != 1 else ''}", agg.iqm, agg.iqm_ci95))
     return rows
 
 
@@ -52,7 +53,11 @@ def _draw_families(ax: plt.Axes, rows: list[tuple[str, float, tuple[float, float
     ax.set_xlabel("normalized score")
     ax.set_title("IQM per task family\n(95% CI, stratified bootstrap)", fontsize=9)
     ax.grid(axis="x", alpha=0.3)
-    ax.margins(x=0.25)
+    ax.axvline(0.0, color="gray", linewidth=1)  # random
+    left = min([0.0] + [min(lo, v) for _, v, (lo, _) in rows])  # random (0) always in view
+    right = max([0.0] + [max(hi, v) for _, v, (_, hi) in rows])
+    span = (right - left) or 1.0
+    ax.set_xlim(left - 0.05 * span, right + 0.3 * span)  # room for the value labels
 
 
 def _draw_tasks(ax: plt.Axes, tasks: list[TaskResult], scores: list[list[float]], seed: int) -> None:
