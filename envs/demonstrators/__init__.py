@@ -9,7 +9,7 @@ task                                  demonstrator
 ``InvertedDoublePendulum-v5``         LQR from the model's finite-difference linearization
 ``Reacher-v5``                        Jacobian-transpose spring-damper on the fingertip
 ``HalfCheetah-v5``, ``Hopper-v5``,    linear policies trained by ARS (``envs.demonstrators.ars``)
-``Swimmer-v5``, ``Pusher-v5``
+``Swimmer-v5``, ``Pusher-v5``, ``Ant-v5``
 ``BabyAI-*`` (every level)            BabyAI's own planning bot (``minigrid.utils.baby_ai_bot``)
 ``Meta-World/<task>-v3`` (all 50)     Meta-World's scripted policy (``metaworld.policies``)
 ====================================  =============================================================
@@ -62,6 +62,7 @@ _FACTORIES: dict[str, Callable[[], Demonstrator]] = {
     "Hopper-v5": lambda: LinearDemonstrator("Hopper-v5", ASSETS / "Hopper-v5.npz"),
     "Swimmer-v5": lambda: LinearDemonstrator("Swimmer-v5", ASSETS / "Swimmer-v5.npz"),
     "Pusher-v5": lambda: LinearDemonstrator("Pusher-v5", ASSETS / "Pusher-v5.npz"),
+    "Ant-v5": lambda: LinearDemonstrator("Ant-v5", ASSETS / "Ant-v5.npz"),
 }
 _BABYAI = "BabyAI-"  # every BabyAI level has the bot as its demonstrator
 _METAWORLD = "Meta-World/<task>-v3"  # every Meta-World task has its scripted policy
@@ -80,6 +81,7 @@ DEMONSTRATOR_SCORES: dict[str, float] = {
     "Hopper-v5": 3231.4,  # std 62.2
     "Swimmer-v5": 356.3,  # std 2.3
     "Pusher-v5": -41.4,  # std 7.0
+    "Ant-v5": 3335.6,  # std 519.3
     # BabyAI's bot, 500 episodes (seeds 0..499): it succeeds in every one (return > 0)
     "BabyAI-GoToRedBall-v0": 0.927,  # std 0.040, 5.2 steps per episode
     "BabyAI-GoToLocal-v0": 0.926,  # std 0.042, 5.3 steps per episode
