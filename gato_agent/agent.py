@@ -114,7 +114,7 @@ class GatoAgent:
         self.step_tokens = self.timestep.size
         if self.step_tokens > self.config.context_length:
             raise ValueError(
-                f"one timestep is {self.step_tokens} tokens ({self.obs_codec.num_tokens} observation, 1 separator, "
+                f"one timestep is {self.step_tokens} tokens ({self.timestep.n_obs} observation, 1 separator, "
                 f"{self.act_codec.num_tokens} action), more than the context of {self.config.context_length}"
             )
         self.generator = torch.Generator(device=self.device)
@@ -123,7 +123,7 @@ class GatoAgent:
         budget = self.config.context_length // 2 if max_prompt_tokens is None else max_prompt_tokens
         self.prompt = self._prompt_tokens(prompt, budget) if prompt is not None else None
         # the longest model call: last action + observation + separator
-        chunk = self.obs_codec.num_tokens + 2
+        chunk = self.timestep.n_obs + 2
         self.cache = model.new_cache(num_envs, chunk) if use_cache else None
         self.compiled = compile
         self._decode = torch.compile(model.decode, dynamic=False) if compile else model.decode

@@ -160,6 +160,8 @@ def save_checkpoint(
             prompt_file = f"prompt-{_file_name(name)}.safetensors"
             tensors = {f: getattr(task.prompt, f).cpu().contiguous() for f in _PROMPT_FIELDS}
             tensors["patches"] = to_pixels(tensors["patches"], model.config)  # uint8: a quarter of float32
+            if task.prompt.vectors is not None:  # one-token observation vectors (gato_agent.vectors)
+                tensors.update(vector_mask=task.prompt.vector_mask.cpu().contiguous(), vectors=task.prompt.vectors.cpu().contiguous())
             write_atomic(folder / prompt_file, lambda tmp, t=tensors: save_file(t, tmp))
         meta["tasks"][name] = {
             "observation_space": _serialize(task.observation_space),
@@ -298,7 +300,7 @@ def load_checkpoint(
                 raise CheckpointError(f"{folder / entry['prompt']} (the prompt of task {name!r}) lacks {', '.join(missing)}")
             if tensors["patches"].dtype == torch.uint8:  # pixels (older checkpoints hold the floats)
                 tensors["patches"] = from_pixels(tensors["patches"], model.config)
-            prompt = TokenBatch(*(tensors[f] for f in _PROMPT_FIELDS))
+            prompt = TokenBatch(*(tensors[f] for f in _PROMPT_FIELDS), tensors.get("vector_mask"), tensors.get("vectors"))
         spaces_of = [_read_space(folder / CONFIG_FILE, name, entry, kind) for kind in ("observation_space", "action_space")]
         tasks[name] = Task(*spaces_of, prompt, entry.get("info", {}))
     state_dict = None

@@ -44,6 +44,11 @@ class GatoConfig:
     max_observation_tokens: int = 512  # size of the local observation position table [2.2]
     max_text_tokens: int = 16  # most tokens of one text observation per timestep (a Text space of
     # max_length L uses min(L + 1, this)); longer text is cut. The paper gives no figure [2.1]
+    vector_encoding: str = "tokens"  # "tokens": one token per float of a continuous observation, mu-law
+    # companded and binned [2.1, App. B]; "linear": each continuous observation vector (a float Box leaf)
+    # as ONE token, through a learned linear layer (JAT's encoding; not the paper's, see docs/design.md).
+    # gato_agent.vectors builds it; only it reads this
+    max_vector_size: int = 64  # with "linear": the most floats of one observation vector (fewer are zero-padded)
     rope_base: float = 10000.0  # rotary position base; global token order (not in the paper, see model.py)
     dropout: float = 0.0  # dropout on attention output and feed-forward output while training
     layer_norm_eps: float = 1e-5  # epsilon of every LayerNorm
@@ -73,6 +78,8 @@ class GatoConfig:
             )
         if self.image_encoder != "cnn" and self.cnn_trunks != 1:
             problems.append(f"cnn_trunks={self.cnn_trunks} needs image_encoder='cnn' (the patch encoder has no trunks)")
+        if self.vector_encoding not in VECTOR_ENCODINGS:
+            problems.append(f"vector_encoding={self.vector_encoding!r} is not one of {', '.join(map(repr, VECTOR_ENCODINGS))}")
         if self.image_channels not in (1, 3):
             problems.append(f"image_channels={self.image_channels} must be 1 (grayscale) or 3 (RGB)")
         if self.patch_hidden_channels % self.patch_norm_groups:
@@ -189,4 +196,5 @@ class GatoConfig:
 
 PRESETS = ("tiny", "small", "baseline", "large")
 IMAGE_ENCODERS = ("patches", "cnn")
+VECTOR_ENCODINGS = ("tokens", "linear")
 CNN_MIN_SIZE = 36  # the smallest side the Nature-DQN convolutions (8/4, 4/2, 3/1) accept

@@ -67,20 +67,22 @@ class TaskData:
         """Concatenated segments padded to `length`: TokenBatch (1, length), targets, lo, hi (1, length)."""
         steps = sum(t1 - t0 for _, t0, t1 in segments)
         used = steps * self.step_tokens
-        ids = np.zeros(length, dtype=np.int64)  # model inputs
-        ids[:used] = np.concatenate([e.inputs(t0, t1).reshape(-1) for e, t0, t1 in segments])
-        labels = np.zeros(length, dtype=np.int64)
-        labels[:used] = np.concatenate([e.ids[t0:t1].reshape(-1) for e, t0, t1 in segments])
         layout, stacker = self.timestep, self.timestep.stacker()
+        inputs = torch.from_numpy(np.concatenate([e.inputs(t0, t1) for e, t0, t1 in segments]))  # (steps, stored_size)
+        ids = torch.zeros(length, dtype=torch.long)  # model inputs
+        ids[:used] = layout.model_ids(inputs).reshape(-1)
+        labels = torch.zeros(length, dtype=torch.long)
+        labels[:used] = layout.model_ids(torch.from_numpy(np.concatenate([e.ids[t0:t1] for e, t0, t1 in segments]))).reshape(-1)
         images = torch.cat([stacker.sequence(torch.from_numpy(e.images), t0, t1) for e, t0, t1 in segments])
-        tokens = layout.tokens(torch.from_numpy(ids)[None], images, steps)
-        targets = torch.where(layout.tiled(layout.is_action, steps, length), torch.from_numpy(labels), -1)[None]
+        vectors = layout.vector_values(inputs) if layout.num_vectors else None  # one-token observation vectors
+        tokens = layout.tokens(ids[None], images, steps, vectors)
+        targets = torch.where(layout.tiled(layout.is_action, steps, length), labels, -1)[None]
         return tokens, targets, layout.tiled(layout.lo, steps, length)[None], layout.tiled(layout.hi, steps, length)[None]
 
 
 def tokenize_steps(obs_codec: ObservationCodec, act_codec: ActionCodec, observations: Any, actions: Any,
                    steps: int) -> tuple[np.ndarray, np.ndarray]:
-    """One episode's first `steps` observations and actions -> ids (steps, step_tokens) int32 (the
+    """One episode's first `steps` observations and actions -> ids (steps, Timestep.stored_size) int32 (the
     observation tokens, the separator, the action tokens) and its frames (steps, num_images, C, H, W) uint8."""
     ids, images = Timestep(obs_codec, act_codec).encode_episode(slice_time(observations, steps), actions, steps)
     return ids.to(torch.int32).numpy(), images.numpy()

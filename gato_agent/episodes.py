@@ -24,7 +24,7 @@ DEFAULT_CACHE_BYTES = 512 * 2**20  # tokenized episodes kept per process
 
 @dataclass
 class Episode:
-    ids: np.ndarray  # (T, step_tokens) int32; patch slots hold 0; action slots hold the labels
+    ids: np.ndarray  # (T, Timestep.stored_size) int32, one id per float; patch slots hold 0; action slots hold the labels
     images: np.ndarray  # (T, num_images, C, H, W) uint8, resized to the model's image size; one frame a
     # step (the model's frame stacks are made per batch, so memory stays at one frame a step)
     ret: float  # the episode's return
@@ -32,7 +32,7 @@ class Episode:
     # where they may differ from the labels (DAgger, DART); None: the labels were executed
 
     def inputs(self, t0: int, t1: int) -> np.ndarray:
-        """Steps [t0, t1) as the model reads them, (t1 - t0, step_tokens): the executed actions in
+        """Steps [t0, t1) with the history the model reads, (t1 - t0, stored_size): the executed actions in
         the action slots, so the history is the one the acting policy saw."""
         ids = self.ids[t0:t1]
         if self.executed is None:

@@ -17,6 +17,7 @@ from gato_agent.config import GatoConfig
 from gato_agent.images import FrameCNN, build_image_encoder
 from gato_agent.kv_cache import KVCache
 from gato_agent.tokenizer import TokenBatch
+from gato_agent.vectors import build_vector_encoder
 
 __all__ = ["Gato", "num_parameters"]
 
@@ -103,7 +104,8 @@ class Block(nn.Module):
 
 
 class Gato(nn.Module):
-    """Gato: one token table, an image encoder, local observation positions, a causal decoder.
+    """Gato: one token table, an image encoder, local observation positions, a causal decoder (and
+    with the compact vector layout, a linear encoder of observation vectors).
 
     The output head is tied to the token table; `logits` computes scores only for the positions
     and the id range asked for (e.g. the 1024 continuous bins of one action dimension).
@@ -119,6 +121,11 @@ class Gato(nn.Module):
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.num_layers))
         self.ln_f = nn.LayerNorm(config.embed_dim, eps=config.layer_norm_eps)
         self.apply(self._init_weights)
+        # with vector_encoding "linear": observation vectors, one token each (gato_agent.vectors);
+        # made last, so that a "tokens" model draws the same initial weights as before the switch
+        self.vectors = build_vector_encoder(config)
+        if self.vectors is not None:
+            self.vectors.apply(self._init_weights)
 
     @staticmethod
     def _init_weights(module: nn.Module) -> None:
@@ -147,6 +154,11 @@ class Gato(nn.Module):
             # patches fill the masked tokens in (b, t) order; unlike indexing with a bool mask,
             # masked_scatter needs no count of the mask on the host (no device sync on a GPU)
             x = x.masked_scatter(tokens.patch_mask[..., None], self.images(tokens.patches, tokens.patch_idx))
+        if tokens.vectors is not None:
+            if self.vectors is None:
+                raise ValueError("these tokens hold observation vectors (vector_encoding 'linear') but the model's "
+                                 f"vector_encoding is {self.config.vector_encoding!r}")
+            x = x.masked_scatter(tokens.vector_mask[..., None], self.vectors(tokens.vectors).to(x.dtype))
         return x + self.local_pos(tokens.local_pos)
 
     def forward(self, tokens: TokenBatch, positions: Tensor | None = None, window: int | None = None) -> Tensor:

@@ -108,35 +108,49 @@ def tokens_to_discrete(ids: Tensor, num_values: int = 1024) -> Tensor:
 
 @dataclass
 class TokenBatch:
-    """B sequences of T tokens: ids for the lookup table, image patches (or images) for the image encoder.
+    """B sequences of T tokens: ids for the lookup table, image patches (or images) for the image
+    encoder, and with the compact vector layout (gato_agent.vectors) observation vectors for its
+    linear layer.
 
-    Patches are stored compactly (only where `patch_mask` is set), in (b, t) raster order.
+    Patches and vectors are stored compactly (only where their mask is set), in (b, t) raster order.
     """
 
-    ids: Tensor  # (B, T) long; ignored where patch_mask is set
+    ids: Tensor  # (B, T) long; ignored where patch_mask or vector_mask is set
     local_pos: Tensor  # (B, T) long; i + 1 for the i-th token of an observation, 0 elsewhere [2.2]
     patch_mask: Tensor  # (B, T) bool; True where the token is an image patch
     patches: Tensor  # (N, *config.patch_shape) float, N = patch_mask.sum(): patches, or whole images (CNN)
     patch_idx: Tensor  # (N,) long; raster index of each patch inside its image's grid
+    vector_mask: Tensor | None = None  # (B, T) bool; True where the token is an observation vector; None: none is
+    vectors: Tensor | None = None  # (M, max_vector_size) float, M = vector_mask.sum(); None with vector_mask
 
     @property
     def shape(self) -> tuple[int, int]:
         return tuple(self.ids.shape)  # type: ignore[return-value]
 
+    def _fields(self) -> tuple[Tensor | None, ...]:
+        return (self.ids, self.local_pos, self.patch_mask, self.patches, self.patch_idx, self.vector_mask, self.vectors)
+
     def to(self, device: torch.device | str) -> TokenBatch:
-        return TokenBatch(*(t.to(device) for t in (self.ids, self.local_pos, self.patch_mask, self.patches, self.patch_idx)))
+        return TokenBatch(*(None if t is None else t.to(device) for t in self._fields()))
 
     def row(self, b: int) -> TokenBatch:
         """Sequence b alone, as a batch of one."""
         counts = self.patch_mask.sum(1)
         start = int(counts[:b].sum())
         end = start + int(counts[b])
+        vector_mask = vectors = None
+        if self.vector_mask is not None:
+            per_row = self.vector_mask.sum(1)
+            first = int(per_row[:b].sum())
+            vector_mask, vectors = self.vector_mask[b : b + 1], self.vectors[first : first + int(per_row[b])]
         return TokenBatch(
             self.ids[b : b + 1],
             self.local_pos[b : b + 1],
             self.patch_mask[b : b + 1],
             self.patches[start:end],
             self.patch_idx[start:end],
+            vector_mask,
+            vectors,
         )
 
     def slice(self, start: int, end: int) -> TokenBatch:
@@ -144,12 +158,19 @@ class TokenBatch:
         assert self.ids.shape[0] == 1, "slice takes a batch of one sequence"
         before = int(self.patch_mask[0, :start].sum())
         inside = int(self.patch_mask[0, start:end].sum())
+        vector_mask = vectors = None
+        if self.vector_mask is not None:
+            first = int(self.vector_mask[0, :start].sum())
+            vector_mask = self.vector_mask[:, start:end]
+            vectors = self.vectors[first : first + int(vector_mask.sum())]
         return TokenBatch(
             self.ids[:, start:end],
             self.local_pos[:, start:end],
             self.patch_mask[:, start:end],
             self.patches[before : before + inside],
             self.patch_idx[before : before + inside],
+            vector_mask,
+            vectors,
         )
 
     @staticmethod
@@ -157,12 +178,20 @@ class TokenBatch:
         """Concatenate along batch (dim 0, any lengths equal) or along time (dim 1, batches of one)."""
         if len(parts) == 1:
             return parts[0]
+        vector_mask = vectors = None
+        with_vectors = [p for p in parts if p.vector_mask is not None]
+        if with_vectors:  # parts without vectors get an all-False mask
+            vector_mask = torch.cat([p.patch_mask.new_zeros(p.patch_mask.shape) if p.vector_mask is None else p.vector_mask
+                                     for p in parts], dim)
+            vectors = torch.cat([p.vectors for p in with_vectors], 0)
         return TokenBatch(
             torch.cat([p.ids for p in parts], dim),
             torch.cat([p.local_pos for p in parts], dim),
             torch.cat([p.patch_mask for p in parts], dim),
             torch.cat([p.patches for p in parts], 0),
             torch.cat([p.patch_idx for p in parts], 0),
+            vector_mask,
+            vectors,
         )
 
     @staticmethod

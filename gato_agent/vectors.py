@@ -1,0 +1,58 @@
+"""Continuous observation vectors as one token each: the compact layout (`GatoConfig.vector_encoding`).
+
+Two encodings, switched by `GatoConfig.vector_encoding`; this is the one module that reads it:
+- "tokens" (the paper's, every preset's): one token per float, mu-law companded and binned into
+  1024 bins [2.1, App. B]; a Meta-World observation of 39 floats is 39 tokens;
+- "linear": each continuous observation vector (a float Box leaf, flattened) is ONE token: its floats
+  companded as the paper does before binning [App. B], at the bins' resolution, zero-padded to
+  `max_vector_size`, through a learned linear layer to the model width. This is how JAT encodes
+  continuous observations (not the paper's; see docs/design.md).
+
+Either way the stored data are the same: the observation codec (gato_agent.spaces) makes one bin id
+per float, and an episode keeps those ids. The "linear" layout reads the vector back from them
+(`vector_input`), so a dataset tokenized once serves both layouts. gato_agent.timestep lays the one
+slot out; the model embeds it with `VectorEncoder` (its weights are `Gato.vectors.*`; a model with
+the "tokens" layout has none).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from gato_agent.config import GatoConfig
+from gato_agent.tokenizer import bins_to_continuous
+
+__all__ = ["is_compact", "VectorEncoder", "build_vector_encoder", "vector_input"]
+
+
+def is_compact(config: GatoConfig) -> bool:
+    """True when a continuous observation vector is one token ("linear"), False for the paper's
+    one token per float ("tokens")."""
+    return config.vector_encoding == "linear"
+
+
+def vector_input(ids: Tensor, valid: Tensor, config: GatoConfig) -> Tensor:
+    """Continuous bin ids of vectors (..., V) (`valid` (V,) or (..., V) marks the floats; the rest is
+    padding) -> what the encoder reads, (..., V) float32: each float's mu-law companded value [App. B]
+    at its bin's centre, in [-1, 1]; 0 where padding. V = config.max_vector_size."""
+    centres = bins_to_continuous((ids - config.continuous_offset).clamp(0, config.continuous_bins - 1), config.continuous_bins)
+    return torch.where(valid, centres, 0.0).float()
+
+
+class VectorEncoder(nn.Module):
+    """A continuous observation vector, companded and zero-padded to `max_vector_size` floats,
+    -> one embedding through a linear layer (JAT's encoding of continuous observations)."""
+
+    def __init__(self, config: GatoConfig):
+        super().__init__()
+        self.proj = nn.Linear(config.max_vector_size, config.embed_dim)
+
+    def forward(self, vectors: Tensor) -> Tensor:
+        """vectors (N, max_vector_size) -> (N, D)."""
+        return self.proj(vectors)
+
+
+def build_vector_encoder(config: GatoConfig) -> VectorEncoder | None:
+    """The encoder of the "linear" layout; None for "tokens" (its floats are ids of the token table)."""
+    return VectorEncoder(config) if is_compact(config) else None
