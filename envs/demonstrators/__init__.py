@@ -5,6 +5,8 @@ task                                  demonstrator
 ====================================  =============================================================
 ``ALE/Breakout-v5``                   RAM-scripted: paddle to the ball's predicted landing point
 ``ALE/Pong-v5``                       RAM-scripted: paddle to the ball's predicted crossing point
+``ALE/Boxing-v5``                     RAM-scripted: one arm's reach beside the opponent, punching
+``ALE/Freeway-v5``                    RAM-scripted: cross when no car reaches the chicken soon
 ``InvertedPendulum-v5``               LQR from the model's finite-difference linearization
 ``InvertedDoublePendulum-v5``         LQR from the model's finite-difference linearization
 ``Reacher-v5``                        Jacobian-transpose spring-damper on the fingertip
@@ -24,7 +26,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from envs.demonstrators.atari import BreakoutDemonstrator, PongDemonstrator
+from envs.demonstrators.atari import (
+    BoxingDemonstrator,
+    BreakoutDemonstrator,
+    FreewayDemonstrator,
+    PongDemonstrator,
+)
 from envs.demonstrators.babyai import BabyAIDemonstrator
 from envs.demonstrators.base import BoundDemonstrator, Demonstrator, perturb
 from envs.demonstrators.control import LQRDemonstrator, ReacherDemonstrator
@@ -49,6 +56,8 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets" / "demonstrators"
 _FACTORIES: dict[str, Callable[[], Demonstrator]] = {
     "ALE/Breakout-v5": BreakoutDemonstrator,
     "ALE/Pong-v5": PongDemonstrator,
+    "ALE/Boxing-v5": BoxingDemonstrator,
+    "ALE/Freeway-v5": FreewayDemonstrator,
     # State costs on [qpos, qvel]; the control cost keeps the force inside its range.
     "InvertedPendulum-v5": lambda: LQRDemonstrator(
         "InvertedPendulum-v5", q_diag=(1.0, 1.0, 0.1, 0.1), r=1.0
@@ -73,6 +82,8 @@ _METAWORLD = "Meta-World/<task>-v3"  # every Meta-World task has its scripted po
 DEMONSTRATOR_SCORES: dict[str, float] = {
     "ALE/Breakout-v5": 421.6,  # std 110.2
     "ALE/Pong-v5": 15.6,  # std 3.0; 4 of 50 games reach the 27,000-step cap
+    "ALE/Boxing-v5": 30.5,  # std 16.8; human 12.1, 2 of 50 bouts lost
+    "ALE/Freeway-v5": 32.0,  # std 0.0; human 29.6
     "InvertedPendulum-v5": 1000.0,  # std 0.0
     "InvertedDoublePendulum-v5": 9359.9,  # std 0.2
     "Reacher-v5": -4.7,  # std 2.0
