@@ -7,6 +7,7 @@ import pytest
 
 import envs
 from envs.demonstrators.atari import (
+    BowlingDemonstrator,
     BoxingDemonstrator,
     BreakoutDemonstrator,
     FreewayDemonstrator,
@@ -128,6 +129,30 @@ def test_freeway_ram_is_the_chicken_height():
 def test_freeway_crosses_faster_than_always_up():
     # Always UP is hit and pushed back: about 5 crossings in 512 steps (21 a game).
     assert play(FreewayDemonstrator, seed=0, steps=512)[0] >= 7
+
+
+def test_bowling_ram_is_the_bowler_and_the_ball():
+    """ram[29] = 8 while the bowler waits, ram[40] +1 per UP step, ram[30] grows as the ball rolls."""
+    env = envs.make("ALE/Bowling-v5", repeat_action_probability=0.0)
+    env.reset(seed=0)
+    ram = env.unwrapped.ale.getRAM
+    assert int(ram()[29]) == 8
+    env.step(BowlingDemonstrator.UP)  # the first press may land before the game reads it
+    y0 = int(ram()[40])
+    for _ in range(3):
+        env.step(BowlingDemonstrator.UP)
+    assert int(ram()[40]) == y0 + 3
+    env.step(BowlingDemonstrator.FIRE)
+    xs = []
+    for _ in range(30):
+        env.step(BowlingDemonstrator.NOOP)
+        xs.append(int(ram()[30]))
+    assert int(ram()[29]) != 8 and xs[-1] > xs[0] + 20  # the bowler walked, the ball rolls
+
+
+def test_bowling_strikes_early():
+    # Random play scores about 23 in a whole 10-frame game.
+    assert play(BowlingDemonstrator, seed=0, steps=600)[0] >= 60
 
 
 def test_non_atari_env_is_refused():

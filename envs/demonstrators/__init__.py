@@ -7,6 +7,7 @@ task                                  demonstrator
 ``ALE/Pong-v5``                       RAM-scripted: paddle to the ball's predicted crossing point
 ``ALE/Boxing-v5``                     RAM-scripted: one arm's reach beside the opponent, punching
 ``ALE/Freeway-v5``                    RAM-scripted: cross when no car reaches the chicken soon
+``ALE/Bowling-v5``                    RAM-scripted: one curve ball, steered at a fixed ball x
 ``InvertedPendulum-v5``               LQR from the model's finite-difference linearization
 ``InvertedDoublePendulum-v5``         LQR from the model's finite-difference linearization
 ``Reacher-v5``                        Jacobian-transpose spring-damper on the fingertip
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from envs.demonstrators.atari import (
+    BowlingDemonstrator,
     BoxingDemonstrator,
     BreakoutDemonstrator,
     FreewayDemonstrator,
@@ -58,6 +60,7 @@ _FACTORIES: dict[str, Callable[[], Demonstrator]] = {
     "ALE/Pong-v5": PongDemonstrator,
     "ALE/Boxing-v5": BoxingDemonstrator,
     "ALE/Freeway-v5": FreewayDemonstrator,
+    "ALE/Bowling-v5": BowlingDemonstrator,
     # State costs on [qpos, qvel]; the control cost keeps the force inside its range.
     "InvertedPendulum-v5": lambda: LQRDemonstrator(
         "InvertedPendulum-v5", q_diag=(1.0, 1.0, 0.1, 0.1), r=1.0
@@ -84,6 +87,7 @@ DEMONSTRATOR_SCORES: dict[str, float] = {
     "ALE/Pong-v5": 15.6,  # std 3.0; 4 of 50 games reach the 27,000-step cap
     "ALE/Boxing-v5": 30.5,  # std 16.8; human 12.1, 2 of 50 bouts lost
     "ALE/Freeway-v5": 32.0,  # std 0.0; human 29.6
+    "ALE/Bowling-v5": 176.2,  # std 7.6; human 160.7
     "InvertedPendulum-v5": 1000.0,  # std 0.0
     "InvertedDoublePendulum-v5": 9359.9,  # std 0.2
     "Reacher-v5": -4.7,  # std 2.0

@@ -29,6 +29,10 @@ Freeway (minimal actions NOOP, UP, DOWN)
     wrapping at 160). The chicken is in lane ``k`` for y in ``[7 + 16k, 23 + 16k)`` and is hit
     by a car at x in about ``[40, 54]``. Lanes and hit zone were read off the collisions of
     random play (the chicken is pushed back down when hit).
+Bowling (minimal actions NOOP, FIRE, UP, DOWN)
+    ``ram[29]``, ``ram[40]`` bowler x, y (x is 8 while the bowler waits for a throw; y starts at
+    1, +1 per UP step); ``ram[30]`` ball x (2 per step as it rolls); ``ram[57:67]`` one byte per
+    pin, 255 once knocked down.
 """
 
 from __future__ import annotations
@@ -283,3 +287,29 @@ class FreewayDemonstrator(Demonstrator):
         if self._clear(y, cars, speed, 0):
             return self.NOOP
         return self.DOWN
+
+
+class BowlingDemonstrator(Demonstrator):
+    """Throws one curve ball every time: from a fixed lane height, steering up late in the roll.
+
+    The ball, once steered, curves at half a RAM unit per step until it reaches the pins. A grid
+    over start height (``ram[40]``) and steering point (ball x) on seeded games found the pair
+    below, which strikes on most first balls and leaves pins the same throw mostly picks up;
+    neighbouring steering points score 60-100 points a game less. Bowling reads the joystick
+    rarely enough that sticky actions barely matter: 46 of 50 seeded games score 174, 4 score 202.
+    """
+
+    task_id = "ALE/Bowling-v5"
+    NOOP, FIRE, UP, DOWN = 0, 1, 2, 3
+    READY_X = 8  # bowler x (RAM units) while waiting for the next throw
+    THROW_Y = 6  # bowler y (RAM units) to throw from
+    STEER_X = 82  # ball x (RAM units) from which the ball is steered up
+
+    def act(self, obs: np.ndarray, env: gym.Env) -> int:
+        ram = _ram(env)
+        bowler_x, bowler_y, ball_x = int(ram[29]), int(ram[40]), int(ram[30])
+        if bowler_x == self.READY_X:  # walk to the throwing height, then throw
+            if bowler_y != self.THROW_Y:
+                return self.UP if bowler_y < self.THROW_Y else self.DOWN
+            return self.FIRE
+        return self.UP if ball_x >= self.STEER_X else self.NOOP
