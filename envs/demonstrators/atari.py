@@ -21,7 +21,7 @@ probability 0.25). Dead zones and lags were tuned on a few seeds with sticky act
 
 Boxing (full 18-action set)
     ``ram[32]``, ``ram[34]`` player (white) x, y; ``ram[33]``, ``ram[35]`` opponent x, y. The
-    boxers touch at ``|x difference| = 14``; a punch lands when the opponent is about 12 RAM units
+    boxers touch at ``|x difference| = 14``; a punch lands when the opponent is 7-12 RAM units
     below the player (the reach of one arm), not when the heads are level.
 Freeway (minimal actions NOOP, UP, DOWN)
     ``ram[14]`` chicken y (6 on the kerb, +4 per UP step, a point at the far side),
@@ -220,11 +220,12 @@ class BoxingDemonstrator(Demonstrator):
 
     From there the player's punches land and most of the opponent's miss: a knockout (100
     points) usually comes before the two-minute bell. The opponent keeps moving, so the player
-    re-aims every step; sticky actions only delay that by a frame or two.
+    re-aims every step; sticky actions only delay that by a frame or two. The offsets were
+    picked on seeds 100-115 (mean 68 per bout at REACH_Y 9, 70 at 8, 58 at 10, 49 at 7, 0 at 6).
     """
 
     task_id = "ALE/Boxing-v5"
-    REACH_Y = 12  # opponent y - player y (RAM units) at which punches land
+    REACH_Y = 9  # opponent y - player y (RAM units) at which punches land
     CONTACT_X = 14  # |opponent x - player x| (RAM units) with the boxers touching
     DEAD_ZONE = 1  # do not move along an axis when this close to the target (RAM units)
     PUNCH_Y = 4  # punch when the vertical offset is within this of REACH_Y (RAM units)
