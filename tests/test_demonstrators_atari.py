@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 import envs
-from envs.demonstrators.atari import BreakoutDemonstrator, PongDemonstrator, _reflect
+from envs.demonstrators.atari import (
+    BowlingDemonstrator,
+    BoxingDemonstrator,
+    BreakoutDemonstrator,
+    FreewayDemonstrator,
+    PongDemonstrator,
+    _reflect,
+)
 
 
 def test_reflect_folds_like_a_bouncing_ball():
@@ -87,6 +94,65 @@ def test_pong_wins_more_points_than_it_loses():
     points = [play(PongDemonstrator, seed, steps=2000) for seed in range(3)]
     won, lost = sum(p[0] for p in points), sum(p[1] for p in points)
     assert won >= 5 and won >= 3 * lost, points  # random loses about 1 point per 50 steps
+
+
+def test_boxing_ram_follows_the_joystick():
+    """ram[32], ram[34]: player x, y; RIGHT/DOWN (3/5) move it right/down, the opponent's do not."""
+    env = envs.make("ALE/Boxing-v5", repeat_action_probability=0.0)
+    env.reset(seed=0)
+    ram = env.unwrapped.ale.getRAM
+    x0, y0 = int(ram()[32]), int(ram()[34])
+    for _ in range(5):
+        env.step(3)  # RIGHT
+    assert int(ram()[32]) > x0 + 10 and int(ram()[34]) == y0
+    x1 = int(ram()[32])
+    for _ in range(5):
+        env.step(5)  # DOWN
+    assert int(ram()[34]) > y0 + 10 and abs(int(ram()[32]) - x1) <= 2  # a bump may shift x
+
+
+def test_boxing_outscores_the_opponent():
+    won, lost = play(BoxingDemonstrator, seed=0, steps=600)  # random: about even, 0.1 a game
+    assert won >= 30 and won >= 3 * lost, (won, lost)
+
+
+def test_freeway_ram_is_the_chicken_height():
+    """ram[14] is 6 on the kerb and rises by 4 per UP step."""
+    env = envs.make("ALE/Freeway-v5", repeat_action_probability=0.0)
+    env.reset(seed=0)
+    assert int(env.unwrapped.ale.getRAM()[14]) == 6
+    env.step(1)
+    env.step(1)
+    assert int(env.unwrapped.ale.getRAM()[14]) == 14
+
+
+def test_freeway_crosses_faster_than_always_up():
+    # Always UP is hit and pushed back: about 5 crossings in 512 steps (21 a game).
+    assert play(FreewayDemonstrator, seed=0, steps=512)[0] >= 7
+
+
+def test_bowling_ram_is_the_bowler_and_the_ball():
+    """ram[29] = 8 while the bowler waits, ram[40] +1 per UP step, ram[30] grows as the ball rolls."""
+    env = envs.make("ALE/Bowling-v5", repeat_action_probability=0.0)
+    env.reset(seed=0)
+    ram = env.unwrapped.ale.getRAM
+    assert int(ram()[29]) == 8
+    env.step(BowlingDemonstrator.UP)  # the first press may land before the game reads it
+    y0 = int(ram()[40])
+    for _ in range(3):
+        env.step(BowlingDemonstrator.UP)
+    assert int(ram()[40]) == y0 + 3
+    env.step(BowlingDemonstrator.FIRE)
+    xs = []
+    for _ in range(30):
+        env.step(BowlingDemonstrator.NOOP)
+        xs.append(int(ram()[30]))
+    assert int(ram()[29]) != 8 and xs[-1] > xs[0] + 20  # the bowler walked, the ball rolls
+
+
+def test_bowling_strikes_early():
+    # Random play scores about 23 in a whole 10-frame game.
+    assert play(BowlingDemonstrator, seed=0, steps=600)[0] >= 60
 
 
 def test_non_atari_env_is_refused():

@@ -5,6 +5,9 @@ task                                  demonstrator
 ====================================  =============================================================
 ``ALE/Breakout-v5``                   RAM-scripted: paddle to the ball's predicted landing point
 ``ALE/Pong-v5``                       RAM-scripted: paddle to the ball's predicted crossing point
+``ALE/Boxing-v5``                     RAM-scripted: one arm's reach beside the opponent, punching
+``ALE/Freeway-v5``                    RAM-scripted: cross when no car reaches the chicken soon
+``ALE/Bowling-v5``                    RAM-scripted: one curve ball, steered at a fixed ball x
 ``InvertedPendulum-v5``               LQR from the model's finite-difference linearization
 ``InvertedDoublePendulum-v5``         LQR from the model's finite-difference linearization
 ``Reacher-v5``                        Jacobian-transpose spring-damper on the fingertip
@@ -24,7 +27,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from envs.demonstrators.atari import BreakoutDemonstrator, PongDemonstrator
+from envs.demonstrators.atari import (
+    BowlingDemonstrator,
+    BoxingDemonstrator,
+    BreakoutDemonstrator,
+    FreewayDemonstrator,
+    PongDemonstrator,
+)
 from envs.demonstrators.babyai import BabyAIDemonstrator
 from envs.demonstrators.base import BoundDemonstrator, Demonstrator, perturb
 from envs.demonstrators.control import LQRDemonstrator, ReacherDemonstrator
@@ -49,6 +58,9 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets" / "demonstrators"
 _FACTORIES: dict[str, Callable[[], Demonstrator]] = {
     "ALE/Breakout-v5": BreakoutDemonstrator,
     "ALE/Pong-v5": PongDemonstrator,
+    "ALE/Boxing-v5": BoxingDemonstrator,
+    "ALE/Freeway-v5": FreewayDemonstrator,
+    "ALE/Bowling-v5": BowlingDemonstrator,
     # State costs on [qpos, qvel]; the control cost keeps the force inside its range.
     "InvertedPendulum-v5": lambda: LQRDemonstrator(
         "InvertedPendulum-v5", q_diag=(1.0, 1.0, 0.1, 0.1), r=1.0
@@ -74,6 +86,9 @@ _METAWORLD = "Meta-World/<task>-v3"  # every Meta-World task has its scripted po
 DEMONSTRATOR_SCORES: dict[str, float] = {
     "ALE/Breakout-v5": 421.6,  # std 110.2
     "ALE/Pong-v5": 15.6,  # std 3.0; 4 of 50 games reach the 27,000-step cap
+    "ALE/Boxing-v5": 70.7,  # std 9.3; human 12.1, every bout won (lowest 45)
+    "ALE/Freeway-v5": 32.0,  # std 0.0; human 29.6
+    "ALE/Bowling-v5": 176.2,  # std 7.6; human 160.7
     "InvertedPendulum-v5": 1000.0,  # std 0.0
     "InvertedDoublePendulum-v5": 9359.9,  # std 0.2
     "Reacher-v5": -4.7,  # std 2.0
