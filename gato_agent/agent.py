@@ -95,6 +95,9 @@ class GatoAgent:
             raise ValueError(f"temperature must be a finite number >= 0 (0: greedy), got {temperature!r}")
         if compile and not use_cache:
             raise ValueError("compile=True compiles the cached decode step: it needs use_cache=True")
+        if max_prompt_tokens is not None and (isinstance(max_prompt_tokens, bool) or not isinstance(max_prompt_tokens, Integral)
+                                              or max_prompt_tokens < 1):
+            raise ValueError(f"max_prompt_tokens must be an integer >= 1 (default: half the context), got {max_prompt_tokens!r}")
         self.autocast_dtype = resolve_dtype(dtype)  # None: no autocast (float32 is the parameters' own)
         if self.autocast_dtype == torch.float32:
             self.autocast_dtype = None
@@ -190,6 +193,8 @@ class GatoAgent:
         if self.num_envs > 1 and not batched:
             raise ValueError(f"this agent acts for num_envs={self.num_envs} envs: pass a batch of observations")
         size = _leading_size(obs) if batched else 1
+        if size == 0:
+            raise ValueError(f"got an empty batch of observations: pass one observation per env ({self.num_envs})")
         if size != self.num_envs:
             raise ValueError(f"got a batch of {size} observations, but this agent was made with num_envs={self.num_envs}: "
                              f"make it with num_envs={size} (GatoAgent(..., num_envs={size})) to act in {size} envs at once")

@@ -219,6 +219,11 @@ def test_bad_arguments_are_explained(micro_config):
         agent.reset([5])
     with pytest.raises(ValueError, match="more than the context"):
         GatoAgent(Gato(dataclasses.replace(micro_config, context_length=8)), spaces.Box(-1, 1, (10,)), spaces.Discrete(2))
+    with pytest.raises(ValueError, match=r"got an empty batch of observations: pass one observation per env \(2\)"):
+        agent.act(np.zeros((0, 2), np.float32))  # audit A4: it used to suggest num_envs=0
+    prompt = {"observations": np.zeros((3, 2), np.float32), "actions": np.zeros(2, np.int64)}
+    with pytest.raises(ValueError, match=r"max_prompt_tokens must be an integer >= 1 .*got -5"):
+        GatoAgent(model, box, spaces.Discrete(2), prompt=prompt, max_prompt_tokens=-5)  # audit A20: a shape error
 
 
 def test_a_compiled_decode_step_acts_as_the_eager_one(micro_config):
