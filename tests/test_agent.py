@@ -53,6 +53,8 @@ def test_cache_and_recompute_agree_over_a_300_step_episode(micro_config):
 def test_multi_dim_actions_and_a_prompt_agree_with_recompute(micro_config):
     model = sharp_model(micro_config, seed=1)
     env = gym.make("Reacher-v5", max_episode_steps=15)  # 13 tokens a step: prompt + episode fit in 256
+    env.observation_space.seed(0)  # the same demonstration every run
+    env.action_space.seed(0)
     demo_obs = np.stack([env.observation_space.sample() for _ in range(4)])
     demo_act = np.stack([env.action_space.sample() for _ in range(3)])
     prompt = {"observations": demo_obs, "actions": demo_act}

@@ -73,6 +73,8 @@ def test_cached_and_recomputed_acting_take_the_same_actions(linear_config):
             if p.dim() > 1:
                 p.mul_(15.0)  # larger weights: greedy actions vary from step to step
     env = gym.make("Reacher-v5", max_episode_steps=40)  # 10 floats -> 1 token, 2 action dims
+    env.observation_space.seed(0)  # the same prompt every run: a random one could hold a near-tie
+    env.action_space.seed(0)
     prompt = {"observations": np.stack([env.observation_space.sample() for _ in range(4)]),
               "actions": np.stack([env.action_space.sample() for _ in range(3)])}
     runs = []
