@@ -66,9 +66,9 @@ def test_demonstrator_beats_random_clearly(task_id):
 
 
 def test_unknown_task_is_a_clear_error():
-    with pytest.raises(ValueError, match="no demonstrator for 'Walker2d-v5'; demonstrators exist "
+    with pytest.raises(ValueError, match="no demonstrator for 'Humanoid-v5'; demonstrators exist "
                                          "for: ALE/Breakout-v5"):
-        get_demonstrator("Walker2d-v5")
+        get_demonstrator("Humanoid-v5")
 
 
 def test_bind_gives_an_act_obs_policy():

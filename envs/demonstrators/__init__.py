@@ -12,7 +12,8 @@ task                                  demonstrator
 ``InvertedDoublePendulum-v5``         LQR from the model's finite-difference linearization
 ``Reacher-v5``                        Jacobian-transpose spring-damper on the fingertip
 ``HalfCheetah-v5``, ``Hopper-v5``,    linear policies trained by ARS (``envs.demonstrators.ars``)
-``Swimmer-v5``, ``Pusher-v5``, ``Ant-v5``
+``Swimmer-v5``, ``Pusher-v5``, ``Ant-v5``,
+``Walker2d-v5``
 ``BabyAI-*`` (every level)            BabyAI's own planning bot (``minigrid.utils.baby_ai_bot``)
 ``Meta-World/<task>-v3`` (all 50)     Meta-World's scripted policy (``metaworld.policies``)
 ====================================  =============================================================
@@ -75,6 +76,8 @@ _FACTORIES: dict[str, Callable[[], Demonstrator]] = {
     "Swimmer-v5": lambda: LinearDemonstrator("Swimmer-v5", ASSETS / "Swimmer-v5.npz"),
     "Pusher-v5": lambda: LinearDemonstrator("Pusher-v5", ASSETS / "Pusher-v5.npz"),
     "Ant-v5": lambda: LinearDemonstrator("Ant-v5", ASSETS / "Ant-v5.npz"),
+    # A weak walker: ARS plateaued near 900 after 14.4M steps (docs/demonstrators.md).
+    "Walker2d-v5": lambda: LinearDemonstrator("Walker2d-v5", ASSETS / "Walker2d-v5.npz"),
 }
 _BABYAI = "BabyAI-"  # every BabyAI level has the bot as its demonstrator
 _METAWORLD = "Meta-World/<task>-v3"  # every Meta-World task has its scripted policy
@@ -97,9 +100,18 @@ DEMONSTRATOR_SCORES: dict[str, float] = {
     "Swimmer-v5": 356.3,  # std 2.3
     "Pusher-v5": -41.4,  # std 7.0
     "Ant-v5": 3335.6,  # std 519.3
+    "Walker2d-v5": 957.6,  # std 60.0; a weak walker (JAT expert 4631.2)
     # BabyAI's bot, 500 episodes (seeds 0..499): it succeeds in every one (return > 0)
     "BabyAI-GoToRedBall-v0": 0.927,  # std 0.040, 5.2 steps per episode
     "BabyAI-GoToLocal-v0": 0.926,  # std 0.042, 5.3 steps per episode
+    "BabyAI-GoToRedBallGrey-v0": 0.919,  # std 0.043
+    "BabyAI-GoToRedBallNoDists-v0": 0.931,  # std 0.029
+    "BabyAI-GoToObj-v0": 0.931,  # std 0.031
+    "BabyAI-GoToObjDoor-v0": 0.991,  # std 0.005
+    "BabyAI-GoToRedBlueBall-v0": 0.917,  # std 0.045
+    "BabyAI-GoToDoor-v0": 0.989,  # std 0.005
+    "BabyAI-OpenRedDoor-v0": 0.916,  # std 0.028
+    "BabyAI-OneRoomS8-v0": 0.920,  # std 0.035
 }
 
 
