@@ -49,6 +49,8 @@ class GatoConfig:
     # as ONE token, through a learned linear layer (JAT's encoding; not the paper's, see docs/design.md).
     # gato_agent.vectors builds it; only it reads this
     max_vector_size: int = 64  # with "linear": the most floats of one observation vector (fewer are zero-padded)
+    min_vector_size: int = 1  # with "linear": the fewest floats a vector needs to be one token; a smaller
+    # one keeps the paper's token per float (the generalist keeps its small MuJoCo vectors so, docs/design.md)
     rope_base: float = 10000.0  # rotary position base; global token order (not in the paper, see model.py)
     dropout: float = 0.0  # dropout on attention output and feed-forward output while training
     layer_norm_eps: float = 1e-5  # epsilon of every LayerNorm
@@ -80,6 +82,8 @@ class GatoConfig:
             problems.append(f"cnn_trunks={self.cnn_trunks} needs image_encoder='cnn' (the patch encoder has no trunks)")
         if self.vector_encoding not in VECTOR_ENCODINGS:
             problems.append(f"vector_encoding={self.vector_encoding!r} is not one of {', '.join(map(repr, VECTOR_ENCODINGS))}")
+        if not 1 <= self.min_vector_size <= self.max_vector_size:
+            problems.append(f"min_vector_size={self.min_vector_size} must be from 1 to max_vector_size={self.max_vector_size}")
         if self.image_channels not in (1, 3):
             problems.append(f"image_channels={self.image_channels} must be 1 (grayscale) or 3 (RGB)")
         if self.patch_hidden_channels % self.patch_norm_groups:

@@ -222,13 +222,13 @@ class Timestep:
 
 def _vector_slots(obs_codec: ObservationCodec) -> list[tuple[int, int]]:
     """(first stored position, floats) of each continuous observation vector that the model reads as
-    one token (vector_encoding "linear"); [] with the paper's "tokens"."""
+    one token (vector_encoding "linear", at least min_vector_size floats); [] with the paper's "tokens"."""
     config = obs_codec.config
     if not is_compact(config):
         return []
     slots, start = [], 0
     for leaf in obs_codec.leaves:
-        if leaf.kind == "continuous":
+        if leaf.kind == "continuous" and leaf.num_tokens >= config.min_vector_size:
             if leaf.num_tokens > config.max_vector_size:
                 raise ValueError(f"{leaf.path} holds {leaf.num_tokens} floats, more than max_vector_size="
                                  f"{config.max_vector_size} of the compact vector layout; raise max_vector_size")

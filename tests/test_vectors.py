@@ -60,6 +60,17 @@ def test_discrete_parts_keep_their_tokens_and_each_vector_is_one(linear_config):
     assert tokens.vectors[0, 5:].abs().sum() == 0 and tokens.vectors[1, 4:].abs().sum() == 0
 
 
+def test_vectors_below_min_vector_size_keep_a_token_per_float(linear_config):
+    config = dataclasses.replace(linear_config, min_vector_size=24)
+    assert layout(config, spaces.Box(-np.inf, np.inf, (17,), np.float64)).size == 17 + 1 + 4  # HalfCheetah: the paper's
+    assert layout(config, spaces.Box(-np.inf, np.inf, (39,), np.float64)).size == 1 + 1 + 4  # Meta-World: one token
+    obs = spaces.Dict({"small": spaces.Box(-1, 1, (3,), np.float32), "big": spaces.Box(-1, 1, (30,), np.float32)})
+    step = layout(config, obs)
+    assert step.n_obs == 1 + 3 and step.num_vectors == 1  # "big" (first, sorted) one token, "small" three
+    with pytest.raises(ValueError, match="min_vector_size=65 must be from 1 to max_vector_size=64"):
+        dataclasses.replace(linear_config, min_vector_size=65)
+
+
 def test_a_vector_longer_than_max_vector_size_is_a_clear_error(linear_config):
     with pytest.raises(ValueError, match=r"holds 39 floats, more than max_vector_size=16"):
         layout(dataclasses.replace(linear_config, max_vector_size=16), spaces.Box(-1, 1, (39,), np.float32))
