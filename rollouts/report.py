@@ -12,7 +12,7 @@ from rollouts.aggregates import METRICS
 from rollouts.results import EvalResults, TaskResult
 from rollouts.plots import plot_scores
 
-__all__ = ["RESULTS_FILE", "SUMMARY_FILE", "PLOT_FILE", "write_report", "summary_markdown", "demonstrator_table", "decoding", "actions_phrase"]
+__all__ = ["RESULTS_FILE", "SUMMARY_FILE", "PLOT_FILE", "write_report", "summary_markdown", "demonstrator_table", "demonstrator_counts", "by_demonstrator", "decoding", "actions_phrase"]
 
 RESULTS_FILE = "results.json"
 SUMMARY_FILE = "summary.md"
@@ -179,6 +179,51 @@ def _strict(value: Any) -> Any:
     return value
 
 
+def by_demonstrator(task: dict[str, Any]) -> float | None:
+    """A results.json task's demonstrator-normalized score, (mean - random) / (demonstrator - random);
+    None where it has no mean, no reference scores, or no measured demonstrator score."""
+    from envs.demonstrators import DEMONSTRATOR_SCORES
+    from envs.scores import reference_for
+
+    ref, demo = reference_for(task["env_id"]), DEMONSTRATOR_SCORES.get(task["env_id"])
+    if task["mean"] is None or ref is None or ref.expert is None or demo is None:
+        return None
+    return (task["mean"] - ref.random) / (demo - ref.random)
+
+
+def demonstrator_counts(results: list[dict[str, Any]]) -> str:
+    """The counts under the demonstrator table: tasks, and how many reach 0.5 of their demonstrator
+    (Gato's bar [4.1]), in all and per family, with the mean success rate of the families whose
+    tasks report success (Meta-World, BabyAI). A task listed by several runs (greedy and sampled) is
+    counted once, by its first row; a task without a score counts as below the bar."""
+    from envs import task_family
+
+    first: dict[str, dict[str, Any]] = {}
+    for run in results:
+        for task in run["tasks"]:
+            first.setdefault(task["env_id"], task)
+    families: dict[str, list[dict[str, Any]]] = {}
+    for env_id, task in first.items():
+        families.setdefault(task_family(env_id), []).append(task)
+
+    def reached(tasks: list[dict[str, Any]]) -> int:
+        return sum(1 for t in tasks if (score := by_demonstrator(t)) is not None and score >= 0.5)
+
+    def success(tasks: list[dict[str, Any]]) -> str:
+        rates = [t.get("success_rate") for t in tasks]
+        if any(r is None for r in rates):
+            return "-"
+        return f"{sum(rates) / len(rates):.0%}"
+
+    total = reached(list(first.values()))
+    lines = [f"{len(first)} tasks; {total} at or above 0.5 of their demonstrator "
+             f"({total / max(len(first), 1):.0%}).", "",
+             "| family | tasks | >= 0.5 of demonstrator | mean success |", "|---|---|---|---|"]
+    for family, tasks in families.items():
+        lines.append(f"| {family} | {len(tasks)} | {reached(tasks)} | {success(tasks)} |")
+    return "\n".join(lines) + "\n"
+
+
 def demonstrator_table(results: list[dict[str, Any]]) -> str:
     """Markdown table of gato-eval results.json contents against each task's demonstrator.
 
@@ -197,11 +242,11 @@ def demonstrator_table(results: list[dict[str, Any]]) -> str:
         how = decoding(run)
         for task in run["tasks"]:
             ref, demo = reference_for(task["env_id"]), DEMONSTRATOR_SCORES.get(task["env_id"])
-            if task["mean"] is None or ref is None or ref.expert is None or demo is None:
+            by_demo = by_demonstrator(task)
+            if by_demo is None:
                 lines.append(f"| {task['env_id']} | {how} | {len(task['returns'])} | {task['status']}: "
                              f"{task['error'] or 'no reference scores'} | | | | | | |")
                 continue
-            by_demo = (task["mean"] - ref.random) / (demo - ref.random)
             success = task.get("success_rate")
             digits = 1 if success is None else 3  # BabyAI (the tasks with a success rate): returns in [0, 1]
             mean = f"{task['mean']:.{digits}f} ± {task['std']:.{digits}f}"
@@ -232,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError) as e:
             print(f"error: cannot read {path} as a gato-eval {RESULTS_FILE}: {e}", file=sys.stderr)
             return 2
-    print(demonstrator_table(runs), end="")
+    print(demonstrator_table(runs))
+    print(demonstrator_counts(runs), end="")
     return 0
 
 

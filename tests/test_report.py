@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from rollouts.report import demonstrator_table, main
+from rollouts.report import demonstrator_counts, demonstrator_table, main
 
 
 def _task(env_id, returns, normalized, status="ok", error=None):
@@ -26,8 +26,9 @@ def test_demonstrator_table_normalizes_by_the_demonstrator(tmp_path, capsys):
     assert "error: ValueError: boom" in reacher
     path = tmp_path / "results.json"
     path.write_text(json.dumps(run))
-    assert main([str(path)]) == 0 and capsys.readouterr().out == demonstrator_table([run])
-    assert main([str(tmp_path)]) == 0 and capsys.readouterr().out == demonstrator_table([run])
+    printed = demonstrator_table([run]) + "\n" + demonstrator_counts([run])
+    assert main([str(path)]) == 0 and capsys.readouterr().out == printed
+    assert main([str(tmp_path)]) == 0 and capsys.readouterr().out == printed
     assert main([]) == 2
     assert main([str(tmp_path / "missing.json")]) == 2
     assert "cannot read" in capsys.readouterr().err
@@ -38,6 +39,16 @@ def test_demonstrator_table_shows_babyais_success_rate():
     task["success_rate"] = 0.5
     row = demonstrator_table([{"tasks": [task]}]).splitlines()[2]
     assert "| 0.450 ± 0.000 (success 50%) | 0.926 |" in row
+
+
+def test_counts_take_each_task_once_and_average_meta_worlds_success():
+    ip, hopper = _task("InvertedPendulum-v5", [1000.0], 1.0), _task("Hopper-v5", [600.0], 0.3)
+    resampled = _task("InvertedPendulum-v5", [6.1], 0.0)  # a second run's row of the same task: not counted
+    reach, push = _task("Meta-World/reach-v3", [4800.0], 1.0), _task("Meta-World/push-v3", [30.0], 0.0)
+    reach["success_rate"], push["success_rate"] = 1.0, 0.5
+    counts = demonstrator_counts([{"tasks": [ip, hopper, reach, push]}, {"tasks": [resampled]}]).splitlines()
+    assert counts[0] == "4 tasks; 2 at or above 0.5 of their demonstrator (50%)."
+    assert "| mujoco | 2 | 1 | - |" in counts and "| metaworld | 2 | 1 | 75% |" in counts
 
 
 def test_demonstrator_table_says_how_a_gatos_actions_were_picked():
