@@ -194,8 +194,9 @@ def by_demonstrator(task: dict[str, Any]) -> float | None:
 def demonstrator_counts(results: list[dict[str, Any]]) -> str:
     """The counts under the demonstrator table: tasks, and how many reach 0.5 of their demonstrator
     (Gato's bar [4.1]), in all and per family, with the mean success rate of the families whose
-    tasks report success (Meta-World, BabyAI). A task listed by several runs (greedy and sampled) is
-    counted once, by its first row; a task without a score counts as below the bar."""
+    tasks report success (Meta-World, BabyAI; over the tasks that report one, saying how many where
+    some do not). A task listed by several runs (greedy and sampled) is counted once, by its first
+    row; a task without a score (not run, or no reference) counts as below the bar."""
     from envs import task_family
 
     first: dict[str, dict[str, Any]] = {}
@@ -210,10 +211,10 @@ def demonstrator_counts(results: list[dict[str, Any]]) -> str:
         return sum(1 for t in tasks if (score := by_demonstrator(t)) is not None and score >= 0.5)
 
     def success(tasks: list[dict[str, Any]]) -> str:
-        rates = [t.get("success_rate") for t in tasks]
-        if any(r is None for r in rates):
+        rates = [t["success_rate"] for t in tasks if t.get("success_rate") is not None]
+        if not rates:
             return "-"
-        return f"{sum(rates) / len(rates):.0%}"
+        return f"{sum(rates) / len(rates):.0%}" + ("" if len(rates) == len(tasks) else f" ({len(rates)} of {len(tasks)} tasks)")
 
     total = reached(list(first.values()))
     lines = [f"{len(first)} tasks; {total} at or above 0.5 of their demonstrator "
@@ -244,8 +245,8 @@ def demonstrator_table(results: list[dict[str, Any]]) -> str:
             ref, demo = reference_for(task["env_id"]), DEMONSTRATOR_SCORES.get(task["env_id"])
             by_demo = by_demonstrator(task)
             if by_demo is None:
-                lines.append(f"| {task['env_id']} | {how} | {len(task['returns'])} | {task['status']}: "
-                             f"{task['error'] or 'no reference scores'} | | | | | | |")
+                why = "no reference scores" if task["mean"] is not None else task["error"] or "no episode finished"
+                lines.append(f"| {task['env_id']} | {how} | {len(task['returns'])} | {task['status']}: {why} | | | | | | |")
                 continue
             success = task.get("success_rate")
             digits = 1 if success is None else 3  # BabyAI (the tasks with a success rate): returns in [0, 1]

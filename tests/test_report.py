@@ -49,6 +49,11 @@ def test_counts_take_each_task_once_and_average_meta_worlds_success():
     counts = demonstrator_counts([{"tasks": [ip, hopper, reach, push]}, {"tasks": [resampled]}]).splitlines()
     assert counts[0] == "4 tasks; 2 at or above 0.5 of their demonstrator (50%)."
     assert "| mujoco | 2 | 1 | - |" in counts and "| metaworld | 2 | 1 | 75% |" in counts
+    unrun = _task("Meta-World/door-open-v3", [], None, status="not_run")
+    counts = demonstrator_counts([{"tasks": [reach, push, unrun]}]).splitlines()
+    assert counts[0] == "3 tasks; 1 at or above 0.5 of their demonstrator (33%)."
+    assert "| metaworld | 3 | 1 | 75% (2 of 3 tasks) |" in counts
+    assert "| not_run: no episode finished |" in demonstrator_table([{"tasks": [unrun]}])
 
 
 def test_demonstrator_table_says_how_a_gatos_actions_were_picked():
