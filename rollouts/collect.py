@@ -93,6 +93,12 @@ class CollectConfig:
     max_episode_steps: int | None = None
     """Optional cap on episode length, for quick looks and tests: the limit is the smaller of the
     task's own and this."""
+    steps_after_success: int | None = None
+    """End each episode this many steps after the first step whose ``info["success"]`` is true
+    (recorded as a truncation), so that a scripted expert's episode is its approach, not hundreds
+    of steps holding still after the task is done (Meta-World's 500-step episodes idle for most of
+    their length). For envs that report ``info["success"]``; an episode that never succeeds runs to
+    its end."""
     action_noise: float = 0.0
     """Noise executed on top of the policy's actions, while the dataset records the policy's own
     (noise-free) action as the label, so that behaviour cloning sees the states a slightly wrong
@@ -208,6 +214,7 @@ def collect(cfg: CollectConfig) -> CollectResult:
         raise CollectError(f"--device/--dtype: {e}") from None
     check_number("--max-episode-steps", cfg.max_episode_steps, low=1)
     check_number("--max-attempts", cfg.max_attempts, low=1)
+    check_number("--steps-after-success", cfg.steps_after_success, low=0)
     check_number("--min-return", cfg.min_return)
     check_number("--min-return-fraction", cfg.min_return_fraction)
     cfg = replace(cfg, out=cfg.out.resolve())  # Minari's storage mishandles relative folders
@@ -238,6 +245,8 @@ def collect(cfg: CollectConfig) -> CollectResult:
     }
     if cfg.label is not None:
         manifest["label"] = cfg.label
+    if cfg.steps_after_success is not None:
+        manifest["steps_after_success"] = cfg.steps_after_success
     if cfg.out.exists() and not cfg.out.is_dir():
         raise CollectError(f"--out {cfg.out} is a file; pass a folder (new, empty, or an earlier collection to resume)")
     with FolderLock(cfg.out, "gato-collect"):  # one process per collection
@@ -280,13 +289,16 @@ def _record(cfg: CollectConfig, manifest: dict, env: Any, policy: SingleEnvPolic
             def where() -> str:
                 return f"policy {cfg.policy!r}, {at()}"
 
+            succeeded_at = None  # the step of the first info["success"]
             while True:
                 action = check(_acting(policy, obs, f"--policy {cfg.policy}", at, kept, journal), where)
                 label = action if labeler is None else check(
                     _acting(labeler, obs, f"--label {cfg.label}", at, kept, journal), where)
                 if cfg.action_noise:
                     action = perturb(action, env.action_space, cfg.action_noise, noise)
-                obs, reward, terminated, truncated, _ = env.step(action)
+                obs, reward, terminated, truncated, info = env.step(action)
+                if cfg.steps_after_success is not None:
+                    succeeded_at, truncated = _cut_after_success(cfg, info, len(episode.rewards), succeeded_at, truncated)
                 episode.add_step(label, reward, terminated, truncated, obs, executed=action)
                 if terminated or truncated:
                     break
@@ -342,6 +354,18 @@ def _record(cfg: CollectConfig, manifest: dict, env: Any, policy: SingleEnvPolic
         raise KeyboardInterrupt(f"interrupted: {result.kept} episodes are saved in {data_path}; "
                                 f"rerun the same command to resume")
     return result
+
+
+def _cut_after_success(cfg: CollectConfig, info: dict, step: int, succeeded_at: int | None,
+                       truncated: bool) -> tuple[int | None, bool]:
+    """For --steps-after-success: (the step of the first success so far, whether the episode ends
+    at ``step``, the index of the step just taken, as a truncation)."""
+    if "success" not in info:
+        raise CollectError(f"--steps-after-success needs an env that reports info['success'] "
+                           f"(Meta-World does); {cfg.env} does not")
+    if succeeded_at is None and info["success"]:
+        succeeded_at = step
+    return succeeded_at, truncated or (succeeded_at is not None and step - succeeded_at >= cfg.steps_after_success)
 
 
 def _acting(policy: SingleEnvPolicy, obs: Any, name: str, at: Callable[[], str], kept: int, journal: Path) -> Any:

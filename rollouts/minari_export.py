@@ -88,6 +88,8 @@ def finalize(out: Path, manifest: dict, env: gym.Env, entries: list[JournalEntry
         "return_max": float(returns.max()) if kept else None,
         "episode_seeds": [manifest["seed"] + e.index for e in kept],
     }
+    if "steps_after_success" in manifest:
+        metadata["steps_after_success"] = manifest["steps_after_success"]
     if ref is not None:
         metadata["ref_min_score"], metadata["ref_max_score"] = ref.random, ref.expert
     storage.update_metadata(metadata)

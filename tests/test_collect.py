@@ -182,6 +182,24 @@ def test_action_noise_is_executed_and_seeded_and_the_label_is_the_clean_action(t
         collect(CollectConfig(env="InvertedPendulum-v5", out=tmp_path / "bad", action_noise=2.0, progress=False))
 
 
+def test_steps_after_success_ends_the_episode_that_many_steps_after_its_first_success(tmp_path):
+    pytest.importorskip("metaworld")
+    task = "Meta-World/reach-v3"
+    data = minari.MinariDataset(str(collect(CollectConfig(
+        env=task, out=tmp_path / "reach", episodes=2, steps_after_success=5, progress=False)).data_path))
+    assert data.storage.metadata["steps_after_success"] == 5
+    for seed, ep in zip((0, 1), data.iterate_episodes()):
+        n = len(ep.actions)
+        assert n < 500 and ep.truncations[-1] and not ep.truncations[:-1].any()
+        env = envs.make(task)
+        env.reset(seed=seed)
+        success = [bool(env.step(a)[4]["success"]) for a in ep.actions]
+        env.close()
+        assert success.index(True) == n - 1 - 5  # the expert's episode, replayed, first succeeds 5 steps before its end
+    with pytest.raises(CollectError, match=r"--steps-after-success needs an env that reports info\['success'\]"):
+        collect(CollectConfig(env="InvertedPendulum-v5", out=tmp_path / "ip", steps_after_success=5, progress=False))
+
+
 def test_min_return_fraction_is_relative_to_the_demonstrator(tmp_path):
     result = collect(CollectConfig(env="InvertedPendulum-v5", out=tmp_path / "ip-v0",
                                    episodes=2, min_return_fraction=0.8, progress=False))
