@@ -133,7 +133,7 @@ def _train(cfg: TrainConfig, evaluate: Evaluator | None, env: Distributed) -> Tr
                 for group in optimizer.param_groups:
                     group["lr"] = lr
                 optimizer.zero_grad(set_to_none=True)
-                result = accumulate(net, model, micro, amp, env, log)
+                result = accumulate(net, model, micro, amp, env, log, cfg.label_sigma)
                 grad_norm = amp.update(optimizer, model.parameters(), cfg.grad_clip)
                 step += 1
                 loss, norm = result.loss, grad_norm.item()

@@ -91,6 +91,11 @@ class TrainConfig:
     task_history_noise: dict[str, float] = field(default_factory=dict)
     """--history-noise for some tasks only, by task id (e.g. `--task-history-noise ALE/Breakout-v5
     1.0`; in a recipe, {"ALE/Breakout-v5": 1.0}); the others keep --history-noise."""
+    label_sigma: float = 0.0
+    """With > 0, each continuous action token is trained against a Gaussian of this std (on the
+    [-1, 1] action scale) over the 1024 bins instead of its one bin (HL-Gauss, Farebrother et al.
+    2024; gato_agent.loss): the loss then knows that a bin next to the label is nearly right.
+    Discrete actions keep one-hot targets. 0: the paper's one-hot cross-entropy."""
     executed_actions: bool = True
     """Where a dataset records the executed actions beside the labels (gato-collect --label,
     --action-noise), feed the executed ones as the model's history and train on the labels; false:
@@ -211,6 +216,7 @@ def check_numbers(cfg: TrainConfig) -> None:
     check_number("--min-lr-ratio", cfg.min_lr_ratio, low=0, high=1)
     check_number("--prompt-prob", cfg.prompt_prob, low=0, high=1)
     check_number("--history-noise", cfg.history_noise, low=0, high=1)
+    check_number("--label-sigma", cfg.label_sigma, low=0, high=2)
     for task, value in cfg.task_history_noise.items():
         check_number(f"--task-history-noise {task}", value, low=0, high=1)
     for value in cfg.weight or []:

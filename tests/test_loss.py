@@ -1,10 +1,11 @@
 """action_loss: cross-entropy on action tokens over their legal ids only [2.3]."""
 
 import numpy as np
+import pytest
 import torch
 
 from gato_agent.data import SequenceSampler, load_task
-from gato_agent.loss import action_loss
+from gato_agent.loss import action_loss, gaussian_bin_targets
 from gato_agent.model import Gato
 
 
@@ -28,3 +29,42 @@ def test_loss_is_fp32_under_bf16_autocast(make_dataset, micro_config):
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
         result = action_loss(model, model(batch.tokens), batch)
     assert result.token_loss.dtype == torch.float32 and torch.isfinite(result.loss)
+
+
+def test_gaussian_bin_targets_are_distributions_centred_on_the_label():
+    bins = torch.tensor([0, 100, 512, 1023])
+    soft = gaussian_bin_targets(bins, 1024, sigma=0.05)
+    torch.testing.assert_close(soft.sum(-1), torch.ones(4))
+    assert torch.equal(soft.argmax(-1), bins)
+    centres = (torch.arange(1024) + 0.5) * (2 / 1024) - 1
+    torch.testing.assert_close((soft[1:3] * centres).sum(-1), centres[bins[1:3]], atol=1e-4, rtol=0)
+    assert soft[0, 0] > 0.45 and soft[3, -1] > 0.45  # the mass past -1 and +1 is clipped into the edge bins
+    assert gaussian_bin_targets(bins, 1024, sigma=1e-5)[1, 100] > 0.999  # a tiny std is one-hot
+
+
+def test_label_sigma_gives_continuous_tokens_the_bins_order_and_leaves_discrete_ones(make_dataset, micro_config):
+    task = load_task(make_dataset("Pendulum-v1", lambda obs: np.array([0.5], np.float32), episodes=1, max_steps=10), micro_config)
+    batch = SequenceSampler([task], None, 60, seed=0, prompt_prob=0.0).sample(2)
+    model = Gato(micro_config)
+    label = int(batch.targets[batch.targets >= 0][0])  # the bin of 0.5 on Pendulum's [-2, 2]
+    with torch.no_grad():
+        hard = action_loss(model, model(batch.tokens), batch)
+        tiny = action_loss(model, model(batch.tokens), batch, label_sigma=1e-5)
+        torch.testing.assert_close(tiny.token_loss, hard.token_loss, atol=1e-3, rtol=0)
+        losses = {}
+        centres = (torch.arange(micro_config.continuous_bins) + 0.5) * (2 / micro_config.continuous_bins) - 1
+        bins = slice(micro_config.continuous_offset, micro_config.continuous_offset + micro_config.continuous_bins)
+        hidden = torch.zeros(*batch.tokens.ids.shape, micro_config.embed_dim)
+        hidden[..., 0] = 1.0
+        for off in (3, 300):  # every token predicts a Gaussian blob (std 0.05) `off` bins above the label
+            mean = centres[label - micro_config.continuous_offset + off]
+            model.tokens.weight.zero_()
+            model.tokens.weight[bins, 0] = -((centres - mean) ** 2) / (2 * 0.05 ** 2)
+            losses[off] = (action_loss(model, hidden, batch).loss.item(), action_loss(model, hidden, batch, label_sigma=0.05).loss.item())
+    assert losses[3][0] < losses[300][0]
+    assert losses[3][1] < losses[300][1] - 1.0  # Gaussian: nearly right scores far better
+    cart = load_task(make_dataset("CartPole-v1", lambda obs: int(obs[2] > 0), episodes=1, max_steps=10), micro_config)
+    discrete = SequenceSampler([cart], None, 60, seed=0, prompt_prob=0.0).sample(2)
+    with torch.no_grad():
+        torch.testing.assert_close(action_loss(model, model(discrete.tokens), discrete, label_sigma=0.05).token_loss,
+                                   action_loss(model, model(discrete.tokens), discrete).token_loss)
