@@ -51,6 +51,9 @@ class GatoConfig:
     max_vector_size: int = 64  # with "linear": the most floats of one observation vector (fewer are zero-padded)
     min_vector_size: int = 1  # with "linear": the fewest floats a vector needs to be one token; a smaller
     # one keeps the paper's token per float (the generalist keeps its small MuJoCo vectors so, docs/design.md)
+    vector_values: str = "companded"  # with "linear": what the encoder reads of each float: "companded"
+    # (mu-law, in [-1, 1], as the paper bins it [App. B]) or "decoded" (the float itself, mu-law decoded
+    # from its bin, clipped to [-10, 10]); docs/design.md measures both on Meta-World
     rope_base: float = 10000.0  # rotary position base; global token order (not in the paper, see model.py)
     dropout: float = 0.0  # dropout on attention output and feed-forward output while training
     layer_norm_eps: float = 1e-5  # epsilon of every LayerNorm
@@ -82,6 +85,8 @@ class GatoConfig:
             problems.append(f"cnn_trunks={self.cnn_trunks} needs image_encoder='cnn' (the patch encoder has no trunks)")
         if self.vector_encoding not in VECTOR_ENCODINGS:
             problems.append(f"vector_encoding={self.vector_encoding!r} is not one of {', '.join(map(repr, VECTOR_ENCODINGS))}")
+        if self.vector_values not in VECTOR_VALUES:
+            problems.append(f"vector_values={self.vector_values!r} is not one of {', '.join(map(repr, VECTOR_VALUES))}")
         if not 1 <= self.min_vector_size <= self.max_vector_size:
             problems.append(f"min_vector_size={self.min_vector_size} must be from 1 to max_vector_size={self.max_vector_size}")
         if self.image_channels not in (1, 3):
@@ -201,4 +206,5 @@ class GatoConfig:
 PRESETS = ("tiny", "small", "baseline", "large")
 IMAGE_ENCODERS = ("patches", "cnn")
 VECTOR_ENCODINGS = ("tokens", "linear")
+VECTOR_VALUES = ("companded", "decoded")
 CNN_MIN_SIZE = 36  # the smallest side the Nature-DQN convolutions (8/4, 4/2, 3/1) accept

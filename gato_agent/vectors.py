@@ -21,7 +21,7 @@ import torch
 from torch import Tensor, nn
 
 from gato_agent.config import GatoConfig
-from gato_agent.tokenizer import bins_to_continuous
+from gato_agent.tokenizer import bins_to_continuous, mu_law_decode
 
 __all__ = ["is_compact", "VectorEncoder", "build_vector_encoder", "vector_input"]
 
@@ -37,6 +37,8 @@ def vector_input(ids: Tensor, valid: Tensor, config: GatoConfig) -> Tensor:
     padding) -> what the encoder reads, (..., V) float32: each float's mu-law companded value [App. B]
     at its bin's centre, in [-1, 1]; 0 where padding. V = config.max_vector_size."""
     centres = bins_to_continuous((ids - config.continuous_offset).clamp(0, config.continuous_bins - 1), config.continuous_bins)
+    if config.vector_values == "decoded":
+        centres = mu_law_decode(centres).clamp(-10.0, 10.0)
     return torch.where(valid, centres, 0.0).float()
 
 

@@ -37,6 +37,19 @@ def test_unknown_encodings_are_refused_naming_the_accepted_ones_and_old_configs_
     assert GatoConfig.small().vector_encoding == GatoConfig.tiny().vector_encoding == "tokens"  # the presets: the paper's
 
 
+def test_decoded_vector_values_are_the_floats_themselves_at_their_bins_resolution(linear_config):
+    obs = np.array([0.6, 0.65, 0.0, -0.3, 40.0, 1e6], np.float32)
+    space = spaces.Box(-np.inf, np.inf, (6,), np.float32)
+    companded, decoded = (layout(c, space) for c in (linear_config, dataclasses.replace(linear_config, vector_values="decoded")))
+    ids = ObservationCodec(space, linear_config).tokenize(obs[None], 1)[0]
+    want = np.array([0.6, 0.65, 0.0, -0.3, 10.0, 10.0])  # clipped to [-10, 10]
+    got = decoded.vector_values(ids)[0, :6].numpy()
+    np.testing.assert_allclose(got, want, atol=0.02 * 0.65)  # a bin near 0.6 is about 1.3% of the value wide
+    np.testing.assert_allclose(companded.vector_values(ids)[0, :4].numpy(), mu_law_encode(torch.tensor(obs[:4])).numpy(), atol=2e-3)
+    with pytest.raises(ValueError, match="vector_values='raw' is not one of 'companded', 'decoded'"):
+        GatoConfig(vector_values="raw")
+
+
 def test_a_meta_world_timestep_is_one_observation_token_not_39(micro_config, linear_config):
     obs = spaces.Box(-np.inf, np.inf, (39,), np.float64)  # Meta-World's observation
     assert layout(micro_config, obs).size == 39 + 1 + 4
