@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Meta-World after the generalist's 0%: five tasks' expert episodes cut 10 steps after their first
-# success, and three small models trained on them alone (one-hot targets, Gaussian targets), each
-# scored closed-loop. Figures: experiments/diary.md, "Meta-World episodes cut after success".
+# success; plain MLPs on them (the calibration), and small Gatos trained on them alone with the
+# choices the MLPs single out, each scored closed-loop. Figures: experiments/diary.md, "Meta-World
+# episodes cut after success", and docs/design.md (the MLP table).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -12,12 +13,29 @@ for t in $TASKS; do
       --action-noise 0.1 --steps-after-success 10 --no-progress
   DATA="$DATA --dataset data/mw-sas/mw-$t"
 done
+for flags in "" "--inputs companded" "--inputs decoded" "--head bins" "--head bins --label-sigma 0.05" \
+    "--head bins --decode mean" "--inputs companded --head bins" "--joint"; do
+  OMP_NUM_THREADS=1 "$BIN/python" experiments/mw_mlp_baseline.py --data data/mw-sas --tasks $TASKS --steps 2000 --episodes 10 $flags
+done
 MODEL="--config tiny --context-length 256 --model-overrides num_layers 2 embed_dim 128 ff_dim 512 vector_encoding linear"
 COMMON="--steps 3000 --stop-after 1500 --batch-size 16 --lr 1e-3 --warmup-steps 50 --checkpoint-every 250 --keep-checkpoints 20 --threads 2 --workers 1 --seed 41 --no-progress"
+ENVS=""
+for t in $TASKS; do ENVS="$ENVS --env Meta-World/$t-v3"; done
+evaluate() {  # RUN STEP
+  "$BIN/gato-eval" --checkpoint "$1/step-$(printf %07d "$2")" $ENVS --episodes 10 --num-envs 10 --no-video --no-progress --out "$1/eval-$2"
+}
 "$BIN/gato-train" $DATA $MODEL $COMMON --out runs/mw-sas-small
+evaluate runs/mw-sas-small 1500
 "$BIN/gato-train" $DATA $MODEL $COMMON --label-sigma 0.05 --out runs/mw-sas-ls
-for run in runs/mw-sas-small runs/mw-sas-ls; do
-  ENVS=""
-  for t in $TASKS; do ENVS="$ENVS --env Meta-World/$t-v3"; done
-  "$BIN/gato-eval" --checkpoint $run/step-0001500 $ENVS --episodes 10 --num-envs 10 --no-video --no-progress --out $run/eval-1500
+evaluate runs/mw-sas-ls 1500
+"$BIN/gato-train" $DATA $MODEL vector_values decoded $COMMON --out runs/mw-sas-dec
+evaluate runs/mw-sas-dec 1500
+"$BIN/gato-train" $DATA $MODEL ${COMMON/--stop-after 1500/--stop-after 1250} --history-noise 1.0 --out runs/mw-sas-hn-linear
+evaluate runs/mw-sas-hn-linear 1250
+for run in runs/mw-sas-small runs/mw-sas-dec; do  # on to step 3000
+  "$BIN/gato-train" $DATA $MODEL $([ $run = runs/mw-sas-dec ] && echo vector_values decoded) ${COMMON/--stop-after 1500/} --resume --out $run
+  evaluate $run 3000
 done
+"$BIN/gato-train" $DATA $MODEL vector_values decoded ${COMMON/--steps 3000 --stop-after 1500/--steps 2000} --label-sigma 0.05 \
+    --history-noise 1.0 --out runs/mw-sas-dec-ls-hn
+evaluate runs/mw-sas-dec-ls-hn 2000
