@@ -39,3 +39,7 @@ done
 "$BIN/gato-train" $DATA $MODEL vector_values decoded ${COMMON/--steps 3000 --stop-after 1500/--steps 2000} --label-sigma 0.05 \
     --history-noise 1.0 --out runs/mw-sas-dec-ls-hn
 evaluate runs/mw-sas-dec-ls-hn 2000
+"$BIN/gato-train" --dataset data/mw-sas/mw-reach $MODEL vector_values decoded ${COMMON/--steps 3000/--steps 2000} \
+    --label-sigma 0.05 --history-noise 1.0 --out runs/mw-sas-reach
+"$BIN/gato-eval" --checkpoint runs/mw-sas-reach/step-0001500 --env Meta-World/reach-v3 --episodes 10 --num-envs 10 \
+    --no-video --no-progress --out runs/mw-sas-reach/eval-1500
