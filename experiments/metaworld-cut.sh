@@ -43,3 +43,10 @@ evaluate runs/mw-sas-dec-ls-hn 2000
     --label-sigma 0.05 --history-noise 1.0 --out runs/mw-sas-reach
 "$BIN/gato-eval" --checkpoint runs/mw-sas-reach/step-0001500 --env Meta-World/reach-v3 --episodes 10 --num-envs 10 \
     --no-video --no-progress --out runs/mw-sas-reach/eval-1500
+LONG=${COMMON/--steps 3000 --stop-after 1500/--steps 5000}
+"$BIN/gato-train" --dataset data/mw-sas/mw-reach $MODEL vector_values decoded ${LONG/--checkpoint-every 250/--checkpoint-every 1000} \
+    --label-sigma 0.05 --history-noise 1.0 --out runs/mw-sas-reach-long
+for step in 1000 2000 3000 4000 5000; do
+  "$BIN/gato-eval" --checkpoint runs/mw-sas-reach-long/step-$(printf %07d $step) --env Meta-World/reach-v3 --episodes 10 \
+      --num-envs 10 --no-video --no-progress --out runs/mw-sas-reach-long/eval-$step
+done
