@@ -26,7 +26,7 @@ from agreement import minutes_at, step_of
 from gato_agent.checkpoint import load_checkpoint
 from gato_agent.data import TaskData, load_task, merge_tasks
 from gato_agent.model import Gato
-from gato_agent.tokenizer import TokenBatch
+from gato_agent.tokenizer import TokenBatch, continuous_to_bins
 
 NEAR = 0.1  # "within" tolerance on the [-1, 1] action scale
 
@@ -48,7 +48,11 @@ def errors(model: Gato, task: TaskData, max_steps: int, batch_size: int = 16) ->
             hidden = model(TokenBatch.join([r[0] for r in rows], 0))  # (B, L, D)
             targets = torch.cat([r[1] for r in rows])  # (B, L)
             where = targets[:, 1:] >= 0  # position t predicts token t + 1
-            bins = model.logits(hidden[:, :-1][where], c.continuous_offset, c.continuous_offset + c.continuous_bins).argmax(-1)
+            h = hidden[:, :-1][where]  # (N, D)
+            if model.action_head is not None:  # continuous_actions "regression": the head's value, binned
+                bins = continuous_to_bins(model.action_values(h).clamp(-1.0, 1.0), c.continuous_bins)
+            else:
+                bins = model.logits(h, c.continuous_offset, c.continuous_offset + c.continuous_bins).argmax(-1)
             out.append((bins - (targets[:, 1:][where] - c.continuous_offset)).abs().numpy())
     return np.concatenate(out)
 

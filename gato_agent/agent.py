@@ -5,7 +5,7 @@ The road from an observation to an action, per env step:
     obs -> ObservationCodec.tokenize (ids, frames; gato_agent.spaces)
         -> FrameStacker.push, Timestep.step_input: [last action, observation tokens, separator]
            (gato_agent.timestep; the image encoder's input from gato_agent.images)
-        -> prefill (KV cache) -> logits of action dim 0 at the separator
+        -> prefill (KV cache) -> logits (or a regression head's value) of action dim 0 at the separator
         -> decode one token per further action dim -> ActionCodec.decode -> action
 
 The last action token of a step is fed at the start of the next step's prefill, so a one-dimensional
@@ -37,7 +37,7 @@ from gato_agent.model import Gato
 from gato_agent.spaces import ActionCodec, ObservationCodec
 from gato_agent.text import TextTokenizer
 from gato_agent.timestep import Timestep
-from gato_agent.tokenizer import TokenBatch
+from gato_agent.tokenizer import TokenBatch, continuous_to_bins
 
 __all__ = ["GatoAgent"]
 
@@ -52,7 +52,8 @@ class GatoAgent:
         num_envs: how many envs act in lock-step; `act` then takes and returns batches of that size.
         use_cache: keep a KV cache (True) or recompute the whole context at every model call (False,
             the baseline the cache is measured against).
-        temperature: 0 picks the most likely action token; above 0 samples with that temperature.
+        temperature: 0 picks the most likely action token; above 0 samples with that temperature. (A
+            model with a regression head for continuous actions reads those off it, whatever this is.)
         prompt: an optional demonstration that conditions every episode [2.4]: a dict with
             "observations" (leading time dim T or T+1) and "actions" (leading dim T), or a
             TokenBatch of one row. Only its last whole timesteps that fit in `max_prompt_tokens` are kept.
@@ -139,6 +140,8 @@ class GatoAgent:
         self._stacker = self.timestep.stacker()  # each env's last frame_stack frames
         self._new_stack: set[int] = set()  # envs whose next frame fills their whole stack (a new episode)
         self.last_logits: list[Tensor] = []  # per action dim, the logits (B, n_d) of the last `act` call
+        # (a "regression" model's continuous dims put their values (B,), on the bins' [-1, 1] scale, here instead)
+        self.last_values: list[Tensor] = []
         self.reset()
 
     # ----- episodes -----
@@ -209,17 +212,25 @@ class GatoAgent:
             valid = torch.cat([self._has_pending[:, None], torch.ones_like(step.ids[:, 1:], dtype=torch.bool)], 1)
         with torch.autocast(self.device.type, self.autocast_dtype, enabled=self.autocast_dtype is not None):
             hidden = self._run(step, valid)
-            chosen, self.last_logits = [], []
+            chosen, self.last_logits, self.last_values = [], [], []
             for d, (lo, hi) in enumerate(self.act_codec.ranges):
                 if d:
                     hidden = self._run_action(chosen[-1])
-                self.last_logits.append(self.model.logits(hidden, lo, hi))  # (B, hi - lo)
-                chosen.append(self._choose(self.last_logits[-1]) + lo)  # (B,)
+                chosen.append(self._predict(hidden, lo, hi))  # (B,)
         self._pending = chosen[-1]
         self._has_pending[:] = True
         self._fresh.clear()
         actions = self.act_codec.decode(torch.stack(chosen, 1).cpu())  # (B, *action_shape)
         return actions if batched else actions[0]
+
+    def _predict(self, hidden: Tensor, lo: int, hi: int) -> Tensor:
+        """hidden (B, D) before an action dim's token -> the chosen id (B,) in [lo, hi): the regression
+        head's value, clipped and binned, for a continuous dim of a "regression" model; else from the logits."""
+        if self.model.action_head is not None and lo >= self.config.continuous_offset:
+            self.last_values.append(self.model.action_values(hidden).float().clamp(-1.0, 1.0))  # (B,)
+            return continuous_to_bins(self.last_values[-1], hi - lo) + lo
+        self.last_logits.append(self.model.logits(hidden, lo, hi))  # (B, hi - lo)
+        return self._choose(self.last_logits[-1]) + lo
 
     def _choose(self, logits: Tensor) -> Tensor:
         """logits (B, n) over the legal ids of one action dim -> index (B,) into that range."""

@@ -54,6 +54,10 @@ class GatoConfig:
     vector_values: str = "companded"  # with "linear": what the encoder reads of each float: "companded"
     # (mu-law, in [-1, 1], as the paper bins it [App. B]) or "decoded" (the float itself, mu-law decoded
     # from its bin, clipped to [-10, 10]); docs/design.md measures both on Meta-World
+    continuous_actions: str = "bins"  # how continuous action values are predicted: "bins" (a softmax over
+    # the 1024 uniform bins, the paper's [2.1]) or "regression" (a linear head reads each value off the
+    # hidden state, trained by squared error; JAT's, not the paper's, see docs/design.md); either way the
+    # value goes back into the sequence as its bin's token
     rope_base: float = 10000.0  # rotary position base; global token order (not in the paper, see model.py)
     dropout: float = 0.0  # dropout on attention output and feed-forward output while training
     layer_norm_eps: float = 1e-5  # epsilon of every LayerNorm
@@ -87,6 +91,10 @@ class GatoConfig:
             problems.append(f"vector_encoding={self.vector_encoding!r} is not one of {', '.join(map(repr, VECTOR_ENCODINGS))}")
         if self.vector_values not in VECTOR_VALUES:
             problems.append(f"vector_values={self.vector_values!r} is not one of {', '.join(map(repr, VECTOR_VALUES))}")
+        if self.continuous_actions not in CONTINUOUS_ACTIONS:
+            problems.append(
+                f"continuous_actions={self.continuous_actions!r} is not one of {', '.join(map(repr, CONTINUOUS_ACTIONS))}"
+            )
         if not 1 <= self.min_vector_size <= self.max_vector_size:
             problems.append(f"min_vector_size={self.min_vector_size} must be from 1 to max_vector_size={self.max_vector_size}")
         if self.image_channels not in (1, 3):
@@ -207,4 +215,5 @@ PRESETS = ("tiny", "small", "baseline", "large")
 IMAGE_ENCODERS = ("patches", "cnn")
 VECTOR_ENCODINGS = ("tokens", "linear")
 VECTOR_VALUES = ("companded", "decoded")
+CONTINUOUS_ACTIONS = ("bins", "regression")
 CNN_MIN_SIZE = 36  # the smallest side the Nature-DQN convolutions (8/4, 4/2, 3/1) accept

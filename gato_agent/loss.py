@@ -3,6 +3,10 @@
 Each action token is scored over the ids legal for its action dimension (the discrete values or
 the continuous bins it may take); the logits of the other 31k+ ids are never computed.
 
+With a model whose continuous_actions is "regression" (JAT's head, off by default), a continuous
+action token's loss is instead the squared error of the head's value against the centre of the
+token's bin, on the bins' [-1, 1] scale; its "correct" is whether the value falls in that bin.
+
 With ``label_sigma`` > 0 (a departure, off by default), a continuous action token's target is not
 its one bin but a Gaussian of that std around the bin's centre, integrated over the bins (HL-Gauss:
 Imani & White 2018, Farebrother et al. 2024). One-hot cross-entropy over 1024 bins scores a
@@ -22,6 +26,7 @@ from torch import Tensor
 
 from gato_agent.data import Batch
 from gato_agent.model import Gato
+from gato_agent.tokenizer import bins_to_continuous, continuous_to_bins
 
 __all__ = ["ActionLoss", "action_loss", "gaussian_bin_targets"]
 
@@ -62,8 +67,25 @@ def action_loss(model: Gato, hidden: Tensor, batch: Batch, label_sigma: float = 
     else:
         token_loss = F.cross_entropy(logits, target, reduction="none")
     correct = logits.argmax(-1) == target
+    if c.continuous_actions == "regression":
+        token_loss, correct = _regression(model, h, targets, token_loss, correct)
     row = where.nonzero()[:, 0]
     return ActionLoss(token_loss.mean(), correct.float().mean(), token_loss, correct, row)
+
+
+def _regression(model: Gato, h: Tensor, targets: Tensor, token_loss: Tensor, correct: Tensor) -> tuple[Tensor, Tensor]:
+    """Continuous action tokens' loss and correctness from the regression head: h (N, D), targets (N,)
+    ids; the other tokens keep `token_loss` and `correct` (N,)."""
+    c = model.config
+    cont = targets >= c.continuous_offset
+    if not cont.any():
+        return token_loss, correct
+    bins = targets[cont] - c.continuous_offset  # (Nc,)
+    value = model.action_values(h[cont]).float()  # (Nc,)
+    centre = bins_to_continuous(bins, c.continuous_bins).float()
+    token_loss = token_loss.masked_scatter(cont, (value - centre).square())
+    correct = correct.masked_scatter(cont, continuous_to_bins(value.detach(), c.continuous_bins) == bins)
+    return token_loss, correct
 
 
 def gaussian_bin_targets(bins: Tensor, num_bins: int, sigma: float) -> Tensor:

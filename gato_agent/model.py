@@ -108,7 +108,8 @@ class Gato(nn.Module):
     with the compact vector layout, a linear encoder of observation vectors).
 
     The output head is tied to the token table; `logits` computes scores only for the positions
-    and the id range asked for (e.g. the 1024 continuous bins of one action dimension).
+    and the id range asked for (e.g. the 1024 continuous bins of one action dimension). With
+    continuous_actions "regression", `action_values` reads continuous actions off a linear head instead.
     """
 
     def __init__(self, config: GatoConfig):
@@ -126,6 +127,11 @@ class Gato(nn.Module):
         self.vectors = build_vector_encoder(config)
         if self.vectors is not None:
             self.vectors.apply(self._init_weights)
+        # with continuous_actions "regression": each continuous action value read off the hidden state
+        # that precedes its token (JAT's head, not the paper's); made last for the same reason
+        self.action_head = nn.Linear(config.embed_dim, 1) if config.continuous_actions == "regression" else None
+        if self.action_head is not None:
+            self.action_head.apply(self._init_weights)
 
     @staticmethod
     def _init_weights(module: nn.Module) -> None:
@@ -223,6 +229,14 @@ class Gato(nn.Module):
     def logits(self, hidden: Tensor, lo: int = 0, hi: int | None = None) -> Tensor:
         """Scores of ids [lo, hi) only: hidden (..., D) -> (..., hi - lo), via the tied token table."""
         return hidden @ self.tokens.weight[lo:hi].T
+
+    def action_values(self, hidden: Tensor) -> Tensor:
+        """Continuous action values on the [-1, 1] scale of the bins, hidden (..., D) -> (...,): the
+        regression head's reading (unbounded; the caller clips). ValueError for a "bins" model."""
+        if self.action_head is None:
+            raise ValueError("this model predicts continuous actions as bins (continuous_actions 'bins'); "
+                             "action_values needs continuous_actions 'regression'")
+        return self.action_head(hidden)[..., 0]
 
     def new_cache(self, batch: int, chunk: int, window: int | None = None) -> KVCache:
         """A KV cache for `batch` streams, sliding over `window` tokens (default: the context length)."""

@@ -241,3 +241,24 @@ def test_a_compiled_decode_step_acts_as_the_eager_one(micro_config):
             assert torch.allclose(a, b, atol=1e-4, rtol=0)
     with pytest.raises(ValueError, match="needs use_cache=True"):
         GatoAgent(model, obs_space, act_space, use_cache=False, compile=True)
+
+
+def test_a_regression_model_acts_with_its_head_values(micro_config):
+    model = sharp_model(dataclasses.replace(micro_config, continuous_actions="regression"), seed=2)
+    env = gym.make("Reacher-v5", max_episode_steps=20)
+    agent = GatoAgent(model, env.observation_space, env.action_space, temperature=1.0, seed=0)
+    obs, _ = env.reset(seed=0)
+    for _ in range(20):
+        action = agent.act(obs)
+        values = torch.stack(agent.last_values, -1)[0].numpy()  # (2,) on the bins' [-1, 1] scale
+        assert agent.last_logits == [] and np.all(np.abs(values) <= 1.0)
+        bins = micro_config.continuous_bins
+        centre = (np.floor((values + 1) * bins / 2).clip(0, bins - 1) + 0.5) * 2 / bins - 1  # the value's bin
+        low, high = env.action_space.low, env.action_space.high
+        np.testing.assert_allclose(action, low + (centre + 1) / 2 * (high - low), atol=1e-6)
+        obs, *_ = env.step(action)
+    plain = GatoAgent(model, env.observation_space, env.action_space, use_cache=False)
+    cached = GatoAgent(model, env.observation_space, env.action_space)
+    env = gym.make("Reacher-v5", max_episode_steps=15)  # 13 tokens a step: the episode fits in 256
+    actions, _ = run_episode(cached, env, seed=1)
+    assert len(np.unique(actions)) > 5 and np.array_equal(actions, run_episode(plain, env, seed=1)[0])

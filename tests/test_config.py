@@ -38,6 +38,8 @@ def test_invalid_values_are_explained():
         GatoConfig(image_encoder="cnn", image_height=32, image_width=32)
     with pytest.raises(ValueError, match="cnn_trunks=2 needs image_encoder='cnn'"):
         GatoConfig(cnn_trunks=2)
+    with pytest.raises(ValueError, match="'mse' is not one of 'bins', 'regression'"):
+        GatoConfig(continuous_actions="mse")
     with pytest.raises(ValueError, match="image_encoder=1 .int. must be a string"):
         GatoConfig.from_dict({"image_encoder": 1})
 

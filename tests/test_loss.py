@@ -1,5 +1,7 @@
 """action_loss: cross-entropy on action tokens over their legal ids only [2.3]."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -68,3 +70,34 @@ def test_label_sigma_gives_continuous_tokens_the_bins_order_and_leaves_discrete_
     with torch.no_grad():
         torch.testing.assert_close(action_loss(model, model(discrete.tokens), discrete, label_sigma=0.05).token_loss,
                                    action_loss(model, model(discrete.tokens), discrete).token_loss)
+
+
+def test_a_regression_model_scores_continuous_tokens_by_squared_error(make_dataset, micro_config):
+    config = dataclasses.replace(micro_config, continuous_actions="regression")
+    task = load_task(make_dataset("Pendulum-v1", lambda obs: np.array([0.5], np.float32), episodes=1, max_steps=10), config)
+    batch = SequenceSampler([task], None, 60, seed=0, prompt_prob=0.0).sample(2)
+    model = Gato(config)
+    label = int(batch.targets[batch.targets >= 0][0]) - config.continuous_offset  # the bin of 0.5 on [-2, 2]
+    centre = (label + 0.5) * (2 / config.continuous_bins) - 1  # 0.25 on the bins' scale
+    for value, right in ((centre, True), (centre + 0.1, False)):
+        with torch.no_grad():
+            model.action_head.weight.zero_()
+            model.action_head.bias.fill_(value)
+            result = action_loss(model, model(batch.tokens), batch)
+        torch.testing.assert_close(result.token_loss, torch.full_like(result.token_loss, (value - centre) ** 2))
+        assert bool(result.correct.all()) is right
+    loss = action_loss(Gato(config), Gato(config)(batch.tokens), batch).loss
+    assert loss.requires_grad
+
+
+def test_a_regression_model_keeps_cross_entropy_for_discrete_tokens(make_dataset, micro_config):
+    config = dataclasses.replace(micro_config, continuous_actions="regression")
+    task = load_task(make_dataset("CartPole-v1", lambda obs: int(obs[2] > 0), episodes=1, max_steps=10), config)
+    batch = SequenceSampler([task], None, 60, seed=0, prompt_prob=0.0).sample(2)
+    torch.manual_seed(0)
+    regression = Gato(config)
+    torch.manual_seed(0)
+    bins = Gato(micro_config)
+    with torch.no_grad():
+        a, b = (action_loss(m, m(batch.tokens), batch) for m in (regression, bins))
+    torch.testing.assert_close(a.token_loss, b.token_loss)

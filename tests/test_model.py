@@ -1,5 +1,6 @@
 """The Gato network: embeddings, causal decoder, cached decoding equal to full attention."""
 
+import dataclasses
 import random
 
 import pytest
@@ -61,6 +62,18 @@ def test_logits_cover_only_the_asked_range(model):
     lo, hi = model.config.continuous_offset, model.config.separator_id
     assert model.logits(hidden, lo, hi).shape == (3, hi - lo)
     assert torch.allclose(model.logits(hidden, lo, hi), full[:, lo:hi])
+
+
+def test_a_regression_model_reads_continuous_actions_off_its_head_and_a_bins_model_has_none(model):
+    hidden = torch.randn(2, 3, model.config.embed_dim)
+    with pytest.raises(ValueError, match="continuous_actions 'regression'"):
+        model.action_values(hidden)
+    torch.manual_seed(0)
+    regression = Gato(dataclasses.replace(model.config, continuous_actions="regression"))
+    assert regression.action_values(hidden).shape == (2, 3)
+    # the head is made last: every other weight is drawn as in a "bins" model of the same seed
+    bins_state = model.state_dict()
+    assert all(torch.equal(v, bins_state[k]) for k, v in regression.state_dict().items() if not k.startswith("action_head"))
 
 
 def test_patch_positions_midpoint_in_eval_sampled_in_training(model):

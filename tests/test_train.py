@@ -66,6 +66,24 @@ def test_overfitting_two_episodes_reproduces_the_demonstrator(env_id, policy, ma
     assert result.step == 250
 
 
+def test_a_regression_head_fits_continuous_actions_and_the_checkpoint_acts_with_it(make_dataset, micro_json, tmp_path):
+    path = make_dataset("Pendulum-v1", pendulum_policy, episodes=2, max_steps=16)
+    cfg = run_cfg(tmp_path / "run", [path], micro_json, steps=250, warmup_steps=20, prompt_prob=0.0, checkpoint_every=250,
+                  model_overrides={"continuous_actions": "regression"})
+    train(cfg)
+    losses = [json.loads(line)["loss"] for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert np.mean(losses[-10:]) < 0.05 * losses[0]  # squared error on the [-1, 1] scale
+    import minari
+
+    agent = GatoAgent.from_pretrained(tmp_path / "run", prompt=None)
+    assert agent.model.config.continuous_actions == "regression"
+    errors = []
+    for episode in minari.MinariDataset(str(path / "data")).iterate_episodes():
+        agent.reset()
+        errors += [abs(float(agent.act(obs)[0] - action[0])) for obs, action in zip(episode.observations[:-1], episode.actions)]
+    assert np.mean(errors) < 0.1  # on Pendulum's [-2, 2]; an untrained head answers about 0 for actions up to 2
+
+
 def test_resume_gives_the_same_next_losses(make_dataset, micro_json, tmp_path):
     path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
     train(run_cfg(tmp_path / "straight", [path], micro_json))
