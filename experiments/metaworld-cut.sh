@@ -50,3 +50,16 @@ for step in 1000 2000 3000 4000 5000; do
   "$BIN/gato-eval" --checkpoint runs/mw-sas-reach-long/step-$(printf %07d $step) --env Meta-World/reach-v3 --episodes 10 \
       --num-envs 10 --no-video --no-progress --out runs/mw-sas-reach-long/eval-$step
 done
+# The regression head for continuous actions (GatoConfig.continuous_actions "regression"): reach alone, then the five tasks
+REG="$MODEL vector_values decoded continuous_actions regression"
+REACH=${COMMON/--steps 3000 --stop-after 1500/--steps 2000}
+"$BIN/gato-train" --dataset data/mw-sas/mw-reach $REG ${REACH/--checkpoint-every 250/--checkpoint-every 500} --threads 1 \
+    --history-noise 1.0 --out runs/mw-sas-reach-reg
+for step in 1000 1500 2000; do
+  "$BIN/gato-eval" --checkpoint runs/mw-sas-reach-reg/step-$(printf %07d $step) --env Meta-World/reach-v3 --episodes 10 \
+      --num-envs 10 --no-video --no-progress --out runs/mw-sas-reach-reg/eval-$step
+done
+FIVE=${LONG/--steps 5000/--steps 4000}
+"$BIN/gato-train" $DATA $REG ${FIVE/--checkpoint-every 250/--checkpoint-every 1000} --history-noise 1.0 --out runs/mw-sas-reg
+evaluate runs/mw-sas-reg 2000
+evaluate runs/mw-sas-reg 4000
