@@ -62,6 +62,9 @@ class EvalArgs:
     own and this (results.json records both)."""
     temperature: float = 0.0
     """Sampling temperature of a Gato policy; 0 = greedy (deterministic)."""
+    prompt: bool = True
+    """A Gato policy acts after its checkpoint's prompt for the task (the end of a demonstration
+    [2.4]); --no-prompt: on the episode alone."""
     progress: bool = True
     """Show a tqdm bar per task with episodes done and the running mean return."""
     device: str = "cpu"
@@ -146,7 +149,7 @@ def build_policy(args: EvalArgs, task_ids: list[str] | None = None,
                              f"demonstrators exist for: {', '.join(demonstrator_ids())}")
     try:
         return policy_factory(spec, args.seed, args.temperature, device=args.device, dtype=args.dtype,
-                              task_ids=task_ids or (), as_task=args.as_task, task_spaces=task_spaces)
+                              task_ids=task_ids or (), as_task=args.as_task, task_spaces=task_spaces, prompt=args.prompt)
     except PolicyError as exc:
         raise UsageError(str(exc)) from None
 

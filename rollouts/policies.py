@@ -231,8 +231,8 @@ def parse_policy(spec: str, checkpoint: str | Path | None = None, flag: str = "-
 
 def policy_factory(spec: PolicySpec, seed: int = 0, temperature: float = 0.0, flag: str = "--policy",
                    device: str | None = None, dtype: str | None = None, task_ids: Sequence[str] = (),
-                   as_task: str | None = None, task_spaces: dict[str, tuple[gym.Space, gym.Space]] | None = None
-                   ) -> PolicyFactory:
+                   as_task: str | None = None, task_spaces: dict[str, tuple[gym.Space, gym.Space]] | None = None,
+                   prompt: bool = True) -> PolicyFactory:
     """The per-task :data:`PolicyFactory` of ``spec``; a Gato acts on ``device`` in ``dtype``
     (:mod:`gato_agent.device`; None: the CPU, float32).
 
@@ -242,10 +242,11 @@ def policy_factory(spec: PolicySpec, seed: int = 0, temperature: float = 0.0, fl
     as an error of that task (or here, for the tasks whose spaces ``task_spaces`` gives: task id ->
     (observation, action space)). A checkpoint plays only the tasks it was trained on, unless ``as_task``
     names one of its tasks to play every task as (its spaces must equal the env's: ``--as-task``);
-    other policies take any task and ignore it.
+    other policies take any task and ignore it. ``prompt``: a Gato acts after its checkpoint's prompt
+    for the task (a demonstration's end [2.4]); False: on the episode alone.
     """
     if spec.kind == "gato":
-        return _gato_factory(spec, seed, temperature, flag, device, dtype, task_ids, as_task, task_spaces or {})
+        return _gato_factory(spec, seed, temperature, flag, device, dtype, task_ids, as_task, task_spaces or {}, prompt)
     if spec.kind == "random":
         return RandomPolicy.factory(seed)
     if spec.kind == "expert":
@@ -277,7 +278,7 @@ def _resolve(target: str, flag: str) -> Any:
 
 def _gato_factory(spec: PolicySpec, seed: int, temperature: float, flag: str, device: str | None,
                   dtype: str | None, task_ids: Sequence[str], as_task: str | None,
-                  task_spaces: dict[str, tuple[gym.Space, gym.Space]]) -> PolicyFactory:
+                  task_spaces: dict[str, tuple[gym.Space, gym.Space]], prompt: bool = True) -> PolicyFactory:
     from gato_agent import GatoAgent
     from gato_agent.checkpoint import load_checkpoint
     from gato_agent.hub_download import hub_repo_id
@@ -319,7 +320,7 @@ def _gato_factory(spec: PolicySpec, seed: int, temperature: float, flag: str, de
         # by its spaces (by_spaces). Spaces that differ are a ValueError.
         chosen = chosen_task(task_id, observation_space, action_space)
         return GatoAgent(checkpoint.model, chosen.observation_space, chosen.action_space, num_envs=num_envs,
-                         temperature=temperature, seed=seed, prompt=chosen.prompt,
+                         temperature=temperature, seed=seed, prompt=chosen.prompt if prompt else None,
                          text_tokenizer=checkpoint.text_tokenizer, device=device, dtype=dtype)
 
     return factory

@@ -56,8 +56,9 @@ def summary_markdown(results: EvalResults, meta: dict[str, Any] | None = None) -
     lines = ["# gato-eval results", ""]
     if meta.get("policy"):
         how = actions_phrase(meta)
+        unprompted = meta.get("checkpoint") and (meta.get("args") or {}).get("prompt") is False
         lines.append(f"Policy: `{meta['policy']}`" + (f", checkpoint `{meta['checkpoint']}`" if meta.get("checkpoint") else "")
-                     + (f", {how}" if how else ""))
+                     + (f", {how}" if how else "") + (", without its prompt" if unprompted else ""))
     capped = [t for t in results.tasks if t.capped]
     lines += [
         f"{results.episodes} episode{'s' * (results.episodes != 1)} per task, {results.num_envs} env{'s' * (results.num_envs != 1)}, seed {results.seed}"

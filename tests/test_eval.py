@@ -14,7 +14,7 @@ from rollouts.eval import main
 from rollouts.video import count_frames
 
 FLAGS = ["--env", "--env-kwargs", "--suite", "--checkpoint", "--policy", "--episodes", "--num-envs", "--seed", "--out",
-         "--video", "--no-video", "--video-episodes", "--max-episode-steps", "--temperature", "--progress"]
+         "--video", "--no-video", "--video-episodes", "--max-episode-steps", "--temperature", "--prompt", "--no-prompt", "--progress"]
 
 
 @pytest.fixture(autouse=True)

@@ -118,3 +118,21 @@ def test_a_checkpoint_of_other_spaces_is_the_same_usage_error_in_both_commands(c
                  "--out", str(tmp_path / "out"), *more])
     err = capsys.readouterr().err.strip()
     assert code == 2 and err.splitlines() == [err] and "was saved for other spaces than the env's" in err, err
+
+
+def test_no_prompt_acts_on_the_episode_alone_and_the_report_says_so(tmp_path):
+    import json
+
+    from rollouts.eval import main as eval_main
+
+    pendulum = envs.make("InvertedPendulum-v5")
+    spaces = (pendulum.observation_space, pendulum.action_space, 1)
+    prompted = policy_factory(PolicySpec("gato"), task_ids=["InvertedPendulum-v5"])("InvertedPendulum-v5", *spaces)
+    bare = policy_factory(PolicySpec("gato"), task_ids=["InvertedPendulum-v5"], prompt=False)("InvertedPendulum-v5", *spaces)
+    assert prompted.prompt is not None and bare.prompt is None
+    args = ["--env", "InvertedPendulum-v5", "--episodes", "1", "--max-episode-steps", "3", "--no-video", "--no-progress"]
+    assert eval_main([*args, "--no-prompt", "--out", str(tmp_path / "bare")]) == 0
+    assert eval_main([*args, "--out", str(tmp_path / "prompted")]) == 0
+    assert json.loads((tmp_path / "bare" / "results.json").read_text())["args"]["prompt"] is False
+    assert ", without its prompt" in (tmp_path / "bare" / "summary.md").read_text()
+    assert "without its prompt" not in (tmp_path / "prompted" / "summary.md").read_text()
