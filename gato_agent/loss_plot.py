@@ -1,4 +1,5 @@
-"""loss.png of a training run: the action cross-entropy over steps, overall and per task."""
+"""loss.png of a training run: the action loss over steps, overall and per task (cross-entropy in nats;
+squared error on the [-1, 1] scale for a regression head's continuous actions)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import numpy as np
 from gato_agent.atomic import write_atomic
 
 __all__ = ["plot_loss"]
+
+LEGEND_ROWS = 24  # legend entries a column holds at fontsize 7 in the figure's 4.5-inch height
 
 
 def plot_loss(metrics: Path, png: Path) -> None:
@@ -27,7 +30,8 @@ def plot_loss(metrics: Path, png: Path) -> None:
     if not rows:
         return
     names = list(dict.fromkeys(name for r in rows for name in r.get("task_loss", {})))
-    fig, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
+    columns = -(-(len(names) + 1) // LEGEND_ROWS)  # legend columns, so that 50 tasks still fit the height
+    fig, ax = plt.subplots(figsize=(9 + 2.5 * max(0, columns - 1), 4.5), layout="constrained")
     ax.plot([r["step"] for r in rows], [r["loss"] for r in rows], color="0.65", lw=0.8, label="all tasks")
     group = max(1, len(rows) // 50)
     for name in names:
@@ -43,9 +47,9 @@ def plot_loss(metrics: Path, png: Path) -> None:
     ax.yaxis.set_minor_locator(LogLocator(subs=(2, 3, 5)))
     ax.yaxis.set_minor_formatter(formatter)
     ax.set_xlabel("training step")
-    ax.set_ylabel("action cross-entropy (nats, log scale)")
+    ax.set_ylabel("action loss (log scale)")
     ax.set_title(f"gato-train: action loss per task ({len(names)} task{'s' if len(names) != 1 else ''})")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncols=columns)
     write_atomic(png, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
     plt.close(fig)

@@ -24,6 +24,16 @@ def test_loss_png_per_task_with_title_and_plain_labels(tmp_path, monkeypatch):
     assert mpimg.imread(tmp_path / "loss.png").shape[1] == 900
 
 
+def test_fifty_tasks_get_a_wider_figure_whose_legend_fits(tmp_path, recwarn):
+    metrics = tmp_path / "metrics.jsonl"
+    names = [f"Meta-World/task-{i}-v3" for i in range(50)]
+    rows = [{"step": s, "loss": 1.0 / s, "task_loss": {n: (1 + i / 50) / s for i, n in enumerate(names)}} for s in range(1, 21)]
+    metrics.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    plot_loss(metrics, tmp_path / "loss.png")
+    assert mpimg.imread(tmp_path / "loss.png").shape[1] == 1400  # three legend columns of at most 24
+    assert not [w for w in recwarn if "constrained_layout not applied" in str(w.message)]
+
+
 def test_no_loss_rows_no_png(tmp_path):
     metrics = tmp_path / "metrics.jsonl"
     metrics.write_text(json.dumps({"step": 1, "eval/x": 1.0}) + "\n")
