@@ -63,3 +63,5 @@ FIVE=${LONG/--steps 5000/--steps 4000}
 "$BIN/gato-train" $DATA $REG ${FIVE/--checkpoint-every 250/--checkpoint-every 1000} --history-noise 1.0 --out runs/mw-sas-reg
 evaluate runs/mw-sas-reg 2000
 evaluate runs/mw-sas-reg 4000
+"$BIN/gato-eval" --checkpoint runs/mw-sas-reg/step-0004000 $ENVS --episodes 10 --num-envs 10 --seed 100 --no-video --no-progress \
+    --out runs/mw-sas-reg/eval-4000-seed100

@@ -18,3 +18,6 @@ for head in regression bins; do
   [ -e "$run/eval-3000" ] || "$BIN/gato-eval" --checkpoint "$run/step-0003000" --env Walker2d-v5 --env Ant-v5 \
       --episodes 20 --num-envs 10 --no-video --no-progress --out "$run/eval-3000"
 done
+run=runs/mujoco-bodies-regression  # other seeds
+[ -e "$run/eval-3000-seed100" ] || "$BIN/gato-eval" --checkpoint "$run/step-0003000" --env Walker2d-v5 --env Ant-v5 \
+    --episodes 20 --num-envs 10 --seed 100 --no-video --no-progress --out "$run/eval-3000-seed100"
