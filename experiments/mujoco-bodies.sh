@@ -21,3 +21,9 @@ done
 run=runs/mujoco-bodies-regression  # other seeds
 [ -e "$run/eval-3000-seed100" ] || "$BIN/gato-eval" --checkpoint "$run/step-0003000" --env Walker2d-v5 --env Ant-v5 \
     --episodes 20 --num-envs 10 --seed 100 --no-video --no-progress --out "$run/eval-3000-seed100"
+# Hopper and HalfCheetah (two of the nine shipped tasks) from their stage-1 demonstrations, with the head
+run=runs/mujoco-hopper-cheetah-regression
+[ -e "$run/step-0003000" ] || "$BIN/gato-train" --dataset data/default/hopper --dataset data/default/halfcheetah $MODEL \
+    continuous_actions regression $COMMON --out "$run"
+[ -e "$run/eval-3000" ] || "$BIN/gato-eval" --checkpoint "$run/step-0003000" --env Hopper-v5 --env HalfCheetah-v5 \
+    --episodes 20 --num-envs 10 --no-video --no-progress --out "$run/eval-3000"
