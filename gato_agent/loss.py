@@ -54,6 +54,25 @@ def action_loss(model: Gato, hidden: Tensor, batch: Batch, label_sigma: float = 
     where = batch.targets[:, 1:] >= 0  # (B, L-1): position t predicts token t+1
     h = hidden[:, :-1][where]  # (N, D)
     targets, lo, hi = (x[:, 1:][where] for x in (batch.targets, batch.lo, batch.hi))  # (N,)
+    row = where.nonzero()[:, 0]
+    if c.continuous_actions != "regression":
+        token_loss, correct = _classified(model, h, targets, lo, hi, label_sigma)
+    else:  # continuous tokens by the head, the others by the softmax; no logits for the former
+        regress = targets >= c.continuous_offset  # (N,)
+        token_loss = torch.zeros(targets.shape, device=h.device)
+        correct = torch.zeros(targets.shape, dtype=torch.bool, device=h.device)
+        for part, scored in ((~regress, lambda m: _classified(model, h[m], targets[m], lo[m], hi[m], label_sigma)),
+                             (regress, lambda m: _regressed(model, h[m], targets[m]))):
+            if part.any():
+                part_loss, part_correct = scored(part)
+                token_loss, correct = token_loss.masked_scatter(part, part_loss), correct.masked_scatter(part, part_correct)
+    return ActionLoss(token_loss.mean(), correct.float().mean(), token_loss, correct, row)
+
+
+def _classified(model: Gato, h: Tensor, targets: Tensor, lo: Tensor, hi: Tensor, label_sigma: float) -> tuple[Tensor, Tensor]:
+    """Cross-entropy (fp32) and greedy correctness (N,) of tokens over their legal control ids: h (N, D);
+    targets, lo, hi (N,) ids."""
+    c = model.config
     table = model.tokens.weight
     control = torch.cat([table[: c.discrete_values], table[c.continuous_offset : c.continuous_offset + c.continuous_bins]])
     logits = h @ control.T  # (N, discrete_values + continuous_bins)
@@ -66,26 +85,17 @@ def action_loss(model: Gato, hidden: Tensor, batch: Batch, label_sigma: float = 
         token_loss = _soft_cross_entropy(logits, target, c.discrete_values, c.continuous_bins, label_sigma)
     else:
         token_loss = F.cross_entropy(logits, target, reduction="none")
-    correct = logits.argmax(-1) == target
-    if c.continuous_actions == "regression":
-        token_loss, correct = _regression(model, h, targets, token_loss, correct)
-    row = where.nonzero()[:, 0]
-    return ActionLoss(token_loss.mean(), correct.float().mean(), token_loss, correct, row)
+    return token_loss, logits.argmax(-1) == target
 
 
-def _regression(model: Gato, h: Tensor, targets: Tensor, token_loss: Tensor, correct: Tensor) -> tuple[Tensor, Tensor]:
-    """Continuous action tokens' loss and correctness from the regression head: h (N, D), targets (N,)
-    ids; the other tokens keep `token_loss` and `correct` (N,)."""
+def _regressed(model: Gato, h: Tensor, targets: Tensor) -> tuple[Tensor, Tensor]:
+    """Continuous action tokens scored by the regression head: h (N, D), targets (N,) ids -> squared
+    error against the label bin's centre (fp32) and whether the value falls in that bin (N,)."""
     c = model.config
-    cont = targets >= c.continuous_offset
-    if not cont.any():
-        return token_loss, correct
-    bins = targets[cont] - c.continuous_offset  # (Nc,)
-    value = model.action_values(h[cont]).float()  # (Nc,)
+    bins = targets - c.continuous_offset  # (N,)
+    value = model.action_values(h).float()  # (N,)
     centre = bins_to_continuous(bins, c.continuous_bins).float()
-    token_loss = token_loss.masked_scatter(cont, (value - centre).square())
-    correct = correct.masked_scatter(cont, continuous_to_bins(value.detach(), c.continuous_bins) == bins)
-    return token_loss, correct
+    return (value - centre).square(), continuous_to_bins(value.detach(), c.continuous_bins) == bins
 
 
 def gaussian_bin_targets(bins: Tensor, num_bins: int, sigma: float) -> Tensor:
