@@ -23,7 +23,7 @@ def plot_loss(metrics: Path, png: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import LogLocator, ScalarFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator
 
     rows = [json.loads(line) for line in Path(metrics).read_text().splitlines() if line.strip()]
     rows = [r for r in rows if "loss" in r]
@@ -41,8 +41,7 @@ def plot_loss(metrics: Path, png: Path) -> None:
         n = len(points) // k * k
         ax.plot(steps[:n].reshape(-1, k).mean(1), losses[:n].reshape(-1, k).mean(1), lw=1.4, label=name)
     ax.set_yscale("log")
-    formatter = ScalarFormatter()
-    formatter.set_scientific(False)
+    formatter = FuncFormatter(lambda value, _: f"{value:g}")  # 0.003, not ScalarFormatter's "0.00"
     ax.yaxis.set_major_formatter(formatter)
     ax.yaxis.set_minor_locator(LogLocator(subs=(2, 3, 5)))
     ax.yaxis.set_minor_formatter(formatter)
