@@ -182,12 +182,14 @@ def _strict(value: Any) -> Any:
 
 def by_demonstrator(task: dict[str, Any]) -> float | None:
     """A results.json task's demonstrator-normalized score, (mean - random) / (demonstrator - random);
-    None where it has no mean, no reference scores, or no measured demonstrator score."""
+    None where it has no mean, no random score, no measured demonstrator score, or a demonstrator
+    that does not beat the random policy (Meta-World's handle-press). An expert score is not needed
+    (Bowling's reference has none)."""
     from envs.demonstrators import DEMONSTRATOR_SCORES
     from envs.scores import reference_for
 
     ref, demo = reference_for(task["env_id"]), DEMONSTRATOR_SCORES.get(task["env_id"])
-    if task["mean"] is None or ref is None or ref.expert is None or demo is None:
+    if task["mean"] is None or ref is None or demo is None or demo <= ref.random:
         return None
     return (task["mean"] - ref.random) / (demo - ref.random)
 
@@ -218,7 +220,7 @@ def demonstrator_counts(results: list[dict[str, Any]]) -> str:
         return f"{sum(rates) / len(rates):.0%}" + ("" if len(rates) == len(tasks) else f" ({len(rates)} of {len(tasks)} tasks)")
 
     total = reached(list(first.values()))
-    lines = [f"{len(first)} tasks; {total} at or above 0.5 of their demonstrator "
+    lines = [f"{len(first)} task{'s' if len(first) != 1 else ''}; {total} at or above 0.5 of their demonstrator "
              f"({total / max(len(first), 1):.0%}).", "",
              "| family | tasks | >= 0.5 of demonstrator | mean success |", "|---|---|---|---|"]
     for family, tasks in families.items():
@@ -246,17 +248,21 @@ def demonstrator_table(results: list[dict[str, Any]]) -> str:
             ref, demo = reference_for(task["env_id"]), DEMONSTRATOR_SCORES.get(task["env_id"])
             by_demo = by_demonstrator(task)
             if by_demo is None:
-                why = "no reference scores" if task["mean"] is not None else task["error"] or "no episode finished"
+                why = task["error"] or "no episode finished" if task["mean"] is None else (
+                    "no random or demonstrator score" if ref is None or demo is None
+                    else f"its demonstrator ({demo:g}) does not beat the random policy ({ref.random:g})")
                 lines.append(f"| {task['env_id']} | {how} | {len(task['returns'])} | {task['status']}: {why} | | | | | | |")
                 continue
             success = task.get("success_rate")
             digits = 1 if success is None else 3  # BabyAI (the tasks with a success rate): returns in [0, 1]
             mean = f"{task['mean']:.{digits}f} ± {task['std']:.{digits}f}"
             mean += "" if success is None else f" (success {success:.0%})"
+            expert = "-" if ref.expert is None else f"{ref.expert:.{digits}f}"
+            normalized = "-" if task["normalized"] is None else f"{task['normalized']:.3f}"
             lines.append(
                 f"| {task['env_id']} | {how} | {len(task['returns'])} | {mean} | "
-                f"{demo:.{digits}f} | {ref.random:.{digits}f} | {ref.expert:.{digits}f} | {by_demo:.3f} | "
-                f"{task['normalized']:.3f} | {'yes' if by_demo >= 0.5 else 'no'} |")
+                f"{demo:.{digits}f} | {ref.random:.{digits}f} | {expert} | {by_demo:.3f} | "
+                f"{normalized} | {'yes' if by_demo >= 0.5 else 'no'} |")
     return "\n".join(lines) + "\n"
 
 

@@ -34,6 +34,20 @@ def test_demonstrator_table_normalizes_by_the_demonstrator(tmp_path, capsys):
     assert "cannot read" in capsys.readouterr().err
 
 
+def test_a_task_without_an_expert_reference_is_scored_by_its_demonstrator():
+    bowling = _task("ALE/Bowling-v5", [176.6], None)  # random 23.1, demonstrator 176.2, no expert reference
+    row = demonstrator_table([{"tasks": [bowling]}]).splitlines()[2]
+    assert row.split(" | ")[5:10] == ["23.1", "-", f"{(176.6 - 23.1) / (176.2 - 23.1):.3f}", "-", "yes |"]
+    assert demonstrator_counts([{"tasks": [bowling]}]).splitlines()[0] == "1 task; 1 at or above 0.5 of their demonstrator (100%)."
+
+
+def test_a_demonstrator_below_the_random_policy_gives_no_score():
+    press = _task("Meta-World/handle-press-v3", [613.7], None)  # random 1330.0, demonstrator 1311.9
+    row = demonstrator_table([{"tasks": [press]}]).splitlines()[2]
+    assert "ok: its demonstrator (1311.9) does not beat the random policy (1330)" in row
+    assert demonstrator_counts([{"tasks": [press]}]).splitlines()[0] == "1 task; 0 at or above 0.5 of their demonstrator (0%)."
+
+
 def test_demonstrator_table_shows_babyais_success_rate():
     task = _task("BabyAI-GoToLocal-v0", [0.9, 0.0], 0.5)
     task["success_rate"] = 0.5
