@@ -83,17 +83,18 @@ class StepStats:
 
 
 def accumulate(net: nn.Module, model: Gato, batches: list[Batch], amp: MixedPrecision, env: Distributed,
-               log: MetricsLog, label_sigma: float = 0.0) -> StepStats:
+               log: MetricsLog, label_sigma: float = 0.0, action_var: Tensor | None = None) -> StepStats:
     """Forward and backward each micro-batch, adding into the parameters' .grad the gradient of
     the mean loss over all the batches' action tokens; the ranks all-reduce on the last one only.
-    label_sigma: the Gaussian targets of continuous action tokens (gato_agent.loss; 0: one-hot)."""
+    label_sigma: the Gaussian targets of continuous action tokens (gato_agent.loss; 0: one-hot);
+    action_var: (num_tasks,) divisors of a regression head's squared errors (gato_agent.loss; None: none)."""
     counts = [int((b.targets[:, 1:] >= 0).sum()) for b in batches]  # action tokens each loss averages
     total = max(1, sum(counts))
     loss = correct = 0.0
     for i, (batch, count) in enumerate(zip(batches, counts)):
         with env.gradient_sync(net, i == len(batches) - 1):
             with amp.autocast():
-                result = action_loss(model, net(batch.tokens), batch, label_sigma)
+                result = action_loss(model, net(batch.tokens), batch, label_sigma, action_var)
             share: Tensor = result.loss * (count / total) if len(batches) > 1 else result.loss
             amp.backward(share)
         loss += share.item()

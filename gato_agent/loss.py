@@ -6,6 +6,10 @@ the continuous bins it may take); the logits of the other 31k+ ids are never com
 With a model whose continuous_actions is "regression" (JAT's head, off by default), a continuous
 action token's loss is instead the squared error of the head's value against the centre of the
 token's bin, on the bins' [-1, 1] scale; its "correct" is whether the value falls in that bin.
+Given ``action_var`` (gato-train --normalize-actions, a departure), that squared error is divided by
+the variance of its task's continuous action values (``action_variance``): a task whose actions
+span little of [-1, 1] (InvertedPendulum's std is 0.08) then weighs as much as one that spans it all,
+where plain squared error lets the wide tasks of a mixture drown its gradient.
 
 With ``label_sigma`` > 0 (a departure, off by default), a continuous action token's target is not
 its one bin but a Gaussian of that std around the bin's centre, integrated over the bins (HL-Gauss:
@@ -20,15 +24,19 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from gato_agent.data import Batch
+from gato_agent.config import GatoConfig
+from gato_agent.data import Batch, TaskData
 from gato_agent.model import Gato
 from gato_agent.tokenizer import bins_to_continuous, continuous_to_bins
 
-__all__ = ["ActionLoss", "action_loss", "gaussian_bin_targets"]
+__all__ = ["ActionLoss", "action_loss", "action_variance", "gaussian_bin_targets"]
+
+MIN_ACTION_VAR = 1e-4  # floor of a task's action variance (std 0.01 on [-1, 1]): a constant action is no division by 0
 
 
 class ActionLoss(NamedTuple):
@@ -41,7 +49,8 @@ class ActionLoss(NamedTuple):
     row: Tensor  # (N,) long; the batch row each action token is in
 
 
-def action_loss(model: Gato, hidden: Tensor, batch: Batch, label_sigma: float = 0.0) -> ActionLoss:
+def action_loss(model: Gato, hidden: Tensor, batch: Batch, label_sigma: float = 0.0,
+                action_var: Tensor | None = None) -> ActionLoss:
     """Cross-entropy of each action token given the tokens before it, over its legal ids [2.3].
 
     hidden: (B, L, D). Only positions that precede an action token get logits, and only over the
@@ -49,6 +58,9 @@ def action_loss(model: Gato, hidden: Tensor, batch: Batch, label_sigma: float = 
     The cross-entropy is taken in fp32 whatever the autocast precision of the logits.
     label_sigma: with > 0, continuous action tokens are scored against a Gaussian of this std (on
     the [-1, 1] bin scale) over the bins (HL-Gauss, module doc); 0: one-hot, the paper's.
+    action_var: (num_tasks,) with a regression head, each task's variance of its continuous action
+    values (action_variance), indexed by batch.task; a continuous token's squared error is divided by
+    its task's. None: not divided.
     """
     c = model.config
     where = batch.targets[:, 1:] >= 0  # (B, L-1): position t predicts token t+1
@@ -62,7 +74,8 @@ def action_loss(model: Gato, hidden: Tensor, batch: Batch, label_sigma: float = 
         token_loss = torch.zeros(targets.shape, device=h.device)
         correct = torch.zeros(targets.shape, dtype=torch.bool, device=h.device)
         for part, scored in ((~regress, lambda m: _classified(model, h[m], targets[m], lo[m], hi[m], label_sigma)),
-                             (regress, lambda m: _regressed(model, h[m], targets[m]))):
+                             (regress, lambda m: _regressed(model, h[m], targets[m],
+                                                            None if action_var is None else action_var[batch.task[row[m]]]))):
             if part.any():
                 part_loss, part_correct = scored(part)
                 token_loss, correct = token_loss.masked_scatter(part, part_loss), correct.masked_scatter(part, part_correct)
@@ -88,14 +101,37 @@ def _classified(model: Gato, h: Tensor, targets: Tensor, lo: Tensor, hi: Tensor,
     return token_loss, logits.argmax(-1) == target
 
 
-def _regressed(model: Gato, h: Tensor, targets: Tensor) -> tuple[Tensor, Tensor]:
+def _regressed(model: Gato, h: Tensor, targets: Tensor, var: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """Continuous action tokens scored by the regression head: h (N, D), targets (N,) ids -> squared
-    error against the label bin's centre (fp32) and whether the value falls in that bin (N,)."""
+    error against the label bin's centre (fp32; divided by var (N,) where given) and whether the
+    value falls in that bin (N,)."""
     c = model.config
     bins = targets - c.continuous_offset  # (N,)
     value = model.action_values(h).float()  # (N,)
     centre = bins_to_continuous(bins, c.continuous_bins).float()
-    return (value - centre).square(), continuous_to_bins(value.detach(), c.continuous_bins) == bins
+    error = (value - centre).square()
+    return error if var is None else error / var, continuous_to_bins(value.detach(), c.continuous_bins) == bins
+
+
+def action_variance(tasks: list[TaskData], config: GatoConfig, max_steps: int = 20_000) -> Tensor:
+    """(len(tasks),) fp32: each task's variance of its continuous action values on the [-1, 1] bin
+    scale (the mean over its action dims of each dim's variance), from the labels of up to about
+    `max_steps` timesteps of evenly spaced episodes; at least MIN_ACTION_VAR. A task without
+    continuous actions gets 1."""
+    out = []
+    for task in tasks:
+        n_act = task.timestep.n_act
+        count = max(1, round(len(task.episodes) * min(1.0, max_steps / max(1, task.num_steps))))
+        picks = np.unique(np.linspace(0, len(task.episodes) - 1, count).round().astype(int))
+        labels = np.concatenate([task.episodes[int(i)].ids[:, task.timestep.stored_size - n_act:] for i in picks])
+        bins = labels.astype(np.int64) - config.continuous_offset  # (T, n_act)
+        continuous = (bins >= 0).all(0)  # (n_act,) the continuous dims
+        if not continuous.any():
+            out.append(1.0)
+            continue
+        values = bins_to_continuous(torch.from_numpy(bins[:, continuous]), config.continuous_bins).double()
+        out.append(max(MIN_ACTION_VAR, values.var(0, unbiased=False).mean().item()))
+    return torch.tensor(out, dtype=torch.float32)
 
 
 def gaussian_bin_targets(bins: Tensor, num_bins: int, sigma: float) -> Tensor:

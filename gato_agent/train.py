@@ -48,6 +48,7 @@ from gato_agent.hub import push_to_hub
 from gato_agent.images import PREFIX as IMAGE_WEIGHTS
 from gato_agent.images import replaces_encoder, upgrade_pattern
 from gato_agent.loggers import check_loggers, make_loggers
+from gato_agent.loss import action_variance
 from gato_agent.loss_plot import plot_loss
 from gato_agent.metrics import MetricsLog
 from gato_agent.model import Gato
@@ -96,6 +97,10 @@ def _train(cfg: TrainConfig, evaluate: Evaluator | None, env: Distributed) -> Tr
     tasks, weights = merge_tasks([load_source(path, model.config, cfg.executed_actions, cfg.cache_mb * 2**20)
                                   for path in cfg.dataset], cfg.weight or None)
     names = [t.name for t in tasks]
+    if cfg.normalize_actions and model.config.continuous_actions != "regression":
+        raise UsageError("--normalize-actions divides a regression head's squared errors: the model's continuous_actions is "
+                         f"{model.config.continuous_actions!r}; add --model-overrides continuous_actions regression")
+    action_var = action_variance(tasks, model.config).to(env.device) if cfg.normalize_actions else None
     if state is not None:
         _check_resume(cfg, state, names, env)
     schedule = cfg.schedule()
@@ -133,7 +138,7 @@ def _train(cfg: TrainConfig, evaluate: Evaluator | None, env: Distributed) -> Tr
                 for group in optimizer.param_groups:
                     group["lr"] = lr
                 optimizer.zero_grad(set_to_none=True)
-                result = accumulate(net, model, micro, amp, env, log, cfg.label_sigma)
+                result = accumulate(net, model, micro, amp, env, log, cfg.label_sigma, action_var)
                 grad_norm = amp.update(optimizer, model.parameters(), cfg.grad_clip)
                 step += 1
                 loss, norm = result.loss, grad_norm.item()

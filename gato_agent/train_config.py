@@ -96,6 +96,11 @@ class TrainConfig:
     [-1, 1] action scale) over the 1024 bins instead of its one bin (HL-Gauss, Farebrother et al.
     2024; gato_agent.loss): the loss then knows that a bin next to the label is nearly right.
     Discrete actions keep one-hot targets. 0: the paper's one-hot cross-entropy."""
+    normalize_actions: bool = False
+    """With a "regression" model (continuous_actions): divide each continuous action token's squared
+    error by its task's variance of action values, measured on its data (gato_agent.loss), so that a
+    task whose actions span little of [-1, 1] (the pendulums) is learnt as precisely as the wide ones
+    of a mixture; metrics.jsonl then logs the divided loss. Off: plain squared error."""
     executed_actions: bool = True
     """Where a dataset records the executed actions beside the labels (gato-collect --label,
     --action-noise), feed the executed ones as the model's history and train on the labels; false:

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from gato_agent.data import SequenceSampler, load_task
-from gato_agent.loss import action_loss, gaussian_bin_targets
+from gato_agent.loss import MIN_ACTION_VAR, action_loss, action_variance, gaussian_bin_targets
+from gato_agent.tokenizer import bins_to_continuous
 from gato_agent.model import Gato
 
 
@@ -101,3 +102,31 @@ def test_a_regression_model_keeps_cross_entropy_for_discrete_tokens(make_dataset
     with torch.no_grad():
         a, b = (action_loss(m, m(batch.tokens), batch) for m in (regression, bins))
     torch.testing.assert_close(a.token_loss, b.token_loss)
+
+
+def test_action_variance_is_each_tasks_spread_of_continuous_actions(make_dataset, micro_config):
+    config = dataclasses.replace(micro_config, continuous_actions="regression")
+    rng = np.random.default_rng(0)
+    wide = load_task(make_dataset("Pendulum-v1", lambda obs: rng.uniform(-2, 2, 1).astype(np.float32), episodes=3,
+                                  max_steps=40, name="wide-v0"), config)
+    still = load_task(make_dataset("Pendulum-v1", lambda obs: np.array([0.3], np.float32), episodes=1, max_steps=10,
+                                   name="still-v0"), config)
+    cart = load_task(make_dataset("CartPole-v1", lambda obs: int(obs[2] > 0), episodes=1, max_steps=10, name="cart-v0"), config)
+    var = action_variance([wide, still, cart], config)
+    labels = np.concatenate([wide.episodes[i].ids[:, -1] for i in range(3)]) - config.continuous_offset
+    expected = bins_to_continuous(torch.from_numpy(labels.astype(np.int64)), config.continuous_bins).double().var(unbiased=False)
+    assert var[0].item() == pytest.approx(expected.item(), rel=1e-5) and 0.2 < var[0] < 0.45  # uniform on [-1, 1]: 1/3
+    assert var[1].item() == pytest.approx(MIN_ACTION_VAR) and var[2].item() == 1.0
+
+
+def test_action_var_divides_each_continuous_tokens_squared_error_by_its_tasks(make_dataset, micro_config):
+    config = dataclasses.replace(micro_config, continuous_actions="regression")
+    task = load_task(make_dataset("Pendulum-v1", lambda obs: np.array([0.5], np.float32), episodes=1, max_steps=10), config)
+    batch = SequenceSampler([task], None, 60, seed=0, prompt_prob=0.0).sample(2)
+    model = Gato(config)
+    with torch.no_grad():
+        hidden = model(batch.tokens)
+        plain = action_loss(model, hidden, batch)
+        divided = action_loss(model, hidden, batch, action_var=torch.tensor([0.04]))
+    torch.testing.assert_close(divided.token_loss, plain.token_loss / 0.04)
+    assert torch.equal(divided.correct, plain.correct)

@@ -15,6 +15,7 @@ import torch
 
 from gato_agent import GatoAgent
 from gato_agent.checkpoint import load_checkpoint
+from gato_agent.cli import UsageError
 from gato_agent.model import Gato
 from gato_agent.train import TrainConfig, main, train
 
@@ -66,10 +67,11 @@ def test_overfitting_two_episodes_reproduces_the_demonstrator(env_id, policy, ma
     assert result.step == 250
 
 
-def test_a_regression_head_fits_continuous_actions_and_the_checkpoint_acts_with_it(make_dataset, micro_json, tmp_path):
+@pytest.mark.parametrize("normalize", [False, True])
+def test_a_regression_head_fits_continuous_actions_and_the_checkpoint_acts_with_it(make_dataset, micro_json, tmp_path, normalize):
     path = make_dataset("Pendulum-v1", pendulum_policy, episodes=2, max_steps=16)
     cfg = run_cfg(tmp_path / "run", [path], micro_json, steps=250, warmup_steps=20, prompt_prob=0.0, checkpoint_every=250,
-                  model_overrides={"continuous_actions": "regression"})
+                  model_overrides={"continuous_actions": "regression"}, normalize_actions=normalize)
     train(cfg)
     losses = [json.loads(line)["loss"] for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert np.mean(losses[-10:]) < 0.05 * losses[0]  # squared error on the [-1, 1] scale
@@ -82,6 +84,12 @@ def test_a_regression_head_fits_continuous_actions_and_the_checkpoint_acts_with_
         agent.reset()
         errors += [abs(float(agent.act(obs)[0] - action[0])) for obs, action in zip(episode.observations[:-1], episode.actions)]
     assert np.mean(errors) < 0.1  # on Pendulum's [-2, 2]; an untrained head answers about 0 for actions up to 2
+
+
+def test_normalize_actions_needs_a_regression_head(make_dataset, micro_json, tmp_path):
+    path = make_dataset("Pendulum-v1", pendulum_policy, episodes=1, max_steps=8)
+    with pytest.raises(UsageError, match="--normalize-actions .* continuous_actions is 'bins'; add --model-overrides continuous_actions regression"):
+        train(run_cfg(tmp_path / "run", [path], micro_json, normalize_actions=True))
 
 
 def test_resume_gives_the_same_next_losses(make_dataset, micro_json, tmp_path):
