@@ -227,12 +227,15 @@ def _check_flags(cfg: TrainConfig, evaluate: Evaluator | None) -> None:
 
 
 def _check_resume(cfg: TrainConfig, state: dict[str, Any], names: list[str], env: Distributed) -> None:
-    """A resumed run must see the same tasks, strategy and learning-rate schedule as the one it continues."""
+    """A resumed run must see the same tasks, strategy, loss and learning-rate schedule as the one it continues."""
     if state["tasks"] != names:
         raise ValueError(f"--resume: the run was trained on tasks {state['tasks']}, not {names}")
     if sorted(map(upgrade_pattern, state.get("trainable", []))) != sorted(map(upgrade_pattern, cfg.trainable)):
         raise ValueError(f"--resume: the run trained --trainable {state.get('trainable') or 'all weights'}, not "
                          f"{cfg.trainable or 'all weights'}; pass the run's patterns, or start a new run from its weights with --init")
+    if state.get("normalize_actions", False) != cfg.normalize_actions:
+        raise ValueError(f"--resume: the run was trained {'with' if state.get('normalize_actions') else 'without'} "
+                         "--normalize-actions; pass the same, or start a new run from its weights with --init")
     if state.get("strategy", "ddp") != cfg.strategy and env.world > 1:
         raise ValueError(f"--resume: the run was trained with --strategy {state['strategy']}, not {cfg.strategy}")
     schedule = cfg.schedule().to_dict()
@@ -402,7 +405,7 @@ def _save(cfg: TrainConfig, env: Distributed, model: Gato, tasks: dict[str, Task
     optimizer_state = env.optimizer_state(model, optimizer, cfg.strategy)
     if env.main:
         state = {"step": step, "tasks": names, "schedule": cfg.schedule().to_dict(), "strategy": cfg.strategy, "trainable": cfg.trainable,
-                 "optimizer": optimizer_state, "scaler": amp.state_dict(), "samplers": samplers, "torch_rng": rngs}
+                 "normalize_actions": cfg.normalize_actions, "optimizer": optimizer_state, "scaler": amp.state_dict(), "samplers": samplers, "torch_rng": rngs}
         save_run_checkpoint(cfg.out, model, tasks, state, step, cfg.keep_checkpoints, weights)
 
 

@@ -92,6 +92,16 @@ def test_normalize_actions_needs_a_regression_head(make_dataset, micro_json, tmp
         train(run_cfg(tmp_path / "run", [path], micro_json, normalize_actions=True))
 
 
+def test_resume_keeps_the_runs_normalize_actions(make_dataset, micro_json, tmp_path):
+    path = make_dataset("Pendulum-v1", pendulum_policy, episodes=1, max_steps=8)
+    cfg = run_cfg(tmp_path / "run", [path], micro_json, model_overrides={"continuous_actions": "regression"},
+                  normalize_actions=True, stop_after=2)
+    train(cfg)
+    with pytest.raises(ValueError, match="--resume: the run was trained with --normalize-actions"):
+        train(dataclasses.replace(cfg, resume=True, normalize_actions=False, stop_after=None))
+    assert train(dataclasses.replace(cfg, resume=True, stop_after=None)).step == cfg.steps
+
+
 def test_resume_gives_the_same_next_losses(make_dataset, micro_json, tmp_path):
     path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
     train(run_cfg(tmp_path / "straight", [path], micro_json))
