@@ -9,8 +9,10 @@ stacking, which `--frame-stack` and `--image-channels` override), so the two dif
 network that reads them. It trains with plain cross-entropy on the demonstrator's labels (Adam, one
 sample = one timestep's frame stack; with datasets of several tasks, one shared CNN with a head per
 task and a batch of each task every step) and prints, every `--eval-every` minutes, its greedy
-agreement with the demonstrator on the held-out episodes and the recall of each action (how often a
-step labelled with that action is predicted as it), beside the always-most-common-action baseline.
+agreement with the demonstrator on the held-out episodes, its agreement where the label changes
+from the step before's (where the frame, not habit, must decide), and the recall of each action
+(how often a step labelled with that action is predicted as it), beside the always-most-common-action
+baseline.
 `--net gato` trains the Gato's own patch block and transformer the same way instead, one timestep
 at a time (its pixel pathway with no action history; `--gato-weights` starts it from the
 checkpoint's weights). Minutes are wall time on whatever else the machine runs: compare runs made
@@ -55,6 +57,8 @@ class Frames:
         self.labels = torch.from_numpy(np.concatenate([e.ids[:, -1] for e in task.episodes]).astype(np.int64))  # (N,)
         starts = np.cumsum([0] + [len(e.ids) for e in task.episodes[:-1]])
         self.first = torch.from_numpy(np.repeat(starts, [len(e.ids) for e in task.episodes]))  # (N,) episode start
+        previous = torch.cat([self.labels[:1], self.labels[:-1]])  # (N,) the step before's label
+        self.changes = (self.labels != previous) & (torch.arange(len(self.labels)) != self.first)  # (N,) bool
         self.num_actions = task.act_codec.ranges[0][1]
 
     def __len__(self) -> int:
@@ -126,8 +130,10 @@ def save_init(cnn: NatureCNN, source: Checkpoint, config: GatoConfig, out: str) 
           + ("" if tasks else " (no tasks: the source's prompts were tokenized for another image config)"))
 
 
-def held_out(model: nn.Module, data: Frames, task: int) -> tuple[float, list[float]]:
-    """Greedy agreement over every held-out step of task `task`, and each action's recall (NaN: never labelled)."""
+def held_out(model: nn.Module, data: Frames, task: int) -> tuple[float, float, list[float]]:
+    """Greedy agreement over every held-out step of task `task`; agreement at the steps whose label
+    differs from the step before's in its episode (NaN: none), where a policy must read the frame
+    rather than keep doing what it did; and each action's recall (NaN: never labelled)."""
     model.eval()
     predicted = []
     with torch.no_grad():
@@ -136,9 +142,11 @@ def held_out(model: nn.Module, data: Frames, task: int) -> tuple[float, list[flo
             predicted.append(model(x, task).argmax(-1))
     model.train()
     pred = torch.cat(predicted)
+    correct = (pred == data.labels).float()  # (N,)
     recall = [float((pred[data.labels == a] == a).float().mean()) if (data.labels == a).any() else float("nan")
               for a in range(data.num_actions)]
-    return float((pred == data.labels).float().mean()), recall
+    changes = float(correct[data.changes].mean()) if data.changes.any() else float("nan")
+    return float(correct.mean()), changes, recall
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -210,16 +218,17 @@ def main(argv: list[str] | None = None) -> int:
               f"{float((te.labels == common).float().mean()):.3f} held-out agreement")
     width = max(d.num_actions for d in train)
     actions = " | ".join(f"recall {a}" for a in range(width))
-    print(f"\n| minutes | samples | task | held-out agreement | {actions} |\n|---|---|---|---|" + "---|" * width)
+    print(f"\n| minutes | samples | task | held-out agreement | where the label changes | {actions} |\n|---|---|---|---|---|"
+          + "---|" * width)
     generator = torch.Generator().manual_seed(args.seed)
     start, samples, next_eval = time.perf_counter(), 0, 0.0
     while True:
         minutes = (time.perf_counter() - start) / 60
         if minutes >= next_eval or minutes >= args.minutes:
             for i, (name, data) in enumerate(zip(names, test)):
-                agreement, recall = held_out(model, data, i)
+                agreement, changes, recall = held_out(model, data, i)
                 cells = " | ".join([f"{r:.2f}" for r in recall] + ["-"] * (width - len(recall)))
-                print(f"| {minutes:.1f} | {samples} | {name} | {agreement:.3f} | {cells} |", flush=True)
+                print(f"| {minutes:.1f} | {samples} | {name} | {agreement:.3f} | {changes:.3f} | {cells} |", flush=True)
             next_eval += args.eval_every
             start += time.perf_counter() - start - minutes * 60  # evaluation time is not training time
             if minutes >= args.minutes:

@@ -7,7 +7,8 @@ import torch
 
 from gato_agent.checkpoint import load_checkpoint, save_checkpoint_whole
 from gato_agent.model import Gato
-from rollouts.pretrain_encoder import main
+from gato_agent.data import load_task
+from rollouts.pretrain_encoder import Frames, held_out, main
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def test_save_init_writes_the_trained_cnn_as_the_gatos_image_encoder(breakout, m
                  "--frame-stack", "2", "--image-channels", "1", "--minutes", "0.02", "--eval-every", "0.01",
                  "--save-init", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "| minutes | samples | task | held-out agreement |" in printed
+    assert "| minutes | samples | task | held-out agreement | where the label changes |" in printed
     assert "always action 1: 1.000 held-out agreement" in printed  # the policy pressed FIRE throughout
     model = load_checkpoint(out).model
     assert (model.config.image_encoder, model.config.frame_stack, model.config.image_channels) == ("cnn", 2, 1)
@@ -46,3 +47,26 @@ def test_bad_arguments_exit_2_with_the_reason(breakout, capsys):
         main(["--dataset", str(train), "--heldout", str(heldout), "--net", "gato", "--save-init", "x"])
     assert e.value.code == 2
     assert "--save-init needs --net cnn" in capsys.readouterr().err
+
+
+def test_held_out_scores_the_steps_where_the_label_changes_apart(make_dataset, micro_config):
+    import itertools
+
+    import ale_py
+    import gymnasium as gym
+    from torch import nn
+
+    gym.register_envs(ale_py)
+    labels = itertools.cycle([1, 1, 0, 0])  # within each 8-step episode: changes at steps 2, 4 and 6
+    data = make_dataset("ALE/Breakout-v5", lambda obs: next(labels), episodes=2, max_steps=8)
+    frames = Frames(load_task(data, dataclasses.replace(micro_config, image_height=48, image_width=48)), micro_config)
+    assert frames.changes.tolist() == [False, False, True, False, True, False, True, False] * 2
+
+    class AlwaysFire(nn.Module):
+        def forward(self, x, task=0):
+            return torch.tensor([0.0, 1.0, 0.0, 0.0]).expand(len(x), -1)
+
+    agreement, changes, recall = held_out(AlwaysFire(), frames, 0)
+    assert agreement == 0.5
+    assert changes == pytest.approx(1 / 3)  # of each episode's three changes, one is to FIRE
+    assert recall[:2] == [0.0, 1.0]
