@@ -3,7 +3,8 @@
 # normalized action errors"): the second round's weights (experiments/generalist5.sh, step 1000)
 # play every Meta-World task (8 episodes each, to 200 steps after success: the second round gave
 # the long tail to 29 tasks and the other 21 lost return after their success) and the locomotion
-# tasks but Walker2d, from seed 5000, labelled by the demonstrators; then 1000 more steps on
+# tasks but Walker2d, and Breakout (where the second round's model waits without pressing FIRE
+# in 8 of 10 games), from seed 5000, labelled by the demonstrators; then 1000 more steps on
 # everything, every Meta-World task weighted 2 in all (its demonstrations 1, its DAgger rounds 1),
 # BabyAI and Atari x1.2 (their share of the windows as in the second round).
 # From the repository root; a rerun resumes (gato-collect and gato-train both pick up where they
@@ -32,6 +33,7 @@ for spec in "Hopper-v5 20 hopper" "InvertedDoublePendulum-v5 20 inverteddoublepe
   set -- $spec
   collect "$1" "$2" "data/generalist5/$3-dagger"
 done
+collect ALE/Breakout-v5 12 data/generalist5/breakout-dagger --max-episode-steps 3000
 mw 26 50
 wait
 bash experiments/generalist-run.sh experiments/generalist6.json 1000
