@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The generalist, a second DAgger round (issue 36; experiments/diary.md, "The generalist with
-# normalized action errors"): the DAgger round's weights (experiments/generalist4.sh, step 700)
+# The generalist, a second DAgger round (issue 36; experiments/diary.md, "A second DAgger round,
+# on Meta-World too"): the DAgger round's weights (experiments/generalist4.sh, step 700)
 # play the 29 Meta-World tasks under 0.6 of their demonstrator (12 episodes each, to 200 steps
-# after success, so that holding a task done is in the data) and the locomotion tasks, from seed
-# 4000, labelled by the demonstrators; then 1000 more steps on everything (BabyAI's and Atari's
-# weights x1.4, to keep their share of the windows). From the repository
-# root; a rerun resumes (gato-collect and gato-train both pick up where they stopped):
+# after success, so that holding a task done is in the data) and the locomotion tasks (Walker2d
+# 150 episodes: it falls within about 25 steps), from seed 4000, labelled by the demonstrators;
+# then 1000 more steps on everything (BabyAI's and Atari's weights x1.4, to keep their share of
+# the windows). From the repository root; a rerun resumes (gato-collect and gato-train both pick
+# up where they stopped):
 #   bash experiments/generalist5.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +27,7 @@ mw() {  # mw FIRST LAST: the Meta-World tasks FIRST..LAST of $MW (1-based)
   done
 }
 mw 1 18 &  # two processes on one thread each: the Meta-World tasks take about 80 s each
-for spec in "Walker2d-v5 30 walker2d" "Ant-v5 20 ant" "Hopper-v5 20 hopper" "InvertedDoublePendulum-v5 20 inverteddoublependulum" \
+for spec in "Walker2d-v5 150 walker2d" "Ant-v5 20 ant" "Hopper-v5 20 hopper" "InvertedDoublePendulum-v5 20 inverteddoublependulum" \
     "HalfCheetah-v5 8 halfcheetah"; do
   set -- $spec
   collect "$1" "$2" "data/generalist4/$3-dagger"

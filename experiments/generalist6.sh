@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The generalist, a third DAgger round (issue 36; experiments/diary.md, "The generalist with
-# normalized action errors"): the second round's weights (experiments/generalist5.sh, step 1000)
+# The generalist, a third DAgger round (issue 36; experiments/diary.md, "A second DAgger round,
+# on Meta-World too"): the second round's weights (experiments/generalist5.sh, step 1000)
 # play every Meta-World task (8 episodes each, to 200 steps after success: the second round gave
 # the long tail to 29 tasks and the other 21 lost return after their success) and the locomotion
 # tasks but Walker2d, and Breakout (where the second round's model waits without pressing FIRE
