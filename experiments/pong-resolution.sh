@@ -15,7 +15,7 @@ mkdir -p runs/pong-resolution
 for size in "80 64" "160 128"; do
   set -- $size
   "$BIN/python" -m rollouts.pretrain_encoder --dataset data/default/pong --dataset data/generalist/pong-dagger \
-      --heldout data/generalist-heldout/pong --image-height "$1" --image-width "$2" --minutes "${MINUTES:-30}" \
+      --heldout data/generalist-heldout/pong --image-height "$1" --image-width "$2" --minutes "${MINUTES:-25}" \
       --eval-every 5 --threads 1 > "runs/pong-resolution/$1x$2.md" &
 done
 wait
