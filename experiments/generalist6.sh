@@ -14,31 +14,5 @@
 #   bash experiments/generalist6.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=.venv/bin
-POLICY=checkpoint:runs/generalist5/step-0001000
-collect() {  # collect ENV EPISODES OUT [ARGS]
-  local env=$1 episodes=$2 out=$3
-  shift 3
-  OMP_NUM_THREADS=1 "$BIN/gato-collect" --no-progress --seed 5000 --policy $POLICY --label expert --env "$env" \
-      --episodes "$episodes" --out "$out" "$@"
-}
-MW=$("$BIN/gato-eval" --suite metaworld --list)
-mw() {  # mw FIRST LAST: the Meta-World tasks FIRST..LAST of the suite (1-based)
-  for id in $(echo $MW | cut -d' ' -f"$1-$2"); do
-    task=${id#Meta-World/}
-    collect "$id" 8 "data/generalist5/mw-${task%-v3}-dagger" --steps-after-success 200
-  done
-}
-mw 1 25 &  # two processes on one thread each
-for spec in "Hopper-v5 20 hopper" "InvertedDoublePendulum-v5 20 inverteddoublependulum" "HalfCheetah-v5 8 halfcheetah" \
-    "Ant-v5 10 ant"; do
-  set -- $spec
-  collect "$1" "$2" "data/generalist5/$3-dagger"
-done
-collect ALE/Breakout-v5 12 data/generalist5/breakout-dagger --max-episode-steps 3000
-collect BabyAI-GoToLocal-v0 500 data/generalist5/gotolocal-v0-dagger
-collect BabyAI-GoToObjDoor-v0 300 data/generalist5/gotoobjdoor-v0-dagger
-collect BabyAI-OpenRedDoor-v0 300 data/generalist5/openreddoor-v0-dagger
-mw 26 50
-wait
+bash experiments/generalist-dagger.sh checkpoint:runs/generalist5/step-0001000 5000 data/generalist5
 bash experiments/generalist-run.sh experiments/generalist6.json 1000
