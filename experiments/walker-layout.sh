@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Why the generalist's Walker2d falls where a small Gato of Walker2d and Ant alone walks (issue 36;
-# experiments/diary.md, "Walker2d: a fragile demonstrator"): the regression run of experiments/mujoco-bodies.sh
-# (Walker2d 629.2, 0.66 of its demonstrator) again with one change, the generalist's
-# min_vector_size 24, so that Walker2d's 17 floats keep the paper's token per float as they do in
-# the generalist (Ant's 105 stay one token). One thread. From the repository root:
+# experiments/diary.md, "Walker2d: a fragile demonstrator"): the regression run of
+# experiments/mujoco-bodies.sh (Walker2d 629.2, 0.66 of its demonstrator) again with one change,
+# the generalist's min_vector_size 24, so that Walker2d's 17 floats keep the paper's token per
+# float as they do in the generalist (Ant's 105 stay one token). One thread. From the repository
+# root:
 #   bash experiments/walker-layout.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
