@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
 # The evaluation of one generalist checkpoint of issue 36 (experiments/generalist-run.sh and the
-# soups): the 74 tasks, greedy, prompted, seeds from 0 (20 episodes a MuJoCo task, 50 a BabyAI
-# level, 10 a Meta-World task or an Atari game; two processes on one thread each), into OUT/eval-*,
-# and OUT/table.md by rollouts.report. A rerun skips the families already scored. From the
-# repository root:
-#   bash experiments/generalist-eval.sh CHECKPOINT OUT
+# soups): the 74 tasks, greedy, prompted, episode k of a task reset with seed SEED + k (SEED 0
+# unless given; 20 episodes a MuJoCo task, 50 a BabyAI level, 10 a Meta-World task or an Atari game;
+# two processes on one thread each), into OUT/eval-*, and OUT/table.md by rollouts.report. A rerun
+# skips the families already scored. From the repository root:
+#   bash experiments/generalist-eval.sh CHECKPOINT OUT [SEED]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 CKPT=$1
 OUT=$2
+SEED=${3:-0}
 export OMP_NUM_THREADS=1
 evaluate() {  # evaluate DIR GATO-EVAL ARGS
   local dir=$1
   shift
   [ -e "$dir/results.json" ] && [ ! -e "$dir.partial" ] && return 0
   rm -rf "$dir" && mkdir -p "$OUT" && touch "$dir.partial"
-  "$BIN/gato-eval" --policy "gato:$CKPT" "$@" --no-video --no-progress --out "$dir"
+  "$BIN/gato-eval" --policy "gato:$CKPT" "$@" --seed "$SEED" --no-video --no-progress --out "$dir"
   rm "$dir.partial"
 }
 {
