@@ -7,7 +7,8 @@
 # demonstrators; then 1000 steps from the soup on everything: every Meta-World task weighted 2 in
 # all (its demonstrations 1, its DAgger sets 1 between them), each other task's new set at its
 # third-round set's weight, and that set halved (each family's share of the windows about as in the
-# third round).
+# third round); then the soup of that run's step 1000 and the soup it started from, scored the same
+# way.
 # From the repository root; a rerun resumes (gato-collect and gato-train both pick up where they
 # stopped):
 #   bash experiments/generalist7.sh
@@ -17,3 +18,4 @@ bash experiments/generalist-dagger.sh checkpoint:runs/generalist-soup56/checkpoi
 OMP_NUM_THREADS=1 .venv/bin/gato-collect --no-progress --seed 6000 --policy checkpoint:runs/generalist-soup56/checkpoint \
     --label expert --env ALE/Pong-v5 --episodes 4 --max-episode-steps 2000 --out data/generalist6/pong-dagger
 bash experiments/generalist-run.sh experiments/generalist7.json 1000
+bash experiments/generalist-soup.sh runs/generalist-soup56/checkpoint runs/generalist7/step-0001000 runs/generalist-soup7
