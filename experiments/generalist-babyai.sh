@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The generalist's BabyAI-weighted stage (issue 36; experiments/diary.md, "A BabyAI-weighted stage"):
-# GoToLocal and GoToObjDoor stay near 0.56 and 0.63 mean return through three DAgger rounds, and the
+# The generalist's BabyAI-weighted stage (issue 36; experiments/diary.md, "A BabyAI-weighted
+# stage from the fourth round's soup"): GoToLocal and GoToObjDoor stay near 0.56 and 0.63 mean return through three DAgger rounds, and the
 # shipped build lifted GoToLocal only with stages where it filled most windows (recipes/build.sh,
 # stage 6). From the soup of the fourth round (experiments/generalist7.sh): 300 steps with the two
 # levels in 45% of the windows, the other BabyAI levels in 15% and every other task in 40%
