@@ -4,8 +4,8 @@
     gato-collect --env ALE/Pong-v5 --policy checkpoint:ckpt/ --episodes 50 --out data/pong-gato-v0
     gato-collect --env Reacher-v5 --policy mypkg.mymodule:my_policy --episodes 100 --out data/reacher-v0
 
-How "each finished episode is on disk before the next begins" meets Minari's format
--------------------------------------------------------------------------------------
+How "each finished episode is on disk at once" meets Minari's format
+--------------------------------------------------------------------
 Minari keeps a whole dataset in one HDF5 file, and HDF5 is not crash-safe, so ``--out`` holds
 two things: ``episodes/``, the journal and source of truth (:mod:`rollouts.journal`: one
 crash-safe file per finished episode, in Minari's group layout), and ``data/``, the Minari
@@ -20,12 +20,16 @@ Observations may be any nest (Dict, Tuple) of Box, Discrete, MultiDiscrete, Mult
 spaces, the spaces GatoAgent reads (Text as UTF-8 strings, as Minari stores it, e.g. BabyAI's
 mission). Atari screens are stored losslessly with HDF5's gzip filter.
 
+``--num-envs N`` rolls N episodes side by side (one env each, the policies acting for all of them
+in one batch); an episode is written once every lower one is, so the journal never has a gap.
+
 Load a dataset with ``minari.MinariDataset("<out>/data")``, or with ``MINARI_DATASETS_PATH`` set
 to the parent of ``<out>``, ``minari.load_dataset("<name of out>")``.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 import time
@@ -38,6 +42,7 @@ from typing import Any
 import numpy as np
 import tyro
 from gymnasium import spaces
+from gymnasium.vector.utils import batch_space, concatenate, create_empty_array, iterate
 from tqdm import tqdm
 
 import envs
@@ -50,7 +55,7 @@ from rollouts.actions import ActionChecker
 from rollouts.journal import (CollectError, EpisodeRecorder, JournalEntry, check_storable, episode_file,
                               read_journal, write_dropped)
 from rollouts.minari_export import DATA, JOURNAL, dataset_is_current, finalize
-from rollouts.policies import PolicyError, SingleEnvPolicy, parse_policy, policy_factory
+from rollouts.policies import Policy, PolicyError, parse_policy, policy_factory
 
 __all__ = ["ActionChecker", "CollectConfig", "CollectError", "CollectResult", "collect", "main"]
 
@@ -107,6 +112,13 @@ class CollectConfig:
     to the bounds); discrete actions are replaced by a uniformly random one with this probability."""
     max_attempts: int | None = None
     """Give up after this many episodes in all (kept + dropped); default 10 x --episodes."""
+    num_envs: int = 1
+    """Episodes rolled side by side, each in its own env, the policies acting for all of them in one
+    batch: a Gato's forward pass serves every env at once (a DAgger collection of Hopper or Breakout
+    at 8 envs: 2.7x the steps per second of one; benchmarks/README.md, "Collection"). Episode i is still reset with seed + i and the journal still holds episodes in that
+    order (an episode that ends before a lower one waits for it in memory: Ctrl-C or a crash loses
+    it, and a rerun rolls it again). A Gato's batched actions may differ from --num-envs 1's in
+    their last bits. Not part of the dataset's identity: a rerun may change it."""
     progress: bool = True
     """Show a progress bar (episodes, steps per second, mean return)."""
     device: str = "cpu"
@@ -130,18 +142,29 @@ class CollectResult:
 
 
 def make_policy(spec: str, env: Any, task_id: str, seed: int = 0, flag: str = "--policy",
-                device: str | None = None, dtype: str | None = None, as_task: str | None = None) -> SingleEnvPolicy:
-    """The policy named by ``spec`` (see :mod:`rollouts.policies`) acting in ``env`` one observation
-    at a time (a Gato on ``device`` in ``dtype``); ``flag`` names the option it came from in error messages."""
+                device: str | None = None, dtype: str | None = None,
+                as_task: str | None = None) -> Callable[[list[Any]], Policy]:
+    """The builder of the policy named by ``spec`` (see :mod:`rollouts.policies`) for a list of envs
+    of ``env``'s task (a Gato on ``device`` in ``dtype``), bound to them; ``flag`` names the option
+    it came from in error messages. What can fail (the spec, the checkpoint, the task's spaces, a
+    demonstrator) fails here, as a CollectError, before anything is recorded."""
     try:
-        parsed = parse_policy(spec, flag=flag)
-        policy = policy_factory(parsed, seed, flag=flag, device=device, dtype=dtype, task_ids=[task_id], as_task=as_task)(
-            task_id, env.observation_space, env.action_space, 1)
+        factory = policy_factory(parse_policy(spec, flag=flag), seed, flag=flag, device=device, dtype=dtype,
+                                 task_ids=[task_id], as_task=as_task)
     except PolicyError as e:
         raise CollectError(str(e)) from None
-    except ValueError as e:  # no demonstrator for the task, a checkpoint of other spaces
-        raise CollectError(f"{flag} {spec}: {e}") from None
-    return SingleEnvPolicy(policy, env)
+
+    def build(envs_: list[Any]) -> Policy:
+        try:
+            policy = factory(task_id, env.observation_space, env.action_space, len(envs_))
+        except ValueError as e:  # no demonstrator for the task, a checkpoint of other spaces, a reset() policy on several envs
+            raise CollectError(f"{flag} {spec}: {e}") from None
+        if hasattr(policy, "bind_envs"):
+            policy.bind_envs(envs_)
+        return policy
+
+    build([env])
+    return build
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,6 +253,7 @@ def collect(cfg: CollectConfig) -> CollectResult:
                            f"this task's action space is {env.action_space}")
     if cfg.as_task is not None and not any(p is not None and p.partition(":")[0] in ("gato", "checkpoint") for p in (cfg.policy, cfg.label)):
         raise CollectError(f"--as-task names a task of a Gato checkpoint to play as; --policy {cfg.policy} is no checkpoint")
+    check_number("--num-envs", cfg.num_envs, low=1)
     policy = make_policy(cfg.policy, env, cfg.env, cfg.seed, device=cfg.device, dtype=cfg.dtype, as_task=cfg.as_task)
     labeler = (make_policy(cfg.label, env, cfg.env, cfg.seed, "--label", cfg.device, cfg.dtype, as_task=cfg.as_task)
                if cfg.label is not None else None)
@@ -254,61 +278,66 @@ def collect(cfg: CollectConfig) -> CollectResult:
         return _record(cfg, manifest, env, policy, labeler, check, threshold)
 
 
-def _record(cfg: CollectConfig, manifest: dict, env: Any, policy: SingleEnvPolicy, labeler: SingleEnvPolicy | None,
-            check: ActionChecker, threshold: float | None) -> CollectResult:
-    """collect's episodes and data/, into the locked, checked cfg.out."""
+@dataclass
+class _Running:
+    """The episode a sub-env is rolling."""
+
+    index: int  # its attempt number: reset with seed + index, journal file index
+    episode: EpisodeRecorder
+    noise: np.random.Generator  # its action noise, seeded by the episode alone
+    succeeded_at: int | None = None  # the step of its first info["success"]
+
+
+def _record(cfg: CollectConfig, manifest: dict, env: Any, policy: Callable[[list[Any]], Policy],
+            labeler: Callable[[list[Any]], Policy] | None, check: ActionChecker, threshold: float | None) -> CollectResult:
+    """collect's episodes and data/, into the locked, checked cfg.out: up to --num-envs episodes
+    at a time, one per sub-env (``env`` and copies of it), written to the journal in index order."""
     journal = cfg.out / JOURNAL
     entries = read_journal(journal, cfg.seed)
     kept = sum(e.kept for e in entries)
     max_attempts = cfg.max_attempts if cfg.max_attempts is not None else 10 * cfg.episodes
+    n = max(1, min(cfg.num_envs, cfg.episodes - kept, max_attempts - len(entries)))
+    subenvs = [env] + [envs.make(cfg.env, max_episode_steps=cfg.max_episode_steps,
+                                 **envs.parse_make_kwargs(cfg.env_kwargs)) for _ in range(n - 1)]
+    actor, teacher = policy(subenvs), labeler(subenvs) if labeler is not None else None
+    obs_space, action_space = env.observation_space, env.action_space
+    obs_batch, actions_of = create_empty_array(obs_space, n), batch_space(action_space, n)
+    last_obs: list[Any] = [None] * n  # each sub-env's latest observation (an idle one's last)
+    running: list[_Running | None] = [None] * n
+    finished: dict[int, tuple[EpisodeRecorder, bool]] = {}  # ended, waiting for a lower index to end
+    next_index = len(entries)
     bar = tqdm(total=cfg.episodes, initial=min(kept, cfg.episodes), unit="ep",
                desc=cfg.env, disable=not cfg.progress, dynamic_ncols=True)
     steps_run, t0 = 0, time.monotonic()
     interrupted = False
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gato-collect-zlib")
-    try:
-        while kept < cfg.episodes:
+
+    def wanted() -> bool:
+        """Whether another episode may start: fewer kept or rolling than asked, attempts left."""
+        pending = kept + sum(keep for _, keep in finished.values()) + sum(r is not None for r in running)
+        return pending < cfg.episodes and next_index < max_attempts
+
+    def start(i: int) -> None:
+        nonlocal next_index
+        seed = cfg.seed + next_index
+        obs, _ = subenvs[i].reset(seed=seed)
+        subenvs[i].action_space.seed(seed)
+        running[i] = _Running(next_index, EpisodeRecorder(seed, obs, obs_space, pool, record_executed=(
+            labeler is not None or bool(cfg.action_noise))), np.random.default_rng([seed, 1]))
+        last_obs[i] = obs
+        next_index += 1
+
+    def flush() -> None:
+        """Write the finished episodes that follow the journal's last one."""
+        nonlocal kept
+        while len(entries) in finished:
             index = len(entries)
-            if index >= max_attempts:
-                raise CollectError(
-                    f"{index} episodes rolled and only {kept} reached the return threshold "
-                    f"{threshold}; lower the threshold or raise --max-attempts"
-                )
-            seed = cfg.seed + index
-            obs, _ = env.reset(seed=seed)
-            env.action_space.seed(seed)
-            policy.reset()
-            if labeler is not None:
-                labeler.reset()
-            noise = np.random.default_rng([seed, 1])
-            episode = EpisodeRecorder(seed, obs, env.observation_space, pool,
-                                      record_executed=labeler is not None or bool(cfg.action_noise))
-            def at() -> str:
-                return f"episode {index} (seed {seed}), step {len(episode.rewards)}"
-
-            def where() -> str:
-                return f"policy {cfg.policy!r}, {at()}"
-
-            succeeded_at = None  # the step of the first info["success"]
-            while True:
-                action = check(_acting(policy, obs, f"--policy {cfg.policy}", at, kept, journal), where)
-                label = action if labeler is None else check(
-                    _acting(labeler, obs, f"--label {cfg.label}", at, kept, journal), where)
-                if cfg.action_noise:
-                    action = perturb(action, env.action_space, cfg.action_noise, noise)
-                obs, reward, terminated, truncated, info = env.step(action)
-                if cfg.steps_after_success is not None:
-                    succeeded_at, truncated = _cut_after_success(cfg, info, len(episode.rewards), succeeded_at, truncated)
-                episode.add_step(label, reward, terminated, truncated, obs, executed=action)
-                if terminated or truncated:
-                    break
-            steps_run += len(episode.rewards)
-            keep = threshold is None or episode.ret >= threshold
+            episode, keep = finished.pop(index)
             try:
                 if keep:
-                    episode.write(episode_file(journal, index), env.action_space)
+                    episode.write(episode_file(journal, index), action_space)
                 else:
-                    write_dropped(journal, index, seed, episode.ret, len(episode.rewards))
+                    write_dropped(journal, index, episode.seed, episode.ret, len(episode.rewards))
             except OSError as e:
                 if is_disk_full(e):
                     raise RunFailed(
@@ -320,11 +349,59 @@ def _record(cfg: CollectConfig, manifest: dict, env: Any, policy: SingleEnvPolic
             entries.append(JournalEntry(index, keep, episode.ret, len(episode.rewards)))
             kept += keep
             kept_returns = [e.ret for e in entries if e.kept]
-            elapsed = time.monotonic() - t0
-            bar.set_postfix(steps_per_s=f"{steps_run / max(elapsed, 1e-9):.0f}",
+            bar.set_postfix(steps_per_s=f"{steps_run / max(time.monotonic() - t0, 1e-9):.0f}",
                             mean_return=f"{np.mean(kept_returns):.1f}" if kept_returns else "-",
                             dropped=len(entries) - kept, refresh=False)
             bar.update(int(keep))
+
+    def at(i: int | None = None) -> str:
+        rolling = [(j, r) for j, r in enumerate(running) if r is not None and (i is None or j == i)]
+        return ", ".join(f"episode {r.index} (seed {r.episode.seed}), step {len(r.episode.rewards)}" for _, r in rolling)
+
+    try:
+        for i in range(n):
+            if wanted():
+                start(i)
+        for p in (actor, teacher):
+            if p is not None and hasattr(p, "reset") and any(r is not None for r in running):
+                p.reset(None)  # after the envs' resets: a demonstrator reads its env's state
+        while any(r is not None for r in running):
+            obs_batch = concatenate(obs_space, last_obs, obs_batch)
+            actions = _acting(actor, obs_batch, f"--policy {cfg.policy}", at, kept, journal)
+            labels = actions if teacher is None else _acting(teacher, obs_batch, f"--label {cfg.label}", at, kept, journal)
+            started = []
+            for i, (action, label) in enumerate(zip(iterate(actions_of, actions), iterate(actions_of, labels))):
+                r = running[i]
+                if r is None:
+                    continue
+                def where(i: int = i) -> str:
+                    return f"policy {cfg.policy!r}, {at(i)}"
+                action = copy.deepcopy(check(action, where))  # not a view of a reused batch
+                label = action if teacher is None else copy.deepcopy(check(label, where))
+                if cfg.action_noise:
+                    action = perturb(action, action_space, cfg.action_noise, r.noise)
+                obs, reward, terminated, truncated, info = subenvs[i].step(action)
+                if cfg.steps_after_success is not None:
+                    r.succeeded_at, truncated = _cut_after_success(cfg, info, len(r.episode.rewards), r.succeeded_at,
+                                                                   truncated)
+                r.episode.add_step(label, reward, terminated, truncated, obs, executed=action)
+                last_obs[i] = obs
+                if terminated or truncated:
+                    steps_run += len(r.episode.rewards)
+                    finished[r.index] = (r.episode, threshold is None or r.episode.ret >= threshold)
+                    running[i] = None
+                    flush()
+                    if wanted():
+                        start(i)
+                        started.append(i)
+            for p in (actor, teacher):
+                if started and p is not None and hasattr(p, "reset"):
+                    p.reset(started)
+        if kept < cfg.episodes:
+            raise CollectError(
+                f"{len(entries)} episodes rolled and only {kept} reached the return threshold "
+                f"{threshold}; lower the threshold or raise --max-attempts"
+            )
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -346,7 +423,8 @@ def _record(cfg: CollectConfig, manifest: dict, env: Any, policy: SingleEnvPolic
                                    f"All {kept} recorded episodes are intact in {journal}; "
                                    f"free some space and rerun the same command") from e
             raise
-    env.close()
+    for sub in subenvs:
+        sub.close()
     result = CollectResult(cfg.out, data_path, sum(e.kept for e in used),
                            sum(not e.kept for e in used), [e.ret for e in used if e.kept],
                            steps_run / elapsed if steps_run else 0.0)
@@ -368,9 +446,10 @@ def _cut_after_success(cfg: CollectConfig, info: dict, step: int, succeeded_at: 
     return succeeded_at, truncated or (succeeded_at is not None and step - succeeded_at >= cfg.steps_after_success)
 
 
-def _acting(policy: SingleEnvPolicy, obs: Any, name: str, at: Callable[[], str], kept: int, journal: Path) -> Any:
-    """``policy.act(obs)``; an error of the policy's own is a RunFailed naming the policy (``name``),
-    the episode, its seed and step (``at()``), and the error's first line."""
+def _acting(policy: Policy, obs: Any, name: str, at: Callable[[], str], kept: int, journal: Path) -> Any:
+    """``policy.act(obs)`` for the batch ``obs``; an error of the policy's own is a RunFailed naming
+    the policy (``name``), the running episodes, their seeds and steps (``at()``), and the error's
+    first line."""
     try:
         return policy.act(obs)
     except Exception as e:

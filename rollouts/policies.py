@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import gymnasium as gym
+import numpy as np
 from gymnasium.vector.utils import batch_space, concatenate, create_empty_array, iterate
 
 from envs.registry import import_hint
@@ -42,7 +43,6 @@ __all__ = [
     "PolicyFactory",
     "PolicySpec",
     "RandomPolicy",
-    "SingleEnvPolicy",
     "parse_policy",
     "policy_factory",
 ]
@@ -121,13 +121,14 @@ class PerObservation:
         self._out = create_empty_array(action_space, num_envs)
 
     def act(self, obs: Any) -> Any:
-        """The batch of actions of the batch ``obs``."""
-        return concatenate(self.action_space, [self._act(o) for o in iterate(
-            batch_space(self.observation_space, self.num_envs), obs)], self._out)
-
-    def act_one(self, obs: Any) -> Any:
-        """The wrapped function's action for one observation, as it returned it."""
-        return self._act(obs)
+        """The batch of actions of the batch ``obs``; ValueError for an action of another shape than
+        the action space's (what could not be batched)."""
+        actions = [self._act(o) for o in iterate(batch_space(self.observation_space, self.num_envs), obs)]
+        shape = self.action_space.shape
+        for a in actions:
+            if shape is not None and np.shape(a) != shape:
+                raise ValueError(f"action of shape {np.shape(a)} for the action space {self.action_space} (shape {shape})")
+        return concatenate(self.action_space, actions, self._out)
 
     def reset(self, env_ids: Sequence[int] | None = None) -> None:
         """Call the wrapped ``reset()`` (if any) when its env starts an episode."""
@@ -172,30 +173,6 @@ class ExpertPolicy:
         if self.envs is None:
             raise RuntimeError("the expert policy needs the envs it plays: call bind_envs(envs) first (the harnesses do)")
         return self.envs[i]
-
-
-class SingleEnvPolicy:
-    """A :class:`Policy` for one env used one observation at a time (gato-collect's loop)."""
-
-    def __init__(self, policy: Policy, env: gym.Env) -> None:
-        """Bind ``policy`` (built for ``num_envs=1``) to ``env``."""
-        self.policy, self.env = policy, env
-        self._obs = create_empty_array(env.observation_space, 1)
-        self._actions = batch_space(env.action_space, 1)
-        if hasattr(policy, "bind_envs"):
-            policy.bind_envs([env])
-
-    def reset(self) -> None:
-        """Call after each ``env.reset``."""
-        if hasattr(self.policy, "reset"):
-            self.policy.reset(None)
-
-    def act(self, obs: Any) -> Any:
-        """The action for the single observation ``obs`` (a policy of one observation is called as is)."""
-        if isinstance(self.policy, PerObservation):
-            return self.policy.act_one(obs)
-        batch = self.policy.act(concatenate(self.env.observation_space, [obs], self._obs))
-        return copy.deepcopy(next(iter(iterate(self._actions, batch))))  # not a view of a reused batch
 
 
 @dataclass(frozen=True)

@@ -357,7 +357,65 @@ def test_babyai_dataset_keeps_the_mission_text_and_the_grid(tmp_path):
     assert len(episode.observations["mission"]) == t + 1 and episode.observations["mission"][0].startswith("go to")
     assert episode.observations["grid"].shape == (t + 1, 7, 7) and episode.observations["grid"].dtype == np.uint8
     assert episode.observations["direction"].shape == (t + 1,)
+    again = collect(CollectConfig(env="BabyAI-GoToLocal-v0", out=tmp_path / "babyai-v0", episodes=3, progress=False))
+    assert again.returns == result.returns  # complete: nothing rolled, no demonstrator reset on an unreset env
     env = envs.make("BabyAI-GoToLocal-v0")
     first, _ = env.reset(seed=0)
     assert first["mission"] == episode.observations["mission"][0]
     np.testing.assert_array_equal(first["grid"], episode.observations["grid"][0])
+
+
+def test_num_envs_rolls_the_same_episodes_in_the_same_order(tmp_path):
+    # Random actions end the pendulum's episodes at different steps, so episodes finish out of order
+    # across the sub-envs; the return filter drops some. The journal must match one env's, episode
+    # for episode: seeds, labels (LQR's), executed actions, returns, dropped attempts.
+    def run(name, num_envs, episodes=5):
+        return collect(CollectConfig(env="InvertedPendulum-v5", out=tmp_path / name, policy="random", label="expert",
+                                     episodes=episodes, min_return=6.0, num_envs=num_envs, progress=False))
+
+    one, three = run("one", 1), run("three", 3)
+    assert one.dropped > 0 and len(set(len(e.actions) for e in minari.MinariDataset(str(one.data_path)).iterate_episodes())) > 1
+    assert (three.kept, three.dropped, three.returns) == (one.kept, one.dropped, one.returns)
+    a, b = (minari.MinariDataset(str(r.data_path)) for r in (one, three))
+    assert [m["seed"] for m in b.storage.get_episode_metadata(range(5))] == \
+           [m["seed"] for m in a.storage.get_episode_metadata(range(5))]
+    for x, y in zip(a.iterate_episodes(), b.iterate_episodes()):
+        np.testing.assert_array_equal(x.observations, y.observations)
+        np.testing.assert_array_equal(x.actions, y.actions)
+        np.testing.assert_array_equal(x.infos["executed_action"], y.infos["executed_action"])
+    assert sorted(p.name for p in (tmp_path / "one" / "episodes").iterdir()) == \
+           sorted(p.name for p in (tmp_path / "three" / "episodes").iterdir())
+    more = run("three", 4, episodes=7)  # resumed with another --num-envs: the same sequence goes on
+    assert more.returns[:5] == one.returns and more.kept == 7
+
+
+def test_num_envs_with_a_checkpoint_acting_and_the_demonstrator_labelling(tmp_path, micro_config):
+    from gato_agent import Gato, GatoAgent
+
+    env = envs.make("InvertedPendulum-v5")
+    GatoAgent(Gato(micro_config), env.observation_space, env.action_space).save_pretrained(tmp_path / "ckpt")
+    result = collect(CollectConfig(env="InvertedPendulum-v5", out=tmp_path / "dagger", policy=f"gato:{tmp_path / 'ckpt'}",
+                                   label="expert", episodes=4, num_envs=3, max_episode_steps=20, progress=False))
+    dataset = minari.MinariDataset(str(result.data_path))
+    assert [m["seed"] for m in dataset.storage.get_episode_metadata(range(4))] == [0, 1, 2, 3]
+    demo = get_demonstrator("InvertedPendulum-v5")
+    demo.reset(env)
+    for episode in dataset.iterate_episodes():
+        labels = np.stack([demo.act(o, env) for o in episode.observations[:-1]])
+        np.testing.assert_allclose(episode.actions, labels, atol=1e-5)
+        env.reset(seed=int(episode.id))
+        replayed = [env.step(a)[0] for a in episode.infos["executed_action"]]
+        np.testing.assert_allclose(replayed, episode.observations[1:], atol=1e-6)
+
+
+def test_num_envs_refuses_a_policy_that_keeps_one_episodes_state(tmp_path, monkeypatch):
+    (tmp_path / "stateful.py").write_text("class P:\n    def act(self, obs):\n        return obs[:1] * 0\n"
+                                          "    def reset(self):\n        pass\npolicy = P()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(CollectError, match="can act for one env only"):
+        collect(CollectConfig(env="InvertedPendulum-v5", out=tmp_path / "o", policy="stateful:policy", episodes=2,
+                              num_envs=2, progress=False))
+    result = collect(CollectConfig(env="InvertedPendulum-v5", out=tmp_path / "p", policy="stateful:policy", episodes=2,
+                                   num_envs=1, max_episode_steps=5, progress=False))
+    assert result.kept == 2
+    assert run_cli("--env", "InvertedPendulum-v5", "--out", str(tmp_path / "q"), "--num-envs", "0").returncode == 2

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import envs
-from rollouts.policies import (ExpertPolicy, PerObservation, PolicyError, PolicySpec, RandomPolicy, SingleEnvPolicy,
+from rollouts.policies import (ExpertPolicy, PerObservation, PolicyError, PolicySpec, RandomPolicy,
                                parse_policy, policy_factory)
 
 
@@ -47,19 +47,20 @@ def test_expert_needs_its_envs_and_acts_per_sub_env():
     vec.close()
 
 
-def test_per_observation_and_single_env_adapters():
+def test_per_observation_adapter_and_a_bound_random_policy():
     space = gym.spaces.Box(-1, 1, (3,), np.float32)
     policy = PerObservation(lambda o: int(o[0] > 0), space, gym.spaces.Discrete(2), num_envs=2)
     assert policy.act(np.array([[0.5, 0, 0], [-0.5, 0, 0]], np.float32)).tolist() == [1, 0]
     with pytest.raises(PolicyError, match="can act for one env only"):
         PerObservation(lambda o: 0, space, gym.spaces.Discrete(2), num_envs=2, reset=lambda: None)
     env = envs.make("CartPole-v1")
-    single = SingleEnvPolicy(RandomPolicy(env.action_space), env)
+    bound = RandomPolicy(env.action_space)
+    bound.bind_envs([env])
     obs, _ = env.reset(seed=3)
     env.action_space.seed(3)
-    first = [single.act(obs) for _ in range(5)]
+    first = [bound.act(obs[None]).tolist() for _ in range(5)]
     env.action_space.seed(3)
-    assert [single.act(obs) for _ in range(5)] == first  # bound: samples the env's own seeded space
+    assert [bound.act(obs[None]).tolist() for _ in range(5)] == first  # bound: samples the env's own seeded space
 
 
 def test_a_gato_checkpoint_policy_tokenizes_text_with_the_checkpoints_tokenizer(tmp_path, micro_config):
