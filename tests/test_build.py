@@ -1,6 +1,7 @@
-"""recipes/build.sh, read without running it (its stages take days on a CPU): every file a stage
-reads exists in the repository or is written by an earlier stage, every command's arguments pass
-its CLI's own parser, and every file in recipes/ is used by the build."""
+"""recipes/build.sh and its stage 15, recipes/generalist.sh, read without running them (their stages
+take days on a CPU): every file a stage reads exists in the repository or is written by an earlier
+stage, every command's arguments pass its CLI's own parser, and every file in recipes/ is used by
+the build."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from cli_parse import cli_error
 from rollouts.provenance import Step, option, read_build
 
 ROOT = Path(__file__).resolve().parents[1]
-BUILD = "recipes/build.sh"
+SCRIPTS = ("recipes/build.sh", "recipes/generalist.sh")  # stages 1-14, then stage 15
 SURGERY = {"bf16": (1, 1), "export-encoder": (1, 1), "import-encoder": (2, 1), "add-trunk": (2, 1)}  # (reads, writes)
 
 
@@ -25,7 +26,7 @@ def _checkpoints(recipe: dict, stop_after: int | None) -> list[str]:
     return [f"{recipe['out']}/step-{s:07d}" for s in kept]
 
 
-def reads_writes(step: Step) -> tuple[list[str], list[str]]:
+def reads_writes(step: Step, script: str = SCRIPTS[0]) -> tuple[list[str], list[str]]:
     """The paths a stage of the build reads and writes; AssertionError for a verb it does not know."""
     args = step.args
     if step.verb == "collect":
@@ -51,7 +52,7 @@ def reads_writes(step: Step) -> tuple[list[str], list[str]]:
         return [args[0]], [args[1]]
     if step.verb == "rollouts.provenance":
         return option(args, "--build") + option(args, "--results"), option(args, "--out")
-    raise AssertionError(f"{BUILD}:{step.line}: tests/test_build.py does not know the verb {step.verb!r}")
+    raise AssertionError(f"{script}:{step.line}: tests/test_build.py does not know the verb {step.verb!r}")
 
 
 def _cli(step: Step) -> tuple[str, list[str]] | None:
@@ -70,18 +71,19 @@ def _cli(step: Step) -> tuple[str, list[str]] | None:
 
 
 @pytest.fixture(scope="module")
-def steps() -> list[Step]:
-    return read_build(ROOT / BUILD)
+def steps() -> list[tuple[str, Step]]:
+    """Every command of the build, in order: (its script, the command)."""
+    return [(script, step) for script in SCRIPTS for step in read_build(ROOT / script)]
 
 
 def test_every_file_a_stage_reads_exists_or_an_earlier_stage_writes_it(steps):
     written: set[str] = set()
-    for step in steps:
-        reads, writes = reads_writes(step)
+    for script, step in steps:
+        reads, writes = reads_writes(step, script)
         for path in reads:
             made = any(path == w or path.startswith(w + "/") for w in written)
-            assert made or (ROOT / path).exists(), f"{BUILD}:{step.line}: {step.verb} reads {path}, which no earlier stage writes"
-            assert not path.startswith("gato_agent/assets/"), f"{BUILD}:{step.line}: the build reads the asset it writes ({path})"
+            assert made or (ROOT / path).exists(), f"{script}:{step.line}: {step.verb} reads {path}, which no earlier stage writes"
+            assert not path.startswith("gato_agent/assets/"), f"{script}:{step.line}: the build reads the asset it writes ({path})"
         written.update(writes)
     assert "gato_agent/assets/default" in written and "gato_agent/assets/default/provenance.json" in written
 
@@ -90,25 +92,26 @@ def test_the_committed_weights_are_remade_by_the_stage_that_made_them(steps):
     """Each file of recipes/weights/ is written by a stage when it is missing, and read later."""
     for weights in sorted((ROOT / "recipes/weights").iterdir()):
         path = f"recipes/weights/{weights.name}"
-        writers = [s.line for s in steps if path in reads_writes(s)[1]]
-        readers = [s.line for s in steps if path in reads_writes(s)[0]]
+        writers = [i for i, (script, s) in enumerate(steps) if path in reads_writes(s, script)[1]]
+        readers = [i for i, (script, s) in enumerate(steps) if path in reads_writes(s, script)[0]]
         assert writers and readers and min(writers) < min(readers), (path, writers, readers)
 
 
 def test_every_command_passes_its_clis_parser(steps):
-    for step in steps:
+    for script, step in steps:
         if (cli := _cli(step)) is not None:
             error = cli_error(*cli)
-            assert error is None, f"{BUILD}:{step.line}: {cli[0]} rejects its arguments: {error}"
+            assert error is None, f"{script}:{step.line}: {cli[0]} rejects its arguments: {error}"
 
 
 def test_every_file_in_recipes_is_used_by_the_build(steps):
-    named = {path for step in steps for path in reads_writes(step)[0] + [*step.args]}
+    named = {path for script, step in steps for path in reads_writes(step, script)[0] + [*step.args]}
+    scripts = {Path(script).name for script in SCRIPTS}
     unused = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "recipes").iterdir())
-              if p.name != "build.sh" and str(p.relative_to(ROOT)) not in named and p.name != "weights"]
+              if p.name not in scripts and str(p.relative_to(ROOT)) not in named and p.name != "weights"]
     unused += [f"recipes/weights/{p.name}" for p in sorted((ROOT / "recipes/weights").iterdir())
                if f"recipes/weights/{p.name}" not in named]
-    assert not unused, f"files in recipes/ that {BUILD} does not use: {unused}"
+    assert not unused, f"files in recipes/ that the build ({', '.join(SCRIPTS)}) does not use: {unused}"
 
 
 def test_the_reader_joins_lines_expands_variables_and_skips_functions(tmp_path):

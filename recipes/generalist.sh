@@ -1,0 +1,343 @@
+#!/usr/bin/env bash
+# Stage 15 of the build (recipes/build.sh): the generalist of issue 36, from the weights stage 14
+# ships (`gato`, runs/atari-trunks/step-0000300). Under way and NOT shipped: stage 14 ships
+# runs/atari-trunks until a checkpoint of this stage holds the README's rows. It runs alone on a
+# fresh machine from the shipped weights and the weights it committed: data for 74 tasks from
+# their demonstrators (stages 1 and 4's commands included: they are no-ops after the build) and a
+# DAgger round of the shipped weights; one run from the shipped weights over all of it, committed
+# in bf16 (recipes/weights/generalist-base; remaking it needs stage 12's run); DAgger rounds from
+# there. What each part scored:
+# experiments/diary.md, "The generalist rebuilt as one stage of the build". From the repository
+# root, after .ci/setup; a rerun resumes or skips what a previous run finished:
+#   bash recipes/generalist.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+export OMP_NUM_THREADS=1  # collection: one thread a process (benchmarks/README.md, "Acting")
+
+# The build's verbs (tests/test_build.py reads this script through them: keep to these).
+collect() { "$BIN/gato-collect" --no-progress "$@"; }  # collect ARGS: resumes a dataset it started
+train() {  # train RECIPE [GATO-TRAIN OPTIONS]: the recipe's run, resumed if one was started
+  local recipe=$1 out
+  shift
+  out=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["out"])' "$recipe")
+  local resume=()
+  [ -e "$out/latest" ] && resume=(--resume)
+  OMP_NUM_THREADS=2 "$BIN/gato-train" --recipe "$recipe" --no-progress "${resume[@]}" "$@"
+}
+surgery() { "$BIN/python" -m gato_agent.surgery "$@"; }  # bf16
+
+# 15.0 Today's nine tasks' demonstrations: stages 1 and 4's commands.
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.05 \
+    --env ALE/Breakout-v5 --episodes 20 --out data/default/breakout
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.05 \
+    --env ALE/Pong-v5 --episodes 12 --out data/default/pong
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.1 \
+    --env InvertedPendulum-v5 --episodes 30 --out data/default/invertedpendulum
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.1 \
+    --env InvertedDoublePendulum-v5 --episodes 30 --out data/default/inverteddoublependulum
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.1 \
+    --env Reacher-v5 --episodes 400 --out data/default/reacher
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.1 \
+    --env Hopper-v5 --episodes 50 --out data/default/hopper
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.1 \
+    --env HalfCheetah-v5 --episodes 50 --out data/default/halfcheetah
+collect --seed 0 --policy expert --action-noise 0.1 \
+    --env BabyAI-GoToRedBall-v0 --episodes 10000 --out data/default/gotoredball-v0
+collect --seed 0 --policy expert --action-noise 0.1 \
+    --env BabyAI-GoToLocal-v0 --episodes 10000 --out data/default/gotolocal-v0
+
+# 15.1 Meta-World: 100 scripted-expert episodes a task, 10% noise executed (DART), cut 10 steps after
+#      success (experiments/diary.md, "The 50 Meta-World tasks in one model").
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/assembly-v3 --episodes 100 --out data/mw-cut50/mw-assembly
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/basketball-v3 --episodes 100 --out data/mw-cut50/mw-basketball
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/bin-picking-v3 --episodes 100 --out data/mw-cut50/mw-bin-picking
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/box-close-v3 --episodes 100 --out data/mw-cut50/mw-box-close
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/button-press-topdown-v3 --episodes 100 --out data/mw-cut50/mw-button-press-topdown
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/button-press-topdown-wall-v3 --episodes 100 --out data/mw-cut50/mw-button-press-topdown-wall
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/button-press-v3 --episodes 100 --out data/mw-cut50/mw-button-press
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/button-press-wall-v3 --episodes 100 --out data/mw-cut50/mw-button-press-wall
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/coffee-button-v3 --episodes 100 --out data/mw-cut50/mw-coffee-button
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/coffee-pull-v3 --episodes 100 --out data/mw-cut50/mw-coffee-pull
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/coffee-push-v3 --episodes 100 --out data/mw-cut50/mw-coffee-push
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/dial-turn-v3 --episodes 100 --out data/mw-cut50/mw-dial-turn
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/disassemble-v3 --episodes 100 --out data/mw-cut50/mw-disassemble
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/door-close-v3 --episodes 100 --out data/mw-cut50/mw-door-close
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/door-lock-v3 --episodes 100 --out data/mw-cut50/mw-door-lock
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/door-open-v3 --episodes 100 --out data/mw-cut50/mw-door-open
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/door-unlock-v3 --episodes 100 --out data/mw-cut50/mw-door-unlock
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/hand-insert-v3 --episodes 100 --out data/mw-cut50/mw-hand-insert
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/drawer-close-v3 --episodes 100 --out data/mw-cut50/mw-drawer-close
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/drawer-open-v3 --episodes 100 --out data/mw-cut50/mw-drawer-open
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/faucet-open-v3 --episodes 100 --out data/mw-cut50/mw-faucet-open
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/faucet-close-v3 --episodes 100 --out data/mw-cut50/mw-faucet-close
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/hammer-v3 --episodes 100 --out data/mw-cut50/mw-hammer
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/handle-press-side-v3 --episodes 100 --out data/mw-cut50/mw-handle-press-side
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/handle-press-v3 --episodes 100 --out data/mw-cut50/mw-handle-press
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/handle-pull-side-v3 --episodes 100 --out data/mw-cut50/mw-handle-pull-side
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/handle-pull-v3 --episodes 100 --out data/mw-cut50/mw-handle-pull
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/lever-pull-v3 --episodes 100 --out data/mw-cut50/mw-lever-pull
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/pick-place-wall-v3 --episodes 100 --out data/mw-cut50/mw-pick-place-wall
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/pick-out-of-hole-v3 --episodes 100 --out data/mw-cut50/mw-pick-out-of-hole
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/pick-place-v3 --episodes 100 --out data/mw-cut50/mw-pick-place
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/plate-slide-v3 --episodes 100 --out data/mw-cut50/mw-plate-slide
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/plate-slide-side-v3 --episodes 100 --out data/mw-cut50/mw-plate-slide-side
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/plate-slide-back-v3 --episodes 100 --out data/mw-cut50/mw-plate-slide-back
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/plate-slide-back-side-v3 --episodes 100 --out data/mw-cut50/mw-plate-slide-back-side
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/peg-insert-side-v3 --episodes 100 --out data/mw-cut50/mw-peg-insert-side
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/peg-unplug-side-v3 --episodes 100 --out data/mw-cut50/mw-peg-unplug-side
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/soccer-v3 --episodes 100 --out data/mw-cut50/mw-soccer
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/stick-push-v3 --episodes 100 --out data/mw-cut50/mw-stick-push
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/stick-pull-v3 --episodes 100 --out data/mw-cut50/mw-stick-pull
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/push-v3 --episodes 100 --out data/mw-cut50/mw-push
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/push-wall-v3 --episodes 100 --out data/mw-cut50/mw-push-wall
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/push-back-v3 --episodes 100 --out data/mw-cut50/mw-push-back
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/reach-v3 --episodes 100 --out data/mw-cut50/mw-reach
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/reach-wall-v3 --episodes 100 --out data/mw-cut50/mw-reach-wall
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/shelf-place-v3 --episodes 100 --out data/mw-cut50/mw-shelf-place
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/sweep-into-v3 --episodes 100 --out data/mw-cut50/mw-sweep-into
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/sweep-v3 --episodes 100 --out data/mw-cut50/mw-sweep
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/window-open-v3 --episodes 100 --out data/mw-cut50/mw-window-open
+collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+    --env Meta-World/window-close-v3 --episodes 100 --out data/mw-cut50/mw-window-close
+
+# 15.2 MuJoCo: four more bodies beside stage 1's five tasks (ARS demonstrators), episodes under 80% of
+#      the demonstrator dropped (Walker2d: 50%, its demonstrator is fragile).
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.1 \
+    --env Swimmer-v5 --episodes 20 --out data/generalist/swimmer
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.1 \
+    --env Pusher-v5 --episodes 200 --out data/generalist/pusher
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.1 \
+    --env Ant-v5 --episodes 40 --out data/generalist/ant
+collect --seed 0 --min-return-fraction 0.5 --action-noise 0.05 \
+    --env Walker2d-v5 --episodes 40 --out data/generalist/walker2d
+
+# 15.3 BabyAI: the bot on eight more levels beside stage 4's two, 10% random actions executed, every
+#      episode kept.
+collect --seed 0 --policy expert --action-noise 0.1 \
+    --env BabyAI-GoToRedBallGrey-v0 --episodes 3000 --out data/generalist/gotoredballgrey-v0
+collect --seed 0 --policy expert --action-noise 0.1 \
+    --env BabyAI-GoToRedBallNoDists-v0 --episodes 3000 --out data/generalist/gotoredballnodists-v0
+collect --seed 0 --policy expert --action-noise 0.1 \
+    --env BabyAI-GoToObj-v0 --episodes 3000 --out data/generalist/gotoobj-v0
+collect --seed 0 --policy expert --action-noise 0.1 \
+    --env BabyAI-GoToObjDoor-v0 --episodes 3000 --out data/generalist/gotoobjdoor-v0
+collect --seed 0 --policy expert --action-noise 0.1 \
+    --env BabyAI-GoToRedBlueBall-v0 --episodes 3000 --out data/generalist/gotoredblueball-v0
+collect --seed 0 --policy expert --action-noise 0.1 \
+    --env BabyAI-GoToDoor-v0 --episodes 3000 --out data/generalist/gotodoor-v0
+collect --seed 0 --policy expert --action-noise 0.1 \
+    --env BabyAI-OpenRedDoor-v0 --episodes 3000 --out data/generalist/openreddoor-v0
+collect --seed 0 --policy expert --action-noise 0.1 \
+    --env BabyAI-OneRoomS8-v0 --episodes 3000 --out data/generalist/onerooms8-v0
+
+# 15.4 Atari: three more games beside stage 1's two (RAM-read demonstrators), 5% noise, games under
+#      80% of the demonstrator dropped.
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.05 \
+    --env ALE/Boxing-v5 --episodes 12 --out data/generalist/boxing
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.05 \
+    --env ALE/Freeway-v5 --episodes 8 --out data/generalist/freeway
+collect --seed 0 --min-return-fraction 0.8 --action-noise 0.05 \
+    --env ALE/Bowling-v5 --episodes 16 --out data/generalist/bowling
+
+# 15.5 A DAgger round of the weights stage 14 shipped (`gato`), where their own chain needed them: their
+#      episodes, labelled by the demonstrator (Atari games capped at 2,000 steps), rolled side by side.
+collect --seed 7000 --policy gato --label expert --num-envs 10 \
+    --env InvertedDoublePendulum-v5 --episodes 30 --out data/generalist/inverteddoublependulum-dagger
+collect --seed 7000 --policy gato --label expert --num-envs 10 \
+    --env Hopper-v5 --episodes 20 --out data/generalist/hopper-dagger
+collect --seed 7000 --policy gato --label expert --num-envs 8 \
+    --env HalfCheetah-v5 --episodes 8 --out data/generalist/halfcheetah-dagger
+collect --seed 7000 --policy gato --label expert --num-envs 50 \
+    --env BabyAI-GoToLocal-v0 --episodes 500 --out data/generalist/gotolocal-v0-dagger
+collect --seed 7000 --policy gato --label expert --max-episode-steps 2000 --num-envs 8 \
+    --env ALE/Breakout-v5 --episodes 8 --out data/generalist/breakout-dagger
+collect --seed 7000 --policy gato --label expert --max-episode-steps 2000 --num-envs 4 \
+    --env ALE/Pong-v5 --episodes 4 --out data/generalist/pong-dagger
+
+# 15.6 One run from the shipped weights over the 74 tasks' 79 datasets, stages 1 and 4's included
+#      (recipes/generalist-base.json): Meta-World's 39 floats and Ant's 105 as one token each, every
+#      smaller vector in the paper's layout as the shipped weights read it; the regression head with
+#      normalized action errors; the MuJoCo datasets weighted 2.5x. Committed in bf16
+#      (recipes/weights/generalist-base), which the next stages start from.
+if [ ! -e recipes/weights/generalist-base/model.safetensors ]; then
+    train recipes/generalist-base.json --threads 2
+    surgery bf16 runs/generalist-base/step-0002400 recipes/weights/generalist-base
+fi
+
+# 15.7 A DAgger round of the generalist's base: it plays from seed 8000, labelled by the demonstrators,
+#      side by side: every Meta-World task 8 episodes to 200 steps after success (the tail keeps the
+#      return after success: experiments/diary.md, "A second DAgger round"), the locomotion tasks but
+#      Walker2d (whose DAgger sets did not move it), 12 Breakout games to 3000 steps (the waiting
+#      states get FIRE labels), 4 Pong games, and the three BabyAI levels the earlier generalists
+#      played worst; then 1000 steps from the base on everything (recipes/generalist-round1.json):
+#      each new set at its task's older DAgger set's weight, that set halved, each Meta-World task's
+#      new set at its demonstrations' weight.
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/assembly-v3 --episodes 8 --out data/generalist-r1/mw-assembly-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/basketball-v3 --episodes 8 --out data/generalist-r1/mw-basketball-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/bin-picking-v3 --episodes 8 --out data/generalist-r1/mw-bin-picking-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/box-close-v3 --episodes 8 --out data/generalist-r1/mw-box-close-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/button-press-topdown-v3 --episodes 8 --out data/generalist-r1/mw-button-press-topdown-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/button-press-topdown-wall-v3 --episodes 8 --out data/generalist-r1/mw-button-press-topdown-wall-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/button-press-v3 --episodes 8 --out data/generalist-r1/mw-button-press-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/button-press-wall-v3 --episodes 8 --out data/generalist-r1/mw-button-press-wall-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/coffee-button-v3 --episodes 8 --out data/generalist-r1/mw-coffee-button-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/coffee-pull-v3 --episodes 8 --out data/generalist-r1/mw-coffee-pull-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/coffee-push-v3 --episodes 8 --out data/generalist-r1/mw-coffee-push-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/dial-turn-v3 --episodes 8 --out data/generalist-r1/mw-dial-turn-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/disassemble-v3 --episodes 8 --out data/generalist-r1/mw-disassemble-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/door-close-v3 --episodes 8 --out data/generalist-r1/mw-door-close-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/door-lock-v3 --episodes 8 --out data/generalist-r1/mw-door-lock-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/door-open-v3 --episodes 8 --out data/generalist-r1/mw-door-open-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/door-unlock-v3 --episodes 8 --out data/generalist-r1/mw-door-unlock-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/hand-insert-v3 --episodes 8 --out data/generalist-r1/mw-hand-insert-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/drawer-close-v3 --episodes 8 --out data/generalist-r1/mw-drawer-close-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/drawer-open-v3 --episodes 8 --out data/generalist-r1/mw-drawer-open-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/faucet-open-v3 --episodes 8 --out data/generalist-r1/mw-faucet-open-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/faucet-close-v3 --episodes 8 --out data/generalist-r1/mw-faucet-close-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/hammer-v3 --episodes 8 --out data/generalist-r1/mw-hammer-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/handle-press-side-v3 --episodes 8 --out data/generalist-r1/mw-handle-press-side-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/handle-press-v3 --episodes 8 --out data/generalist-r1/mw-handle-press-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/handle-pull-side-v3 --episodes 8 --out data/generalist-r1/mw-handle-pull-side-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/handle-pull-v3 --episodes 8 --out data/generalist-r1/mw-handle-pull-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/lever-pull-v3 --episodes 8 --out data/generalist-r1/mw-lever-pull-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/pick-place-wall-v3 --episodes 8 --out data/generalist-r1/mw-pick-place-wall-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/pick-out-of-hole-v3 --episodes 8 --out data/generalist-r1/mw-pick-out-of-hole-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/pick-place-v3 --episodes 8 --out data/generalist-r1/mw-pick-place-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/plate-slide-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/plate-slide-side-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-side-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/plate-slide-back-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-back-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/plate-slide-back-side-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-back-side-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/peg-insert-side-v3 --episodes 8 --out data/generalist-r1/mw-peg-insert-side-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/peg-unplug-side-v3 --episodes 8 --out data/generalist-r1/mw-peg-unplug-side-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/soccer-v3 --episodes 8 --out data/generalist-r1/mw-soccer-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/stick-push-v3 --episodes 8 --out data/generalist-r1/mw-stick-push-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/stick-pull-v3 --episodes 8 --out data/generalist-r1/mw-stick-pull-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/push-v3 --episodes 8 --out data/generalist-r1/mw-push-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/push-wall-v3 --episodes 8 --out data/generalist-r1/mw-push-wall-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/push-back-v3 --episodes 8 --out data/generalist-r1/mw-push-back-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/reach-v3 --episodes 8 --out data/generalist-r1/mw-reach-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/reach-wall-v3 --episodes 8 --out data/generalist-r1/mw-reach-wall-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/shelf-place-v3 --episodes 8 --out data/generalist-r1/mw-shelf-place-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/sweep-into-v3 --episodes 8 --out data/generalist-r1/mw-sweep-into-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/sweep-v3 --episodes 8 --out data/generalist-r1/mw-sweep-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/window-open-v3 --episodes 8 --out data/generalist-r1/mw-window-open-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/window-close-v3 --episodes 8 --out data/generalist-r1/mw-window-close-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 10 \
+    --env InvertedDoublePendulum-v5 --episodes 20 --out data/generalist-r1/inverteddoublependulum-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 10 \
+    --env Hopper-v5 --episodes 20 --out data/generalist-r1/hopper-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 \
+    --env HalfCheetah-v5 --episodes 8 --out data/generalist-r1/halfcheetah-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 10 \
+    --env Ant-v5 --episodes 10 --out data/generalist-r1/ant-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 50 \
+    --env BabyAI-GoToLocal-v0 --episodes 500 --out data/generalist-r1/gotolocal-v0-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 50 \
+    --env BabyAI-GoToObjDoor-v0 --episodes 300 --out data/generalist-r1/gotoobjdoor-v0-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 50 \
+    --env BabyAI-OpenRedDoor-v0 --episodes 300 --out data/generalist-r1/openreddoor-v0-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 12 --max-episode-steps 3000 \
+    --env ALE/Breakout-v5 --episodes 12 --out data/generalist-r1/breakout-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 4 --max-episode-steps 2000 \
+    --env ALE/Pong-v5 --episodes 4 --out data/generalist-r1/pong-dagger
+train recipes/generalist-round1.json --threads 2
