@@ -34,8 +34,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from gato_agent.atomic import write_atomic
-from gato_agent.checkpoint_guard import (CheckpointError, CheckpointUnreadable, check_readable, check_state, check_values, header_shapes,
-                                         least_weights_bytes, safetensors_size)
+from gato_agent.checkpoint_guard import (CheckpointError, CheckpointUnreadable, check_readable, check_state, check_values,
+                                         element_size, header_shapes, least_weights_bytes, safetensors_size)
 from gato_agent.config import GatoConfig
 from gato_agent.hub_download import download, hub_repo_id
 from gato_agent.images import from_pixels, to_pixels, upgrade_state_names
@@ -385,7 +385,8 @@ def _load_tensors(path: Path, map_location: str | torch.device, expected: int | 
 def _check_size(folder: Path, config: GatoConfig) -> None:
     """CheckpointError, before any allocation, when the weights file cannot hold a model of `config`
     (an unreadable header is the damaged-file message of _load_tensors)."""
-    weights, least = folder / WEIGHTS_FILE, least_weights_bytes(config)
+    weights = folder / WEIGHTS_FILE
+    least = least_weights_bytes(config, element_size(weights))
     described = safetensors_size(weights)
     if described is None:
         _load_tensors(weights, "cpu", least)

@@ -14,10 +14,11 @@ import torch
 from gato_agent.cli import UsageError
 from gato_agent.config import GatoConfig
 
-__all__ = ["CheckpointError", "CheckpointUnreadable", "check_readable", "check_state", "check_values", "header_shapes", "least_weights_bytes",
+__all__ = ["CheckpointError", "CheckpointUnreadable", "check_readable", "check_state", "check_values", "element_size", "header_shapes", "least_weights_bytes",
            "safetensors_size", "shape_of"]
 
 _MAX_HEADER = 100_000_000  # bytes: safetensors' own limit on a header
+_DTYPE_BYTES = {"F64": 8, "F32": 4, "BF16": 2, "F16": 2}  # a header's float dtypes: bytes a value
 
 
 class CheckpointError(ValueError):
@@ -38,11 +39,21 @@ def check_readable(folder: Path) -> None:
                                        "give this user read access (chmod u+r) and run again")
 
 
-def least_weights_bytes(config: GatoConfig) -> int:
-    """A lower bound of the bytes of a model of `config`, computed without building it: its float32
-    token embeddings and, per block, attention (4 embed_dim^2) and feed-forward (2 embed_dim ff_dim)."""
+def least_weights_bytes(config: GatoConfig, element_size: int = 4) -> int:
+    """A lower bound of the bytes of a model of `config`, computed without building it: its token
+    embeddings and, per block, attention (4 embed_dim^2) and feed-forward (2 embed_dim ff_dim), at
+    `element_size` bytes a value (float32 4; a bf16 copy, gato_agent.surgery's, 2)."""
     e, f = config.embed_dim, config.ff_dim
-    return 4 * (config.vocab_size * e + config.num_layers * (4 * e * e + 2 * e * f))
+    return element_size * (config.vocab_size * e + config.num_layers * (4 * e * e + 2 * e * f))
+
+
+def element_size(path: Path) -> int:
+    """The fewest bytes a value that a safetensors file's header gives any tensor (4, float32, when
+    the header is unreadable or names no dtype this knows)."""
+    read = _header(path)
+    sizes = [_DTYPE_BYTES.get(v.get("dtype")) for k, v in (read[1].items() if read else ())
+             if k != "__metadata__" and isinstance(v, dict)]
+    return min((n for n in sizes if n is not None), default=4)
 
 
 def safetensors_size(path: Path) -> int | None:

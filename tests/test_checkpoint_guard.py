@@ -117,3 +117,18 @@ def test_non_finite_or_integer_weights_are_refused(how, phrase, saved):
     save_file(state, saved / "model.safetensors")
     with pytest.raises(CheckpointError, match=phrase):
         load_checkpoint(saved)
+
+
+def test_a_bf16_checkpoint_passes_the_size_check(saved, tmp_path):
+    # surgery's bf16 copy holds half the bytes of the float32 model the size check bounds from below
+    from gato_agent.surgery import to_bf16
+
+    to_bf16(saved, tmp_path / "bf16")
+    assert (tmp_path / "bf16" / "model.safetensors").stat().st_size < (saved / "model.safetensors").stat().st_size * 0.6
+    loaded = load_checkpoint(tmp_path / "bf16")
+    for name, value in load_checkpoint(saved).model.state_dict().items():
+        assert torch.equal(loaded.model.state_dict()[name], value.to(torch.bfloat16).float()), name
+    cut = tmp_path / "bf16" / "model.safetensors"
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])
+    with pytest.raises(CheckpointError, match="damaged"):
+        load_checkpoint(tmp_path / "bf16")
