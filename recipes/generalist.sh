@@ -5,8 +5,8 @@
 # fresh machine from the shipped weights and the weights it committed: data for 74 tasks from
 # their demonstrators (stages 1 and 4's commands included: they are no-ops after the build) and a
 # DAgger round of the shipped weights; one run from the shipped weights over all of it, committed
-# in bf16 (recipes/weights/generalist-base; remaking it needs stage 12's run); DAgger rounds from
-# there. What each part scored:
+# in bf16 (recipes/weights/generalist-base; remaking it needs stage 12's run) and 2000 steps more
+# (recipes/weights/generalist-base2); DAgger rounds from there. What each part scored:
 # experiments/diary.md, "The generalist rebuilt as one stage of the build". From the repository
 # root, after .ci/setup; a rerun resumes or skips what a previous run finished:
 #   bash recipes/generalist.sh
@@ -204,7 +204,7 @@ collect --seed 7000 --policy gato --label expert --max-episode-steps 2000 --num-
 collect --seed 7000 --policy gato --label expert --max-episode-steps 2000 --num-envs 4 \
     --env ALE/Pong-v5 --episodes 4 --out data/generalist/pong-dagger
 
-# 15.6 One run from the shipped weights over the 74 tasks' 79 datasets, stages 1 and 4's included
+# 15.6 One run from the shipped weights over the 74 tasks' 80 datasets, stages 1 and 4's included
 #      (recipes/generalist-base.json): Meta-World's 39 floats and Ant's 105 as one token each, every
 #      smaller vector in the paper's layout as the shipped weights read it; the regression head with
 #      normalized action errors; the MuJoCo datasets weighted 2.5x. Committed in bf16
@@ -214,130 +214,139 @@ if [ ! -e recipes/weights/generalist-base/model.safetensors ]; then
     surgery bf16 runs/generalist-base/step-0002400 recipes/weights/generalist-base
 fi
 
-# 15.7 A DAgger round of the generalist's base: it plays from seed 8000, labelled by the demonstrators,
+# 15.7 2000 more steps on the same data at lr 3e-4 (recipes/generalist-base2.json): after 15.6 the
+#      double pendulum and Hopper still fall at once (628.0 and 178.6 over 20 episodes), as the
+#      earlier generalists did until their second 2000 steps (experiments/diary.md, "The generalist
+#      with normalized action errors"). Committed in bf16 (recipes/weights/generalist-base2).
+if [ ! -e recipes/weights/generalist-base2/model.safetensors ]; then
+    train recipes/generalist-base2.json --threads 2
+    surgery bf16 runs/generalist-base2/step-0002000 recipes/weights/generalist-base2
+fi
+
+# 15.8 A DAgger round of 15.7's weights: they play from seed 8000, labelled by the demonstrators,
 #      side by side: every Meta-World task 8 episodes to 200 steps after success (the tail keeps the
 #      return after success: experiments/diary.md, "A second DAgger round"), the locomotion tasks but
 #      Walker2d (whose DAgger sets did not move it), 12 Breakout games to 3000 steps (the waiting
 #      states get FIRE labels), 4 Pong games, and the three BabyAI levels the earlier generalists
-#      played worst; then 1000 steps from the base on everything (recipes/generalist-round1.json):
-#      each new set at its task's older DAgger set's weight, that set halved, each Meta-World task's
-#      new set at its demonstrations' weight.
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+#      played worst; then 1000 steps from 15.7's weights on everything
+#      (recipes/generalist-round1.json): each new set at its task's older DAgger set's weight, that
+#      set halved, each Meta-World task's new set at its demonstrations' weight.
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/assembly-v3 --episodes 8 --out data/generalist-r1/mw-assembly-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/basketball-v3 --episodes 8 --out data/generalist-r1/mw-basketball-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/bin-picking-v3 --episodes 8 --out data/generalist-r1/mw-bin-picking-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/box-close-v3 --episodes 8 --out data/generalist-r1/mw-box-close-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/button-press-topdown-v3 --episodes 8 --out data/generalist-r1/mw-button-press-topdown-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/button-press-topdown-wall-v3 --episodes 8 --out data/generalist-r1/mw-button-press-topdown-wall-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/button-press-v3 --episodes 8 --out data/generalist-r1/mw-button-press-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/button-press-wall-v3 --episodes 8 --out data/generalist-r1/mw-button-press-wall-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/coffee-button-v3 --episodes 8 --out data/generalist-r1/mw-coffee-button-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/coffee-pull-v3 --episodes 8 --out data/generalist-r1/mw-coffee-pull-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/coffee-push-v3 --episodes 8 --out data/generalist-r1/mw-coffee-push-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/dial-turn-v3 --episodes 8 --out data/generalist-r1/mw-dial-turn-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/disassemble-v3 --episodes 8 --out data/generalist-r1/mw-disassemble-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/door-close-v3 --episodes 8 --out data/generalist-r1/mw-door-close-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/door-lock-v3 --episodes 8 --out data/generalist-r1/mw-door-lock-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/door-open-v3 --episodes 8 --out data/generalist-r1/mw-door-open-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/door-unlock-v3 --episodes 8 --out data/generalist-r1/mw-door-unlock-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/hand-insert-v3 --episodes 8 --out data/generalist-r1/mw-hand-insert-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/drawer-close-v3 --episodes 8 --out data/generalist-r1/mw-drawer-close-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/drawer-open-v3 --episodes 8 --out data/generalist-r1/mw-drawer-open-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/faucet-open-v3 --episodes 8 --out data/generalist-r1/mw-faucet-open-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/faucet-close-v3 --episodes 8 --out data/generalist-r1/mw-faucet-close-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/hammer-v3 --episodes 8 --out data/generalist-r1/mw-hammer-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/handle-press-side-v3 --episodes 8 --out data/generalist-r1/mw-handle-press-side-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/handle-press-v3 --episodes 8 --out data/generalist-r1/mw-handle-press-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/handle-pull-side-v3 --episodes 8 --out data/generalist-r1/mw-handle-pull-side-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/handle-pull-v3 --episodes 8 --out data/generalist-r1/mw-handle-pull-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/lever-pull-v3 --episodes 8 --out data/generalist-r1/mw-lever-pull-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/pick-place-wall-v3 --episodes 8 --out data/generalist-r1/mw-pick-place-wall-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/pick-out-of-hole-v3 --episodes 8 --out data/generalist-r1/mw-pick-out-of-hole-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/pick-place-v3 --episodes 8 --out data/generalist-r1/mw-pick-place-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/plate-slide-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/plate-slide-side-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-side-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/plate-slide-back-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-back-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/plate-slide-back-side-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-back-side-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/peg-insert-side-v3 --episodes 8 --out data/generalist-r1/mw-peg-insert-side-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/peg-unplug-side-v3 --episodes 8 --out data/generalist-r1/mw-peg-unplug-side-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/soccer-v3 --episodes 8 --out data/generalist-r1/mw-soccer-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/stick-push-v3 --episodes 8 --out data/generalist-r1/mw-stick-push-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/stick-pull-v3 --episodes 8 --out data/generalist-r1/mw-stick-pull-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/push-v3 --episodes 8 --out data/generalist-r1/mw-push-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/push-wall-v3 --episodes 8 --out data/generalist-r1/mw-push-wall-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/push-back-v3 --episodes 8 --out data/generalist-r1/mw-push-back-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/reach-v3 --episodes 8 --out data/generalist-r1/mw-reach-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/reach-wall-v3 --episodes 8 --out data/generalist-r1/mw-reach-wall-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/shelf-place-v3 --episodes 8 --out data/generalist-r1/mw-shelf-place-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/sweep-into-v3 --episodes 8 --out data/generalist-r1/mw-sweep-into-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/sweep-v3 --episodes 8 --out data/generalist-r1/mw-sweep-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/window-open-v3 --episodes 8 --out data/generalist-r1/mw-window-open-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 --steps-after-success 200 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/window-close-v3 --episodes 8 --out data/generalist-r1/mw-window-close-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 10 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 10 \
     --env InvertedDoublePendulum-v5 --episodes 20 --out data/generalist-r1/inverteddoublependulum-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 10 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 10 \
     --env Hopper-v5 --episodes 20 --out data/generalist-r1/hopper-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 8 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 \
     --env HalfCheetah-v5 --episodes 8 --out data/generalist-r1/halfcheetah-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 10 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 10 \
     --env Ant-v5 --episodes 10 --out data/generalist-r1/ant-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 50 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 50 \
     --env BabyAI-GoToLocal-v0 --episodes 500 --out data/generalist-r1/gotolocal-v0-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 50 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 50 \
     --env BabyAI-GoToObjDoor-v0 --episodes 300 --out data/generalist-r1/gotoobjdoor-v0-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 50 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 50 \
     --env BabyAI-OpenRedDoor-v0 --episodes 300 --out data/generalist-r1/openreddoor-v0-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 12 --max-episode-steps 3000 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 12 --max-episode-steps 3000 \
     --env ALE/Breakout-v5 --episodes 12 --out data/generalist-r1/breakout-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base --label expert --num-envs 4 --max-episode-steps 2000 \
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 4 --max-episode-steps 2000 \
     --env ALE/Pong-v5 --episodes 4 --out data/generalist-r1/pong-dagger
 train recipes/generalist-round1.json --threads 2
