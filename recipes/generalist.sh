@@ -217,10 +217,11 @@ fi
 # 15.7 2000 more steps on the same data at lr 3e-4 (recipes/generalist-base2.json): after 15.6 the
 #      double pendulum and Hopper still fall at once (628.0 and 178.6 over 20 episodes), as the
 #      earlier generalists did until their second 2000 steps (experiments/diary.md, "The generalist
-#      with normalized action errors"). Committed in bf16 (recipes/weights/generalist-base2).
+#      with normalized action errors"). Stopped at step 1800 (the session that ran it ended) and
+#      committed in bf16 (recipes/weights/generalist-base2).
 if [ ! -e recipes/weights/generalist-base2/model.safetensors ]; then
-    train recipes/generalist-base2.json --threads 2
-    surgery bf16 runs/generalist-base2/step-0002000 recipes/weights/generalist-base2
+    train recipes/generalist-base2.json --threads 2 --stop-after 1800
+    surgery bf16 runs/generalist-base2/step-0001800 recipes/weights/generalist-base2
 fi
 
 # 15.8 A DAgger round of 15.7's weights: they play from seed 8000, labelled by the demonstrators,
