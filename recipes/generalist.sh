@@ -234,8 +234,8 @@ fi
 #      played worst; then 1000 steps from 15.7's weights on everything
 #      (recipes/generalist-round1.json): each new set at its task's older DAgger set's weight, that
 #      set halved, each Meta-World task's new set at its demonstrations' weight. Then the mean of
-#      that run's weights and 15.7's (the soup: 40 of 69 tasks at half their demonstrator, Meta-World
-#      54% success, against the run's 33 and 48%; experiments/diary.md, "The first DAgger round of
+#      that run's weights and 15.7's (the soup: 43 of 74 tasks at half their demonstrator, Meta-World
+#      54% success, against the run's 36 and 48%; experiments/diary.md, "The first DAgger round of
 #      stage 15"), committed in bf16 (recipes/weights/generalist-round1).
 if [ ! -e recipes/weights/generalist-round1/model.safetensors ]; then
     collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
