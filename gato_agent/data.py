@@ -215,10 +215,14 @@ class SequenceSampler:
         rank: int = 0,
         prompt_prob: float = 0.25,
         history_noise: float | list[float] = 0.0,
+        start_prob: float = 0.0,
     ):
         """history_noise: the chance that each action token a sequence holds as input (the action
         history the model reads) is replaced by a uniformly random legal one; targets keep the labels.
-        One chance for every task, or one per task in `tasks` order."""
+        One chance for every task, or one per task in `tasks` order.
+        start_prob: the chance that a sequence's episode window begins at the episode's first step
+        (as the agent's context does at run time); otherwise, and with 0 (the paper's), the window's
+        start is uniform over the episode."""
         if not tasks:
             raise ValueError("no tasks to sample from")
         weights = [1.0] * len(tasks) if weights is None else list(weights)
@@ -232,6 +236,9 @@ class SequenceSampler:
         if len(noise) != len(tasks) or any(not 0 <= p <= 1 for p in noise):
             raise ValueError(f"need one history noise in [0, 1] for all tasks or one per task ({len(tasks)}); got {history_noise}")
         self.history_noise = noise  # (tasks,)
+        if not 0 <= start_prob <= 1:
+            raise ValueError(f"start_prob is a chance in [0, 1]; got {start_prob}")
+        self.start_prob = start_prob
         self.seed, self.rank = seed, rank
         self.next = 0  # the index of the next sequence `sample` draws
 
@@ -270,7 +277,8 @@ class SequenceSampler:
                 budget -= k
         episode = task.episodes[rng.choice(len(task.episodes), p=task.episode_p)]
         k = min(len(episode.ids), budget)
-        t0 = int(rng.integers(len(episode.ids) - k + 1))
+        at_start = self.start_prob > 0 and rng.random() < self.start_prob  # no draw at 0: the paper's stream
+        t0 = 0 if at_start else int(rng.integers(len(episode.ids) - k + 1))
         segments.append((episode, t0, t0 + k))
         tokens, targets, lo, hi = task._tokens(segments, self.context_length)
         if self.history_noise[index] > 0:

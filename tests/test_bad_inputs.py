@@ -282,7 +282,8 @@ def test_a_full_disk_during_a_checkpoint_is_one_line_and_leaves_no_partial_files
 
 @pytest.mark.parametrize("flag,value", [("--checkpoint-every", "0"), ("--batch-size", "0"), ("--steps", "0"),
                                         ("--keep-checkpoints", "0"), ("--log-every", "0"), ("--lr", "nan"),
-                                        ("--warmup-steps", "-1"), ("--prompt-prob", "1.5"), ("--history-noise", "-0.1"), ("--label-sigma", "-0.1"), ("--seed", "-5"),
+                                        ("--warmup-steps", "-1"), ("--prompt-prob", "1.5"), ("--history-noise", "-0.1"), ("--episode-start-prob", "1.5"),
+                                        ("--label-sigma", "-0.1"), ("--seed", "-5"),
                                         ("--stop-after", "0"), ("--grad-clip", "inf")])
 def test_numeric_train_flags_are_checked_before_any_work(flag, value, dataset, tmp_path, capsys):
     code, err = run(train_main, [*train_args(dataset, tmp_path / "run"), flag, value], capsys)

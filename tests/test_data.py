@@ -89,6 +89,24 @@ def test_prompts_come_from_the_same_task_end_or_anywhere(make_dataset, micro_con
     assert len(starts) == 4
 
 
+def test_episode_windows_start_at_the_first_step_with_start_prob(make_dataset, micro_config):
+    path = make_dataset("CartPole-v1", cartpole_policy, episodes=4, max_steps=40)
+    config = dataclasses.replace(micro_config, context_length=120)
+    task = load_task(path, config)
+    assert min(len(e.ids) for e in task.episodes) > 20  # longer than the 20 timesteps a sequence holds
+    starts = {tuple(e.ids[:2].reshape(-1)) for e in task.episodes}
+
+    def share_at_start(prob: float) -> float:
+        sampler = SequenceSampler([task], None, 120, seed=2, prompt_prob=0.0, start_prob=prob)
+        return np.mean([tuple(sampler.sample(1).tokens.ids[0, :12].numpy()) in starts for _ in range(40)])
+
+    assert share_at_start(1.0) == 1.0
+    assert share_at_start(0.0) < 0.2  # uniform: about 1 in 21 window positions
+    assert 0.3 < share_at_start(0.5) < 0.8
+    with pytest.raises(ValueError, match=r"start_prob is a chance in \[0, 1\]; got 1.5"):
+        SequenceSampler([task], None, 120, seed=2, start_prob=1.5)
+
+
 def test_history_noise_replaces_input_actions_but_never_the_targets(make_dataset, micro_config):
     path = make_dataset("Pendulum-v1", lambda obs: np.array([np.clip(-2 * obs[2], -2, 2)], np.float32), episodes=2, max_steps=40)
     task = load_task(path, micro_config)
