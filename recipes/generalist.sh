@@ -368,7 +368,9 @@ fi
 #      set halved (each Meta-World task's two DAgger sets 0.5 each), and the nine MuJoCo tasks
 #      reading their real action history (history noise 0: after 15.8, 300 such steps took Ant
 #      from 0.30 to 0.81 of its demonstrator; experiments/diary.md, "The first DAgger round of
-#      stage 15"). Not run yet.
+#      stage 15"), and a quarter of the sequences starting at their episode's first step
+#      (--episode-start-prob 0.25: 15.8's Hopper and Walker2d actions were 5-8x further from the
+#      labels in an episode's first 5 steps than after step 20).
 collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/assembly-v3 --episodes 8 --out data/generalist-r2/mw-assembly-dagger
 collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
