@@ -236,126 +236,127 @@ fi
 #      set halved, each Meta-World task's new set at its demonstrations' weight. Then the mean of
 #      that run's weights and 15.7's (the soup: 43 of 74 tasks at half their demonstrator, Meta-World
 #      54% success, against the run's 36 and 48%; experiments/diary.md, "The first DAgger round of
-#      stage 15"), committed in bf16 (recipes/weights/generalist-round1).
+#      stage 15"), committed in bf16 (recipes/weights/generalist-round1). Each round's DAgger sets
+#      are collected even where its weights are committed: every later round trains on them.
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/assembly-v3 --episodes 8 --out data/generalist-r1/mw-assembly-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/basketball-v3 --episodes 8 --out data/generalist-r1/mw-basketball-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/bin-picking-v3 --episodes 8 --out data/generalist-r1/mw-bin-picking-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/box-close-v3 --episodes 8 --out data/generalist-r1/mw-box-close-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/button-press-topdown-v3 --episodes 8 --out data/generalist-r1/mw-button-press-topdown-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/button-press-topdown-wall-v3 --episodes 8 --out data/generalist-r1/mw-button-press-topdown-wall-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/button-press-v3 --episodes 8 --out data/generalist-r1/mw-button-press-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/button-press-wall-v3 --episodes 8 --out data/generalist-r1/mw-button-press-wall-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/coffee-button-v3 --episodes 8 --out data/generalist-r1/mw-coffee-button-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/coffee-pull-v3 --episodes 8 --out data/generalist-r1/mw-coffee-pull-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/coffee-push-v3 --episodes 8 --out data/generalist-r1/mw-coffee-push-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/dial-turn-v3 --episodes 8 --out data/generalist-r1/mw-dial-turn-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/disassemble-v3 --episodes 8 --out data/generalist-r1/mw-disassemble-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/door-close-v3 --episodes 8 --out data/generalist-r1/mw-door-close-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/door-lock-v3 --episodes 8 --out data/generalist-r1/mw-door-lock-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/door-open-v3 --episodes 8 --out data/generalist-r1/mw-door-open-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/door-unlock-v3 --episodes 8 --out data/generalist-r1/mw-door-unlock-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/hand-insert-v3 --episodes 8 --out data/generalist-r1/mw-hand-insert-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/drawer-close-v3 --episodes 8 --out data/generalist-r1/mw-drawer-close-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/drawer-open-v3 --episodes 8 --out data/generalist-r1/mw-drawer-open-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/faucet-open-v3 --episodes 8 --out data/generalist-r1/mw-faucet-open-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/faucet-close-v3 --episodes 8 --out data/generalist-r1/mw-faucet-close-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/hammer-v3 --episodes 8 --out data/generalist-r1/mw-hammer-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/handle-press-side-v3 --episodes 8 --out data/generalist-r1/mw-handle-press-side-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/handle-press-v3 --episodes 8 --out data/generalist-r1/mw-handle-press-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/handle-pull-side-v3 --episodes 8 --out data/generalist-r1/mw-handle-pull-side-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/handle-pull-v3 --episodes 8 --out data/generalist-r1/mw-handle-pull-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/lever-pull-v3 --episodes 8 --out data/generalist-r1/mw-lever-pull-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/pick-place-wall-v3 --episodes 8 --out data/generalist-r1/mw-pick-place-wall-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/pick-out-of-hole-v3 --episodes 8 --out data/generalist-r1/mw-pick-out-of-hole-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/pick-place-v3 --episodes 8 --out data/generalist-r1/mw-pick-place-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/plate-slide-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/plate-slide-side-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-side-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/plate-slide-back-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-back-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/plate-slide-back-side-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-back-side-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/peg-insert-side-v3 --episodes 8 --out data/generalist-r1/mw-peg-insert-side-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/peg-unplug-side-v3 --episodes 8 --out data/generalist-r1/mw-peg-unplug-side-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/soccer-v3 --episodes 8 --out data/generalist-r1/mw-soccer-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/stick-push-v3 --episodes 8 --out data/generalist-r1/mw-stick-push-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/stick-pull-v3 --episodes 8 --out data/generalist-r1/mw-stick-pull-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/push-v3 --episodes 8 --out data/generalist-r1/mw-push-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/push-wall-v3 --episodes 8 --out data/generalist-r1/mw-push-wall-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/push-back-v3 --episodes 8 --out data/generalist-r1/mw-push-back-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/reach-v3 --episodes 8 --out data/generalist-r1/mw-reach-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/reach-wall-v3 --episodes 8 --out data/generalist-r1/mw-reach-wall-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/shelf-place-v3 --episodes 8 --out data/generalist-r1/mw-shelf-place-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/sweep-into-v3 --episodes 8 --out data/generalist-r1/mw-sweep-into-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/sweep-v3 --episodes 8 --out data/generalist-r1/mw-sweep-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/window-open-v3 --episodes 8 --out data/generalist-r1/mw-window-open-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/window-close-v3 --episodes 8 --out data/generalist-r1/mw-window-close-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 10 \
+    --env InvertedDoublePendulum-v5 --episodes 60 --out data/generalist-r1/inverteddoublependulum-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 10 \
+    --env Hopper-v5 --episodes 60 --out data/generalist-r1/hopper-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 \
+    --env HalfCheetah-v5 --episodes 8 --out data/generalist-r1/halfcheetah-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 10 \
+    --env Ant-v5 --episodes 10 --out data/generalist-r1/ant-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 50 \
+    --env BabyAI-GoToLocal-v0 --episodes 500 --out data/generalist-r1/gotolocal-v0-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 50 \
+    --env BabyAI-GoToObjDoor-v0 --episodes 300 --out data/generalist-r1/gotoobjdoor-v0-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 50 \
+    --env BabyAI-OpenRedDoor-v0 --episodes 300 --out data/generalist-r1/openreddoor-v0-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 12 --max-episode-steps 3000 \
+    --env ALE/Breakout-v5 --episodes 12 --out data/generalist-r1/breakout-dagger
+collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 4 --max-episode-steps 2000 \
+    --env ALE/Pong-v5 --episodes 4 --out data/generalist-r1/pong-dagger
 if [ ! -e recipes/weights/generalist-round1/model.safetensors ]; then
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/assembly-v3 --episodes 8 --out data/generalist-r1/mw-assembly-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/basketball-v3 --episodes 8 --out data/generalist-r1/mw-basketball-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/bin-picking-v3 --episodes 8 --out data/generalist-r1/mw-bin-picking-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/box-close-v3 --episodes 8 --out data/generalist-r1/mw-box-close-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/button-press-topdown-v3 --episodes 8 --out data/generalist-r1/mw-button-press-topdown-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/button-press-topdown-wall-v3 --episodes 8 --out data/generalist-r1/mw-button-press-topdown-wall-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/button-press-v3 --episodes 8 --out data/generalist-r1/mw-button-press-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/button-press-wall-v3 --episodes 8 --out data/generalist-r1/mw-button-press-wall-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/coffee-button-v3 --episodes 8 --out data/generalist-r1/mw-coffee-button-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/coffee-pull-v3 --episodes 8 --out data/generalist-r1/mw-coffee-pull-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/coffee-push-v3 --episodes 8 --out data/generalist-r1/mw-coffee-push-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/dial-turn-v3 --episodes 8 --out data/generalist-r1/mw-dial-turn-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/disassemble-v3 --episodes 8 --out data/generalist-r1/mw-disassemble-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/door-close-v3 --episodes 8 --out data/generalist-r1/mw-door-close-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/door-lock-v3 --episodes 8 --out data/generalist-r1/mw-door-lock-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/door-open-v3 --episodes 8 --out data/generalist-r1/mw-door-open-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/door-unlock-v3 --episodes 8 --out data/generalist-r1/mw-door-unlock-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/hand-insert-v3 --episodes 8 --out data/generalist-r1/mw-hand-insert-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/drawer-close-v3 --episodes 8 --out data/generalist-r1/mw-drawer-close-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/drawer-open-v3 --episodes 8 --out data/generalist-r1/mw-drawer-open-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/faucet-open-v3 --episodes 8 --out data/generalist-r1/mw-faucet-open-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/faucet-close-v3 --episodes 8 --out data/generalist-r1/mw-faucet-close-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/hammer-v3 --episodes 8 --out data/generalist-r1/mw-hammer-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/handle-press-side-v3 --episodes 8 --out data/generalist-r1/mw-handle-press-side-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/handle-press-v3 --episodes 8 --out data/generalist-r1/mw-handle-press-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/handle-pull-side-v3 --episodes 8 --out data/generalist-r1/mw-handle-pull-side-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/handle-pull-v3 --episodes 8 --out data/generalist-r1/mw-handle-pull-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/lever-pull-v3 --episodes 8 --out data/generalist-r1/mw-lever-pull-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/pick-place-wall-v3 --episodes 8 --out data/generalist-r1/mw-pick-place-wall-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/pick-out-of-hole-v3 --episodes 8 --out data/generalist-r1/mw-pick-out-of-hole-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/pick-place-v3 --episodes 8 --out data/generalist-r1/mw-pick-place-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/plate-slide-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/plate-slide-side-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-side-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/plate-slide-back-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-back-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/plate-slide-back-side-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-back-side-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/peg-insert-side-v3 --episodes 8 --out data/generalist-r1/mw-peg-insert-side-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/peg-unplug-side-v3 --episodes 8 --out data/generalist-r1/mw-peg-unplug-side-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/soccer-v3 --episodes 8 --out data/generalist-r1/mw-soccer-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/stick-push-v3 --episodes 8 --out data/generalist-r1/mw-stick-push-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/stick-pull-v3 --episodes 8 --out data/generalist-r1/mw-stick-pull-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/push-v3 --episodes 8 --out data/generalist-r1/mw-push-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/push-wall-v3 --episodes 8 --out data/generalist-r1/mw-push-wall-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/push-back-v3 --episodes 8 --out data/generalist-r1/mw-push-back-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/reach-v3 --episodes 8 --out data/generalist-r1/mw-reach-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/reach-wall-v3 --episodes 8 --out data/generalist-r1/mw-reach-wall-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/shelf-place-v3 --episodes 8 --out data/generalist-r1/mw-shelf-place-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/sweep-into-v3 --episodes 8 --out data/generalist-r1/mw-sweep-into-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/sweep-v3 --episodes 8 --out data/generalist-r1/mw-sweep-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/window-open-v3 --episodes 8 --out data/generalist-r1/mw-window-open-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/window-close-v3 --episodes 8 --out data/generalist-r1/mw-window-close-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 10 \
-        --env InvertedDoublePendulum-v5 --episodes 60 --out data/generalist-r1/inverteddoublependulum-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 10 \
-        --env Hopper-v5 --episodes 60 --out data/generalist-r1/hopper-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 \
-        --env HalfCheetah-v5 --episodes 8 --out data/generalist-r1/halfcheetah-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 10 \
-        --env Ant-v5 --episodes 10 --out data/generalist-r1/ant-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 50 \
-        --env BabyAI-GoToLocal-v0 --episodes 500 --out data/generalist-r1/gotolocal-v0-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 50 \
-        --env BabyAI-GoToObjDoor-v0 --episodes 300 --out data/generalist-r1/gotoobjdoor-v0-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 50 \
-        --env BabyAI-OpenRedDoor-v0 --episodes 300 --out data/generalist-r1/openreddoor-v0-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 12 --max-episode-steps 3000 \
-        --env ALE/Breakout-v5 --episodes 12 --out data/generalist-r1/breakout-dagger
-    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 4 --max-episode-steps 2000 \
-        --env ALE/Pong-v5 --episodes 4 --out data/generalist-r1/pong-dagger
     train recipes/generalist-round1.json --threads 2
     soup recipes/weights/generalist-base2 runs/generalist-round1/step-0001000 --weight 0.5 0.5 \
         --out runs/generalist-soup-r1/checkpoint
@@ -374,125 +375,125 @@ fi
 #      weights (a soup, as in 15.8) and committed in bf16 as recipes/weights/generalist-round2:
 #      45 of 74 tasks at half their demonstrator, Hopper 0.05 to 0.71 and Ant 0.34 to 0.79
 #      (experiments/diary.md, "The second DAgger round of stage 15").
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/assembly-v3 --episodes 8 --out data/generalist-r2/mw-assembly-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/basketball-v3 --episodes 8 --out data/generalist-r2/mw-basketball-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/bin-picking-v3 --episodes 8 --out data/generalist-r2/mw-bin-picking-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/box-close-v3 --episodes 8 --out data/generalist-r2/mw-box-close-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/button-press-topdown-v3 --episodes 8 --out data/generalist-r2/mw-button-press-topdown-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/button-press-topdown-wall-v3 --episodes 8 --out data/generalist-r2/mw-button-press-topdown-wall-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/button-press-v3 --episodes 8 --out data/generalist-r2/mw-button-press-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/button-press-wall-v3 --episodes 8 --out data/generalist-r2/mw-button-press-wall-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/coffee-button-v3 --episodes 8 --out data/generalist-r2/mw-coffee-button-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/coffee-pull-v3 --episodes 8 --out data/generalist-r2/mw-coffee-pull-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/coffee-push-v3 --episodes 8 --out data/generalist-r2/mw-coffee-push-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/dial-turn-v3 --episodes 8 --out data/generalist-r2/mw-dial-turn-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/disassemble-v3 --episodes 8 --out data/generalist-r2/mw-disassemble-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/door-close-v3 --episodes 8 --out data/generalist-r2/mw-door-close-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/door-lock-v3 --episodes 8 --out data/generalist-r2/mw-door-lock-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/door-open-v3 --episodes 8 --out data/generalist-r2/mw-door-open-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/door-unlock-v3 --episodes 8 --out data/generalist-r2/mw-door-unlock-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/hand-insert-v3 --episodes 8 --out data/generalist-r2/mw-hand-insert-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/drawer-close-v3 --episodes 8 --out data/generalist-r2/mw-drawer-close-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/drawer-open-v3 --episodes 8 --out data/generalist-r2/mw-drawer-open-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/faucet-open-v3 --episodes 8 --out data/generalist-r2/mw-faucet-open-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/faucet-close-v3 --episodes 8 --out data/generalist-r2/mw-faucet-close-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/hammer-v3 --episodes 8 --out data/generalist-r2/mw-hammer-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/handle-press-side-v3 --episodes 8 --out data/generalist-r2/mw-handle-press-side-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/handle-press-v3 --episodes 8 --out data/generalist-r2/mw-handle-press-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/handle-pull-side-v3 --episodes 8 --out data/generalist-r2/mw-handle-pull-side-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/handle-pull-v3 --episodes 8 --out data/generalist-r2/mw-handle-pull-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/lever-pull-v3 --episodes 8 --out data/generalist-r2/mw-lever-pull-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/pick-place-wall-v3 --episodes 8 --out data/generalist-r2/mw-pick-place-wall-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/pick-out-of-hole-v3 --episodes 8 --out data/generalist-r2/mw-pick-out-of-hole-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/pick-place-v3 --episodes 8 --out data/generalist-r2/mw-pick-place-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/plate-slide-v3 --episodes 8 --out data/generalist-r2/mw-plate-slide-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/plate-slide-side-v3 --episodes 8 --out data/generalist-r2/mw-plate-slide-side-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/plate-slide-back-v3 --episodes 8 --out data/generalist-r2/mw-plate-slide-back-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/plate-slide-back-side-v3 --episodes 8 --out data/generalist-r2/mw-plate-slide-back-side-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/peg-insert-side-v3 --episodes 8 --out data/generalist-r2/mw-peg-insert-side-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/peg-unplug-side-v3 --episodes 8 --out data/generalist-r2/mw-peg-unplug-side-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/soccer-v3 --episodes 8 --out data/generalist-r2/mw-soccer-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/stick-push-v3 --episodes 8 --out data/generalist-r2/mw-stick-push-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/stick-pull-v3 --episodes 8 --out data/generalist-r2/mw-stick-pull-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/push-v3 --episodes 8 --out data/generalist-r2/mw-push-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/push-wall-v3 --episodes 8 --out data/generalist-r2/mw-push-wall-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/push-back-v3 --episodes 8 --out data/generalist-r2/mw-push-back-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/reach-v3 --episodes 8 --out data/generalist-r2/mw-reach-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/reach-wall-v3 --episodes 8 --out data/generalist-r2/mw-reach-wall-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/shelf-place-v3 --episodes 8 --out data/generalist-r2/mw-shelf-place-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/sweep-into-v3 --episodes 8 --out data/generalist-r2/mw-sweep-into-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/sweep-v3 --episodes 8 --out data/generalist-r2/mw-sweep-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/window-open-v3 --episodes 8 --out data/generalist-r2/mw-window-open-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/window-close-v3 --episodes 8 --out data/generalist-r2/mw-window-close-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 10 \
+    --env InvertedDoublePendulum-v5 --episodes 60 --out data/generalist-r2/inverteddoublependulum-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 10 \
+    --env Hopper-v5 --episodes 60 --out data/generalist-r2/hopper-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 \
+    --env HalfCheetah-v5 --episodes 8 --out data/generalist-r2/halfcheetah-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 10 \
+    --env Ant-v5 --episodes 10 --out data/generalist-r2/ant-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 50 \
+    --env BabyAI-GoToLocal-v0 --episodes 500 --out data/generalist-r2/gotolocal-v0-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 50 \
+    --env BabyAI-GoToObjDoor-v0 --episodes 300 --out data/generalist-r2/gotoobjdoor-v0-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 50 \
+    --env BabyAI-OpenRedDoor-v0 --episodes 300 --out data/generalist-r2/openreddoor-v0-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 12 --max-episode-steps 3000 \
+    --env ALE/Breakout-v5 --episodes 12 --out data/generalist-r2/breakout-dagger
+collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 4 --max-episode-steps 2000 \
+    --env ALE/Pong-v5 --episodes 4 --out data/generalist-r2/pong-dagger
 if [ ! -e recipes/weights/generalist-round2/model.safetensors ]; then
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/assembly-v3 --episodes 8 --out data/generalist-r2/mw-assembly-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/basketball-v3 --episodes 8 --out data/generalist-r2/mw-basketball-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/bin-picking-v3 --episodes 8 --out data/generalist-r2/mw-bin-picking-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/box-close-v3 --episodes 8 --out data/generalist-r2/mw-box-close-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/button-press-topdown-v3 --episodes 8 --out data/generalist-r2/mw-button-press-topdown-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/button-press-topdown-wall-v3 --episodes 8 --out data/generalist-r2/mw-button-press-topdown-wall-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/button-press-v3 --episodes 8 --out data/generalist-r2/mw-button-press-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/button-press-wall-v3 --episodes 8 --out data/generalist-r2/mw-button-press-wall-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/coffee-button-v3 --episodes 8 --out data/generalist-r2/mw-coffee-button-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/coffee-pull-v3 --episodes 8 --out data/generalist-r2/mw-coffee-pull-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/coffee-push-v3 --episodes 8 --out data/generalist-r2/mw-coffee-push-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/dial-turn-v3 --episodes 8 --out data/generalist-r2/mw-dial-turn-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/disassemble-v3 --episodes 8 --out data/generalist-r2/mw-disassemble-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/door-close-v3 --episodes 8 --out data/generalist-r2/mw-door-close-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/door-lock-v3 --episodes 8 --out data/generalist-r2/mw-door-lock-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/door-open-v3 --episodes 8 --out data/generalist-r2/mw-door-open-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/door-unlock-v3 --episodes 8 --out data/generalist-r2/mw-door-unlock-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/hand-insert-v3 --episodes 8 --out data/generalist-r2/mw-hand-insert-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/drawer-close-v3 --episodes 8 --out data/generalist-r2/mw-drawer-close-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/drawer-open-v3 --episodes 8 --out data/generalist-r2/mw-drawer-open-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/faucet-open-v3 --episodes 8 --out data/generalist-r2/mw-faucet-open-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/faucet-close-v3 --episodes 8 --out data/generalist-r2/mw-faucet-close-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/hammer-v3 --episodes 8 --out data/generalist-r2/mw-hammer-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/handle-press-side-v3 --episodes 8 --out data/generalist-r2/mw-handle-press-side-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/handle-press-v3 --episodes 8 --out data/generalist-r2/mw-handle-press-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/handle-pull-side-v3 --episodes 8 --out data/generalist-r2/mw-handle-pull-side-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/handle-pull-v3 --episodes 8 --out data/generalist-r2/mw-handle-pull-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/lever-pull-v3 --episodes 8 --out data/generalist-r2/mw-lever-pull-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/pick-place-wall-v3 --episodes 8 --out data/generalist-r2/mw-pick-place-wall-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/pick-out-of-hole-v3 --episodes 8 --out data/generalist-r2/mw-pick-out-of-hole-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/pick-place-v3 --episodes 8 --out data/generalist-r2/mw-pick-place-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/plate-slide-v3 --episodes 8 --out data/generalist-r2/mw-plate-slide-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/plate-slide-side-v3 --episodes 8 --out data/generalist-r2/mw-plate-slide-side-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/plate-slide-back-v3 --episodes 8 --out data/generalist-r2/mw-plate-slide-back-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/plate-slide-back-side-v3 --episodes 8 --out data/generalist-r2/mw-plate-slide-back-side-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/peg-insert-side-v3 --episodes 8 --out data/generalist-r2/mw-peg-insert-side-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/peg-unplug-side-v3 --episodes 8 --out data/generalist-r2/mw-peg-unplug-side-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/soccer-v3 --episodes 8 --out data/generalist-r2/mw-soccer-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/stick-push-v3 --episodes 8 --out data/generalist-r2/mw-stick-push-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/stick-pull-v3 --episodes 8 --out data/generalist-r2/mw-stick-pull-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/push-v3 --episodes 8 --out data/generalist-r2/mw-push-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/push-wall-v3 --episodes 8 --out data/generalist-r2/mw-push-wall-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/push-back-v3 --episodes 8 --out data/generalist-r2/mw-push-back-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/reach-v3 --episodes 8 --out data/generalist-r2/mw-reach-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/reach-wall-v3 --episodes 8 --out data/generalist-r2/mw-reach-wall-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/shelf-place-v3 --episodes 8 --out data/generalist-r2/mw-shelf-place-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/sweep-into-v3 --episodes 8 --out data/generalist-r2/mw-sweep-into-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/sweep-v3 --episodes 8 --out data/generalist-r2/mw-sweep-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/window-open-v3 --episodes 8 --out data/generalist-r2/mw-window-open-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-        --env Meta-World/window-close-v3 --episodes 8 --out data/generalist-r2/mw-window-close-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 10 \
-        --env InvertedDoublePendulum-v5 --episodes 60 --out data/generalist-r2/inverteddoublependulum-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 10 \
-        --env Hopper-v5 --episodes 60 --out data/generalist-r2/hopper-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 \
-        --env HalfCheetah-v5 --episodes 8 --out data/generalist-r2/halfcheetah-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 10 \
-        --env Ant-v5 --episodes 10 --out data/generalist-r2/ant-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 50 \
-        --env BabyAI-GoToLocal-v0 --episodes 500 --out data/generalist-r2/gotolocal-v0-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 50 \
-        --env BabyAI-GoToObjDoor-v0 --episodes 300 --out data/generalist-r2/gotoobjdoor-v0-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 50 \
-        --env BabyAI-OpenRedDoor-v0 --episodes 300 --out data/generalist-r2/openreddoor-v0-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 12 --max-episode-steps 3000 \
-        --env ALE/Breakout-v5 --episodes 12 --out data/generalist-r2/breakout-dagger
-    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 4 --max-episode-steps 2000 \
-        --env ALE/Pong-v5 --episodes 4 --out data/generalist-r2/pong-dagger
     train recipes/generalist-round2.json --threads 2
     soup recipes/weights/generalist-round1 runs/generalist-round2/step-0001000 --weight 0.5 0.5 \
         --out runs/generalist-soup-r2/checkpoint

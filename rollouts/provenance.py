@@ -33,6 +33,7 @@ _ASSIGN = re.compile(r"^([A-Z_][A-Z0-9_]*)=(\S+)$")
 _ENV_PREFIX = re.compile(r"^[A-Z_][A-Z0-9_]*=\S+\s+")
 _GUARD = re.compile(r"^\[ (?:! )?-e (\S+) \] (?:\|\||&&) ")
 _VAR = re.compile(r"\$\{?([A-Z_][A-Z0-9_]*)\}?")
+_BLOCK = re.compile(r"^if \[ ! -e (\S+) \]; then$")  # a block of commands skipped where the path exists
 _CONTROL = ("set ", "cd ", "export ", "if ", "fi", "else", "wait")
 
 
@@ -45,6 +46,7 @@ class Step:
     args: list[str]  # the arguments after the verb, variables expanded
     guard: str | None = None  # the path of a `[ -e PATH ] ||` guard in front of it, if any
     tee: str | None = None  # the file of a trailing `| tee FILE`, if any
+    block: str | None = None  # the path of an enclosing `if [ ! -e PATH ]; then` block (skipped where it exists)
 
 
 def _logical_lines(text: str) -> list[tuple[int, str]]:
@@ -65,10 +67,15 @@ def read_build(path: str | Path) -> list[Step]:
     steps: list[Step] = []
     variables: dict[str, str] = {}
     in_function = False
+    block = None
     for number, line in _logical_lines(Path(path).read_text()):
         if in_function:
             in_function = line != "}"
             continue
+        if opened := _BLOCK.match(line):
+            block = opened.group(1)
+        elif line == "fi":
+            block = None
         if not line or line.startswith("#") or line.startswith(_CONTROL):
             continue
         if _FUNCTION.match(line):
@@ -89,7 +96,7 @@ def read_build(path: str | Path) -> list[Step]:
             raise ValueError(f"{path}:{number}: {e}") from None
         if words[0].endswith("/python") and words[1:2] == ["-m"]:
             words = words[2:]
-        steps.append(Step(number, words[0], words[1:], guard, tee.strip() or None))
+        steps.append(Step(number, words[0], words[1:], guard, tee.strip() or None, block))
     return steps
 
 
