@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -127,10 +128,17 @@ def test_two_process_torchrun_ends_with_identical_weights(make_dataset, micro_js
                                    batch_size=2, steps=3, warmup_steps=1, checkpoint_every=3, progress=False, threads=1))
         torch.save(result.model.state_dict(), {str(tmp_path)!r} + f"/rank{{os.environ['RANK']}}.pt")
     """))
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": REPO}  # this tree's packages, not an installed copy
-    run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29533", str(script)],
-                         capture_output=True, text=True, timeout=300, env=env)
-    assert run.returncode == 0, run.stderr[-3000:]
+    # this tree's packages, not an installed copy; gloo on the loopback device, whatever the host's name resolves to
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": REPO, "GLOO_SOCKET_IFNAME": "lo"}
+    # --standalone: a free port of its own, so a shared host's other runs cannot answer this run's rendezvous
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", str(script)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True) as run:
+        try:
+            _, stderr = run.communicate(timeout=240)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGKILL)  # torchrun and both of its workers
+            pytest.fail(f"torchrun hung for 240 s; its stderr ended with:\n{run.communicate()[1][-3000:]}")
+    assert run.returncode == 0, stderr[-3000:]
     a, b = torch.load(tmp_path / "rank0.pt"), torch.load(tmp_path / "rank1.pt")
     initial = Gato(load_checkpoint(tmp_path / "ddp").model.config).state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
