@@ -46,8 +46,10 @@ class GatoConfig:
     # max_length L uses min(L + 1, this)); longer text is cut. The paper gives no figure [2.1]
     vector_encoding: str = "tokens"  # "tokens": one token per float of a continuous observation, mu-law
     # companded and binned [2.1, App. B]; "linear": each continuous observation vector (a float Box leaf)
-    # as ONE token, through a learned linear layer (JAT's encoding; not the paper's, see docs/design.md).
+    # as ONE token, through a learned linear layer (JAT's encoding; not the paper's, see docs/design.md);
+    # "mlp": that token with a residual two-layer branch beside the linear layer, zero at the start.
     # gato_agent.vectors builds it; only it reads this
+    vector_hidden: int = 256  # with "mlp": the width of the encoder's residual branch
     max_vector_size: int = 64  # with "linear": the most floats of one observation vector (fewer are zero-padded)
     min_vector_size: int = 1  # with "linear": the fewest floats a vector needs to be one token; a smaller
     # one keeps the paper's token per float (the generalist keeps its small MuJoCo vectors so, docs/design.md)
@@ -95,6 +97,8 @@ class GatoConfig:
             problems.append(
                 f"continuous_actions={self.continuous_actions!r} is not one of {', '.join(map(repr, CONTINUOUS_ACTIONS))}"
             )
+        if self.vector_hidden < 1:
+            problems.append(f"vector_hidden={self.vector_hidden} must be at least 1")
         if not 1 <= self.min_vector_size <= self.max_vector_size:
             problems.append(f"min_vector_size={self.min_vector_size} must be from 1 to max_vector_size={self.max_vector_size}")
         if self.image_channels not in (1, 3):
@@ -213,7 +217,7 @@ class GatoConfig:
 
 PRESETS = ("tiny", "small", "baseline", "large")
 IMAGE_ENCODERS = ("patches", "cnn")
-VECTOR_ENCODINGS = ("tokens", "linear")
+VECTOR_ENCODINGS = ("tokens", "linear", "mlp")
 VECTOR_VALUES = ("companded", "decoded")
 CONTINUOUS_ACTIONS = ("bins", "regression")
 CNN_MIN_SIZE = 36  # the smallest side the Nature-DQN convolutions (8/4, 4/2, 3/1) accept

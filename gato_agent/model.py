@@ -105,7 +105,7 @@ class Block(nn.Module):
 
 class Gato(nn.Module):
     """Gato: one token table, an image encoder, local observation positions, a causal decoder (and
-    with the compact vector layout, a linear encoder of observation vectors).
+    with a compact vector layout, an encoder of observation vectors).
 
     The output head is tied to the token table; `logits` computes scores only for the positions
     and the id range asked for (e.g. the 1024 continuous bins of one action dimension). With
@@ -122,11 +122,11 @@ class Gato(nn.Module):
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.num_layers))
         self.ln_f = nn.LayerNorm(config.embed_dim, eps=config.layer_norm_eps)
         self.apply(self._init_weights)
-        # with vector_encoding "linear": observation vectors, one token each (gato_agent.vectors);
+        # with vector_encoding "linear" or "mlp": observation vectors, one token each (gato_agent.vectors);
         # made last, so that a "tokens" model draws the same initial weights as before the switch
         self.vectors = build_vector_encoder(config)
         if self.vectors is not None:
-            self.vectors.apply(self._init_weights)
+            self.vectors.init_weights(self._init_weights)
         # with continuous_actions "regression": each continuous action value read off the hidden state
         # that precedes its token (JAT's head, not the paper's); made last for the same reason
         self.action_head = nn.Linear(config.embed_dim, 1) if config.continuous_actions == "regression" else None
@@ -162,7 +162,7 @@ class Gato(nn.Module):
             x = x.masked_scatter(tokens.patch_mask[..., None], self.images(tokens.patches, tokens.patch_idx))
         if tokens.vectors is not None:
             if self.vectors is None:
-                raise ValueError("these tokens hold observation vectors (vector_encoding 'linear') but the model's "
+                raise ValueError("these tokens hold observation vectors (vector_encoding 'linear' or 'mlp') but the model's "
                                  f"vector_encoding is {self.config.vector_encoding!r}")
             x = x.masked_scatter(tokens.vector_mask[..., None], self.vectors(tokens.vectors).to(x.dtype))
         return x + self.local_pos(tokens.local_pos)

@@ -635,7 +635,10 @@ fi
 # 15.11 The fourth DAgger round, from 15.10's committed weights: the same tasks from seed 11000,
 #       into data/generalist-r4 (Walker2d's second set among them); then 1000 steps from those
 #       weights on everything (recipes/generalist-round4.json): each new set at its task's round-3
-#       set's weight, every older DAgger set halved, the rest as 15.10. Not run yet.
+#       set's weight, every older DAgger set halved, the rest as 15.10, but for the residual MLP
+#       beside the vector encoder (vector_encoding "mlp": zero at the start, so the round-3 weights
+#       act unchanged at step 0; experiments/diary.md, "Meta-World's grasping tasks and the vector
+#       encoder": 18 of 100 grasping episodes against 6 in a small Gato). Not run yet.
 collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/assembly-v3 --episodes 8 --out data/generalist-r4/mw-assembly-dagger
 collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \

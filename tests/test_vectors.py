@@ -29,7 +29,7 @@ def layout(config, obs_space, act_space=spaces.Box(-1, 1, (4,), np.float32)):
 
 
 def test_unknown_encodings_are_refused_naming_the_accepted_ones_and_old_configs_mean_tokens(micro_config):
-    with pytest.raises(ValueError, match="vector_encoding='dense' is not one of 'tokens', 'linear'"):
+    with pytest.raises(ValueError, match="vector_encoding='dense' is not one of 'tokens', 'linear', 'mlp'"):
         GatoConfig(vector_encoding="dense")
     old = micro_config.to_dict()
     del old["vector_encoding"], old["max_vector_size"]  # a config.json written before the switch
@@ -48,6 +48,31 @@ def test_decoded_vector_values_are_the_floats_themselves_at_their_bins_resolutio
     np.testing.assert_allclose(companded.vector_values(ids)[0, :4].numpy(), mu_law_encode(torch.tensor(obs[:4])).numpy(), atol=2e-3)
     with pytest.raises(ValueError, match="vector_values='raw' is not one of 'companded', 'decoded'"):
         GatoConfig(vector_values="raw")
+
+
+def test_an_mlp_encoder_starts_as_the_linear_one_it_is_initialised_from_and_then_learns_its_branch(linear_config):
+    from gato_agent.train import _load_matching
+
+    mlp_config = dataclasses.replace(linear_config, vector_encoding="mlp", vector_hidden=32)
+    torch.manual_seed(0)
+    linear, mlp = Gato(linear_config), Gato(mlp_config)
+    assert mlp.vectors.inner.weight.shape == (32, linear_config.max_vector_size)
+    assert not mlp.vectors.outer.weight.any() and not mlp.vectors.outer.bias.any()  # the branch adds nothing yet
+    _load_matching(mlp, linear, verbose=False)  # gato-train --init with --model-overrides vector_encoding=mlp
+    step = layout(mlp_config, spaces.Box(-np.inf, np.inf, (39,), np.float64))
+    assert step.size == 1 + 1 + 4  # the same one token a vector as "linear"
+    rng = np.random.default_rng(0)
+    episode = step.episode(rng.uniform(-1, 1, (3, 39)).astype(np.float32), rng.uniform(-1, 1, (3, 4)).astype(np.float32))
+    with torch.no_grad():
+        assert torch.equal(mlp(episode), linear(episode))
+    optimizer = torch.optim.SGD(mlp.vectors.parameters(), lr=0.1)
+    for _ in range(2):  # the first step moves the output layer, the second the inner one through it
+        optimizer.zero_grad()
+        mlp(episode).square().mean().backward()
+        optimizer.step()
+    assert mlp.vectors.outer.weight.any() and mlp.vectors.inner.weight.grad.any()
+    with pytest.raises(ValueError, match="vector_hidden=0 must be at least 1"):
+        dataclasses.replace(mlp_config, vector_hidden=0)
 
 
 def test_a_meta_world_timestep_is_one_observation_token_not_39(micro_config, linear_config):
