@@ -47,7 +47,8 @@ class Imitation:
 
 def constant_accuracy(task: TaskData) -> float:
     """Accuracy of always predicting each action dimension's most common value, over all steps."""
-    ids = np.concatenate([e.ids[:, task.timestep.is_action.numpy()] for e in task.episodes])  # (steps, action dims)
+    dims = int(task.timestep.is_action.sum())  # the stored timestep ends with its action tokens, in any vector layout
+    ids = np.concatenate([e.ids[:, -dims:] for e in task.episodes])  # (steps, action dims)
     return float(np.mean([np.unique(column, return_counts=True)[1].max() / len(column) for column in ids.T]))
 
 

@@ -22,6 +22,8 @@ def test_constant_baseline_is_the_most_common_actions_share(make_dataset, micro_
     task = load_task(path, micro_config)
     actions = np.concatenate([e.ids[:, -1] for e in task.episodes])
     assert constant_accuracy(task) == pytest.approx(max(np.mean(actions == 0), np.mean(actions == 1)))
+    compact = dataclasses.replace(micro_config, vector_encoding="linear", min_vector_size=4)  # CartPole's 4 floats: one token
+    assert constant_accuracy(load_task(path, compact)) == constant_accuracy(task)
     always_right = load_task(make_dataset("CartPole-v1", lambda obs: 1, episodes=2, max_steps=10, seed=7), micro_config)
     assert constant_accuracy(always_right) == 1.0
 
