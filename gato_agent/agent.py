@@ -71,6 +71,12 @@ class GatoAgent:
             model's parameters are. A device this machine lacks is a ValueError naming it.
         dtype: the type the model's matrix products run in while acting (torch.autocast; "float32",
             "bfloat16", "float16" or a torch.dtype); None: the parameters' own.
+        context_steps: act on the last this many timesteps only, the current one included, each whole
+            (the oldest begins at its first observation token): what a task trained with `gato-train
+            --task-context-steps` saw, which its checkpoint task records and `from_pretrained` passes
+            on. None: as many tokens as the model's context holds. It takes no prompt, which would
+            sit outside those timesteps. Above 1, every step recomputes those timesteps (no KV cache,
+            whose keys would come from hidden states that saw older ones), exactly as in training.
     """
 
     def __init__(
@@ -88,12 +94,22 @@ class GatoAgent:
         text_tokenizer: TextTokenizer | None = None,
         device: str | torch.device | None = None,
         dtype: str | torch.dtype | None = None,
+        context_steps: int | None = None,
     ):
         if isinstance(num_envs, bool) or not isinstance(num_envs, Integral) or num_envs < 1:
             raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
         if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not (
                 math.isfinite(temperature) and temperature >= 0):
             raise ValueError(f"temperature must be a finite number >= 0 (0: greedy), got {temperature!r}")
+        if context_steps is not None and (isinstance(context_steps, bool) or not isinstance(context_steps, Integral)
+                                          or context_steps < 1):
+            raise ValueError(f"context_steps must be an integer >= 1 (None: the whole context), got {context_steps!r}")
+        if context_steps is not None and prompt is not None:
+            raise ValueError(f"context_steps={context_steps} acts on the episode's last {context_steps} timesteps, where a "
+                             "prompt has no place: pass prompt=None")
+        if compile and context_steps is not None and context_steps > 1:
+            raise ValueError(f"compile=True compiles the cached decode step, and context_steps={context_steps} recomputes "
+                             "its timesteps at every step instead of caching them: pass compile=False")
         if compile and not use_cache:
             raise ValueError("compile=True compiles the cached decode step: it needs use_cache=True")
         if max_prompt_tokens is not None and (isinstance(max_prompt_tokens, bool) or not isinstance(max_prompt_tokens, Integral)
@@ -111,7 +127,6 @@ class GatoAgent:
         self.obs_codec = ObservationCodec(observation_space, self.config, text_tokenizer)
         self.act_codec = ActionCodec(action_space, self.config)
         self.num_envs = num_envs
-        self.use_cache = use_cache
         self.temperature = temperature
         self.device = next(model.parameters()).device
         self.timestep = Timestep(self.obs_codec, self.act_codec, self.device)  # the token layout of a step
@@ -121,6 +136,13 @@ class GatoAgent:
                 f"one timestep is {self.step_tokens} tokens ({self.timestep.n_obs} observation, 1 separator, "
                 f"{self.act_codec.num_tokens} action), more than the context of {self.config.context_length}"
             )
+        if context_steps is not None and context_steps * self.step_tokens > self.config.context_length:
+            raise ValueError(f"context_steps={context_steps} timesteps of {self.step_tokens} tokens do not fit in the context "
+                             f"of {self.config.context_length}: at most {self.config.context_length // self.step_tokens}")
+        self.context_steps = context_steps
+        # with context_steps: the position of the first token of each env's last context_steps timesteps
+        self._starts = torch.zeros(num_envs, context_steps or 1, dtype=torch.long, device=self.device)  # (B, N)
+        self._floor = torch.zeros(num_envs, dtype=torch.long, device=self.device)  # (B,) the oldest position seen
         self.generator = torch.Generator(device=self.device)
         if seed is not None:
             self.generator.manual_seed(seed)
@@ -128,7 +150,10 @@ class GatoAgent:
         self.prompt = self._prompt_tokens(prompt, budget) if prompt is not None else None
         # the longest model call: last action + observation + separator
         chunk = self.timestep.n_obs + 2
-        self.cache = model.new_cache(num_envs, chunk) if use_cache else None
+        # above one timestep, each step recomputes them: cached keys and values would hold hidden states
+        # that saw older timesteps, which the model never saw in training
+        self.use_cache = use_cache and (context_steps or 1) == 1
+        self.cache = model.new_cache(num_envs, chunk) if self.use_cache else None
         self.compiled = compile
         self._decode = torch.compile(model.decode, dynamic=False) if compile else model.decode
         self._prompt_cache = None
@@ -159,6 +184,7 @@ class GatoAgent:
         if not rows:
             return
         self._has_pending[rows] = False
+        self._starts[rows] = 0
         self._fresh.update(rows)
         self._new_stack.update(rows)
         if self.cache is not None:
@@ -207,6 +233,8 @@ class GatoAgent:
         new_rows = sorted(self._new_stack)  # their first frame fills their whole stack
         self._new_stack.clear()
         step = self.timestep.step_input(self._pending, ids, self._stacker.push(frames, new_rows))  # (B, n_obs + 2)
+        if self.context_steps is not None:
+            self._hide_older_steps()
         valid = None  # every env feeds its last action: no padding
         if self._fresh:
             valid = torch.cat([self._has_pending[:, None], torch.ones_like(step.ids[:, 1:], dtype=torch.bool)], 1)
@@ -222,6 +250,15 @@ class GatoAgent:
         self._fresh.clear()
         actions = self.act_codec.decode(torch.stack(chosen, 1).cpu())  # (B, *action_shape)
         return actions if batched else actions[0]
+
+    def _hide_older_steps(self) -> None:
+        """Before a step's tokens go in: hide the tokens before its last context_steps timesteps."""
+        next_pos = self.cache.next_pos if self.cache is not None else self._next_pos.to(self.device)  # (B,)
+        start = next_pos + self._has_pending.long()  # (B,) this step's first observation token
+        self._starts = torch.cat([self._starts[:, 1:], start[:, None]], 1)  # (B, N)
+        self._floor = self._starts[:, 0]  # after a reset 0 until N steps have passed: the whole episode
+        if self.cache is not None:
+            self.cache.floor.copy_(self._floor)
 
     def _predict(self, hidden: Tensor, lo: int, hi: int) -> Tensor:
         """hidden (B, D) before an action dim's token -> the chosen id (B,) in [lo, hi): the regression
@@ -260,6 +297,8 @@ class GatoAgent:
             length = context.shape[1]
             context = context.slice(max(0, length - self.config.context_length), length)
             end = int(self._next_pos[i]) + row.shape[1]
+            if self.context_steps is not None:  # the context begins at the floor, its position end - length
+                context = context.slice(max(0, int(self._floor[i]) - (end - context.shape[1])), context.shape[1])
             positions = torch.arange(end - context.shape[1], end, device=self.device)[None]
             out.append(self.model(context, positions)[:, -1])
             self._history[i] = context
@@ -298,7 +337,7 @@ class GatoAgent:
         from gato_agent.checkpoint import Task, save_checkpoint
 
         prompt = None if self.prompt is None else self.prompt.to("cpu")
-        tasks = {task: Task(self.observation_space, self.action_space, prompt)}
+        tasks = {task: Task(self.observation_space, self.action_space, prompt, context_steps=self.context_steps)}
         save_checkpoint(path, self.model, tasks, text_tokenizer=self.obs_codec.text_tokenizer)
 
     def push_to_hub(self, repo_id: str, task: str = "default", **kwargs: Any) -> str:
@@ -335,6 +374,7 @@ class GatoAgent:
 
         ckpt = load_checkpoint(path)
         chosen = ckpt.select(task, observation_space, action_space)
+        kwargs.setdefault("context_steps", chosen.context_steps)
         kwargs.setdefault("prompt", chosen.prompt)
         kwargs.setdefault("text_tokenizer", ckpt.text_tokenizer)
         return cls(ckpt.model, chosen.observation_space, chosen.action_space, **kwargs)

@@ -94,7 +94,7 @@ def accumulate(net: nn.Module, model: Gato, batches: list[Batch], amp: MixedPrec
     for i, (batch, count) in enumerate(zip(batches, counts)):
         with env.gradient_sync(net, i == len(batches) - 1):
             with amp.autocast():
-                result = action_loss(model, net(batch.tokens), batch, label_sigma, action_var)
+                result = action_loss(model, net(batch.tokens, windows=batch.windows), batch, label_sigma, action_var)
             share: Tensor = result.loss * (count / total) if len(batches) > 1 else result.loss
             amp.backward(share)
         loss += share.item()

@@ -3,7 +3,8 @@
 config.json holds the GatoConfig, a format version, and the tasks the model was trained for: per
 task its observation and action spaces (Minari's space serialization, except that a Box whose bounds
 are the same everywhere has them written once: an Atari frame has 100,800), the file of its prompt
-demonstration (a TokenBatch in safetensors, its images as their uint8 pixels) and free-form information (dataset, returns).
+demonstration (a TokenBatch in safetensors, its images as their uint8 pixels), free-form information (dataset, returns)
+and, for a task trained on its last few timesteps only, their number (`context_steps`).
 When a task observes text, tokenizer.model holds the SentencePiece model its text was tokenized
 with, so that loading never depends on a download or on the package's own copy.
 A training run adds trainer.pt (optimizer, schedule, data order and RNG states) for `--resume`.
@@ -70,6 +71,8 @@ class Task:
     action_space: spaces.Space
     prompt: TokenBatch | None = None  # (1, T) tokens of whole timesteps
     info: dict[str, Any] = field(default_factory=dict)  # JSON-able facts: dataset, demonstrator return, ...
+    context_steps: int | None = None  # the agent acts on the last this many timesteps only (trained so:
+    # gato-train --task-context-steps; such a task has no prompt); None: the model's whole context
 
 
 @dataclass
@@ -169,6 +172,8 @@ def save_checkpoint(
             "prompt": prompt_file,
             "info": task.info,
         }
+        if task.context_steps is not None:
+            meta["tasks"][name]["context_steps"] = task.context_steps
     if trainer_state is not None:
         write_atomic(folder / TRAINER_FILE, lambda tmp: torch.save(trainer_state, tmp))
     if any(has_text(task.observation_space) for task in tasks.values()):
@@ -302,7 +307,11 @@ def load_checkpoint(
                 tensors["patches"] = from_pixels(tensors["patches"], model.config)
             prompt = TokenBatch(*(tensors[f] for f in _PROMPT_FIELDS), tensors.get("vector_mask"), tensors.get("vectors"))
         spaces_of = [_read_space(folder / CONFIG_FILE, name, entry, kind) for kind in ("observation_space", "action_space")]
-        tasks[name] = Task(*spaces_of, prompt, entry.get("info", {}))
+        steps = entry.get("context_steps")
+        if steps is not None and (type(steps) is not int or steps < 1 or prompt is not None):
+            raise CheckpointError(f"{folder / CONFIG_FILE}: the context_steps of task {name!r} is {steps!r}; it must be "
+                                  "an integer >= 1 (or absent: the whole context), and such a task has no prompt")
+        tasks[name] = Task(*spaces_of, prompt, entry.get("info", {}), steps)
     state_dict = None
     if trainer_state:
         trainer_file = folder / TRAINER_FILE

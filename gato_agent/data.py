@@ -195,9 +195,13 @@ class Batch:
     lo: Tensor  # (B, L) long; first legal id of each action token
     hi: Tensor  # (B, L) long; one past the last legal id
     task: Tensor  # (B,) long; each sequence's task, as an index into the sampler's tasks
+    windows: Tensor | None = None  # (B, L) long: the window of its row each token is in (a task with
+    # context_steps packs several into a row, each attending only within itself); None: one a row
 
     def to(self, device: torch.device | str) -> Batch:
-        return Batch(self.tokens.to(device), self.targets.to(device), self.lo.to(device), self.hi.to(device), self.task.to(device))
+        windows = None if self.windows is None else self.windows.to(device)
+        return Batch(self.tokens.to(device), self.targets.to(device), self.lo.to(device), self.hi.to(device), self.task.to(device),
+                     windows)
 
 
 class SequenceSampler:
@@ -216,13 +220,18 @@ class SequenceSampler:
         prompt_prob: float = 0.25,
         history_noise: float | list[float] = 0.0,
         start_prob: float = 0.0,
+        context_steps: list[int | None] | None = None,
     ):
         """history_noise: the chance that each action token a sequence holds as input (the action
         history the model reads) is replaced by a uniformly random legal one; targets keep the labels.
         One chance for every task, or one per task in `tasks` order.
         start_prob: the chance that a sequence's episode window begins at the episode's first step
         (as the agent's context does at run time); otherwise, and with 0 (the paper's), the window's
-        start is uniform over the episode."""
+        start is uniform over the episode.
+        context_steps: per task in `tasks` order, the most timesteps a window of it holds, with no
+        prompt (what the agent then acts on: GatoAgent's context_steps); a sequence of such a task
+        packs as many windows as fit, each from its own episode and attending only within itself
+        (`Batch.windows`). None: one window of as many timesteps as the context holds."""
         if not tasks:
             raise ValueError("no tasks to sample from")
         weights = [1.0] * len(tasks) if weights is None else list(weights)
@@ -239,6 +248,10 @@ class SequenceSampler:
         if not 0 <= start_prob <= 1:
             raise ValueError(f"start_prob is a chance in [0, 1]; got {start_prob}")
         self.start_prob = start_prob
+        steps = [None] * len(tasks) if context_steps is None else list(context_steps)
+        if len(steps) != len(tasks) or any(n is not None and n < 1 for n in steps):
+            raise ValueError(f"need one context_steps (>= 1, or None) per task ({len(tasks)}); got {context_steps}")
+        self.context_steps = steps  # (tasks,)
         self.seed, self.rank = seed, rank
         self.next = 0  # the index of the next sequence `sample` draws
 
@@ -259,14 +272,22 @@ class SequenceSampler:
         rows = [self._sequence(first + i) for i in range(batch_size)]
         tokens = TokenBatch.join([r[0] for r in rows], 0)
         task = torch.tensor([r[4] for r in rows])  # (B,)
-        return Batch(tokens, *(torch.cat([r[i] for r in rows]) for i in (1, 2, 3)), task)
+        windows = None
+        if any(r[5] is not None for r in rows):
+            windows = torch.cat([torch.zeros_like(r[1]) if r[5] is None else r[5] for r in rows])  # (B, L)
+        return Batch(tokens, *(torch.cat([r[i] for r in rows]) for i in (1, 2, 3)), task, windows)
 
     def _sequence(self, i: int):
-        """Sequence i: its TokenBatch (1, L), targets, lo, hi (1, L) and its task's index."""
+        """Sequence i: its TokenBatch (1, L), targets, lo, hi (1, L), its task's index and the window
+        of each token (1, L), or None for one window."""
         rng = np.random.default_rng([self.seed, self.rank, i])
         index = int(rng.choice(len(self.tasks), p=self.weights))
         task = self.tasks[index]
         budget = self.context_length // task.step_tokens  # whole timesteps that fit
+        limit = self.context_steps[index]
+        if limit is not None:
+            tokens, targets, lo, hi, windows = self._packed(task, index, min(budget, limit), max(1, budget // limit), rng)
+            return tokens, targets, lo, hi, index, windows
         segments = []
         if rng.random() < self.prompt_prob:  # a demonstration of the same task first [2.3]
             demo = task.episodes[rng.integers(len(task.episodes))]
@@ -283,7 +304,25 @@ class SequenceSampler:
         tokens, targets, lo, hi = task._tokens(segments, self.context_length)
         if self.history_noise[index] > 0:
             _noise_history(tokens.ids, targets, lo, hi, self.history_noise[index], rng)
-        return tokens, targets, lo, hi, index
+        return tokens, targets, lo, hi, index, None
+
+    def _packed(self, task: TaskData, index: int, steps: int, count: int, rng: np.random.Generator):
+        """`count` windows of at most `steps` timesteps, each from an episode drawn as usual: their
+        TokenBatch (1, L), targets, lo, hi and window ids (1, L) (the padding is a window of its own)."""
+        segments = []
+        for _ in range(count):
+            episode = task.episodes[rng.choice(len(task.episodes), p=task.episode_p)]
+            k = min(len(episode.ids), steps)
+            at_start = self.start_prob > 0 and rng.random() < self.start_prob
+            t0 = 0 if at_start else int(rng.integers(len(episode.ids) - k + 1))
+            segments.append((episode, t0, t0 + k))
+        tokens, targets, lo, hi = task._tokens(segments, self.context_length)
+        if self.history_noise[index] > 0:
+            _noise_history(tokens.ids, targets, lo, hi, self.history_noise[index], rng)
+        sizes = [(t1 - t0) * task.step_tokens for _, t0, t1 in segments]
+        windows = torch.full((1, self.context_length), count, dtype=torch.long)
+        windows[0, : sum(sizes)] = torch.repeat_interleave(torch.arange(count), torch.tensor(sizes))
+        return tokens, targets, lo, hi, windows
 
 
 def _noise_history(ids: Tensor, targets: Tensor, lo: Tensor, hi: Tensor, chance: float, rng: np.random.Generator) -> None:

@@ -14,6 +14,10 @@ Until the ring wraps, a row's tokens sit in slots [0, next_pos). `filled`, a hos
 the slots in use over all rows, lets a call without padding attend over that span only (`span` of
 `plan` and `write`), so a nearly empty context costs a fraction of a full one; the whole buffer is
 the static-shape alternative that torch.compile can take.
+
+A row's `floor` (0 unless set) hides every cached token at a lower position from later queries:
+the agent sets it to the first token of the oldest timestep a task acts on (`GatoAgent`'s
+`context_steps`), so the context is whole timesteps, as the model was trained on them.
 """
 
 from __future__ import annotations
@@ -50,6 +54,8 @@ class KVCache(nn.Module):
         self.register_buffer("slot_pos", torch.full((batch, size), -1, dtype=torch.long, device=device), persistent=False)
         # the next absolute position of each row
         self.register_buffer("next_pos", torch.zeros(batch, dtype=torch.long, device=device), persistent=False)
+        # the lowest position each row's queries see (0: as far back as the window reaches)
+        self.register_buffer("floor", torch.zeros(batch, dtype=torch.long, device=device), persistent=False)
         # what a padding query sees: the trash slot only
         self.register_buffer("trash_only", torch.arange(size, device=device) == self.ring, persistent=False)
         self.filled = 0  # host-side: every row's tokens lie in slots [0, filled) (an upper bound, <= ring)
@@ -68,6 +74,7 @@ class KVCache(nn.Module):
         index = slice(None) if rows is None else torch.as_tensor(rows, dtype=torch.long, device=self.slot_pos.device)
         self.slot_pos[index] = -1
         self.next_pos[index] = 0
+        self.floor[index] = 0
         if rows is None or len(set(int(r) for r in rows)) == self.batch:
             self.filled = 0
 
@@ -99,6 +106,7 @@ class KVCache(nn.Module):
         key_pos = self.slot_pos[:, None, :span]  # (B, 1, S)
         query_pos = positions[:, :, None]  # (B, T, 1)
         seen = (key_pos >= 0) & (key_pos <= query_pos) & (key_pos > query_pos - self.window)  # (B, T, S)
+        seen &= key_pos >= self.floor[:, None, None]
         # a padding query (its output is never used) sees the trash slot, or every slot of a span
         # that stops short of it: never nothing, which would make its attention NaN
         mask = torch.where(valid[:, :, None], seen, self.trash_only[:span] if span == self.size else True)
@@ -128,5 +136,6 @@ class KVCache(nn.Module):
         self.v[:, rows] = src.v[:, src_row : src_row + 1]
         self.slot_pos[rows] = src.slot_pos[src_row]
         self.next_pos[rows] = src.next_pos[src_row]
+        self.floor[rows] = src.floor[src_row]
         covers_all = len(set(rows.tolist())) == self.batch
         self.filled = src.filled if covers_all else max(self.filled, src.filled)

@@ -167,19 +167,26 @@ class Gato(nn.Module):
             x = x.masked_scatter(tokens.vector_mask[..., None], self.vectors(tokens.vectors).to(x.dtype))
         return x + self.local_pos(tokens.local_pos)
 
-    def forward(self, tokens: TokenBatch, positions: Tensor | None = None, window: int | None = None) -> Tensor:
+    def forward(self, tokens: TokenBatch, positions: Tensor | None = None, window: int | None = None,
+                windows: Tensor | None = None) -> Tensor:
         """Full causal pass (training, or recomputing a context) -> final hidden states (B, T, D).
 
         positions: (B, T) absolute positions, default 0..T-1; window: attend only to the last
-        `window` tokens (sliding-window attention), default the whole sequence.
+        `window` tokens (sliding-window attention), default the whole sequence; windows: (B, T) long,
+        a token attends only to the tokens of its own window id (sequences that pack several
+        windows: gato_agent.data), default one window a row.
         """
         b, t = tokens.shape
         if positions is None:
             positions = torch.arange(t, device=tokens.ids.device).expand(b, t)
         mask = None
-        if window is not None and window < t:
+        if (window is not None and window < t) or windows is not None:
             i = torch.arange(t, device=tokens.ids.device)
-            mask = (i[None, :] <= i[:, None]) & (i[None, :] > i[:, None] - window)  # (T, T)
+            mask = i[None, :] <= i[:, None]  # (T, T)
+            if window is not None:
+                mask = mask & (i[None, :] > i[:, None] - window)
+            if windows is not None:
+                mask = (mask & (windows[:, :, None] == windows[:, None, :]))[:, None]  # (B, 1, T, T)
         rope = rotary(positions, self.config.head_dim, self.config.rope_base)
         x = self.embed(tokens)
         for block in self.blocks:

@@ -40,6 +40,7 @@ from gato_agent.batches import MicroBatches, accumulate
 from gato_agent.checkpoint import (LATEST_FILE, Checkpoint, CheckpointError, Task, load_checkpoint, save_run_checkpoint,
                                    step_folders)
 from gato_agent.cli import RunFailed, UsageError, is_disk_full, make_out_dir, run_command
+from gato_agent.config import GatoConfig
 from gato_agent.data import SequenceSampler, TaskData, merge_tasks
 from gato_agent.distributed import Distributed
 from gato_agent.divergence import check_weights, diverged, non_finite_step, non_finite_weights
@@ -108,7 +109,7 @@ def _train(cfg: TrainConfig, evaluate: Evaluator | None, env: Distributed) -> Tr
 
     model.to(env.device).train()
     sampler = SequenceSampler(tasks, weights, model.config.context_length, cfg.seed, env.rank, cfg.prompt_prob,
-                              _history_noise(cfg, names), cfg.episode_start_prob)
+                              _history_noise(cfg, names), cfg.episode_start_prob, _context_steps(cfg, names, tasks, model.config))
     amp = MixedPrecision(cfg.precision, env.device)
     net = env.wrap(model, cfg.strategy)  # before the optimizer: fsdp replaces the parameters by shards
     optimizer = build_optimizer(model, cfg.lr, cfg.weight_decay, env.device)
@@ -118,7 +119,8 @@ def _train(cfg: TrainConfig, evaluate: Evaluator | None, env: Distributed) -> Tr
         sampler.load_state_dict(_sampler_state(state, cfg, env.rank))
         torch.set_rng_state(state["torch_rng"][env.rank])
     batches = MicroBatches(sampler, cfg.batch_size, cfg.workers)
-    task_meta = {**inherited, **{t.name: _task_meta(t, model.config.context_length) for t in tasks}}  # in --init's order
+    task_meta = {**inherited, **{t.name: _task_meta(t, model.config.context_length, cfg.task_context_steps.get(t.name))
+                                 for t in tasks}}  # in --init's order
     loggers = []
     if env.main:
         cfg.out.mkdir(parents=True, exist_ok=True)
@@ -372,6 +374,20 @@ def _history_noise(cfg: TrainConfig, names: list[str]) -> list[float]:
     return [cfg.task_history_noise.get(name, cfg.history_noise) for name in names]
 
 
+def _context_steps(cfg: TrainConfig, names: list[str], tasks: list[TaskData], config: GatoConfig) -> list[int | None]:
+    """Each task's --task-context-steps (None where it names none), checked against the tasks and the context."""
+    unknown = sorted(set(cfg.task_context_steps) - set(names))
+    if unknown:
+        raise UsageError(f"--task-context-steps names {', '.join(unknown)}, not a task of these datasets; "
+                         f"their tasks: {', '.join(names)}")
+    for task in tasks:
+        steps = cfg.task_context_steps.get(task.name)
+        if steps is not None and steps * task.step_tokens > config.context_length:
+            raise UsageError(f"--task-context-steps {task.name} {steps}: {steps} timesteps of {task.step_tokens} tokens "
+                             f"do not fit in the context of {config.context_length}; at most {config.context_length // task.step_tokens}")
+    return [cfg.task_context_steps.get(name) for name in names]
+
+
 def _load_matching(model: Gato, init: Gato, verbose: bool) -> None:
     """--init: copy every weight whose shape is unchanged; the ones --model-overrides reshaped (say,
     the patch block under another frame_stack) or replaced (another image_encoder: the whole
@@ -387,12 +403,14 @@ def _load_matching(model: Gato, init: Gato, verbose: bool) -> None:
         print(f"gato-train: --init: {len(fresh)} tensors start fresh (new, or their shapes changed): {', '.join(fresh)}", file=sys.stderr)
 
 
-def _task_meta(task: TaskData, context_length: int) -> Task:
-    """What a checkpoint keeps of a task: spaces, a prompt of half the context, dataset facts."""
+def _task_meta(task: TaskData, context_length: int, context_steps: int | None = None) -> Task:
+    """What a checkpoint keeps of a task: spaces, a prompt of half the context (none where the task
+    acts on its last `context_steps` timesteps), dataset facts."""
     returns = task.returns  # (episodes,) known without reading the episodes
     info = {"dataset": task.source, "episodes": len(task.episodes), "steps": task.num_steps,
             "return_mean": float(np.mean(returns)), "return_max": float(max(returns))}
-    return Task(task.obs_codec.space, task.act_codec.space, task.prompt(context_length // 2), info)
+    prompt = task.prompt(context_length // 2) if context_steps is None else None
+    return Task(task.obs_codec.space, task.act_codec.space, prompt, info, context_steps)
 
 
 def _save(cfg: TrainConfig, env: Distributed, model: Gato, tasks: dict[str, Task], optimizer: torch.optim.Optimizer,

@@ -97,6 +97,13 @@ class TrainConfig:
     task_history_noise: dict[str, float] = field(default_factory=dict)
     """--history-noise for some tasks only, by task id (e.g. `--task-history-noise ALE/Breakout-v5
     1.0`; in a recipe, {"ALE/Breakout-v5": 1.0}); the others keep --history-noise."""
+    task_context_steps: dict[str, int] = field(default_factory=dict)
+    """For some tasks, by task id, the most timesteps a training sequence holds (the current one
+    included), with no prompt; the checkpoint records it and the agent then acts on as many (e.g.
+    `--task-context-steps Meta-World/hammer-v3 1`; in a recipe, {"Meta-World/hammer-v3": 1}). Against
+    the copycat problem through observations: a history of states shows the previous actions, and a
+    model that repeats them need not read the state (experiments/diary.md measures it on Meta-World).
+    The others: as many as the context holds."""
     label_sigma: float = 0.0
     """With > 0, each continuous action token is trained against a Gaussian of this std (on the
     [-1, 1] action scale) over the 1024 bins instead of its one bin (HL-Gauss, Farebrother et al.
@@ -231,6 +238,8 @@ def check_numbers(cfg: TrainConfig) -> None:
     check_number("--label-sigma", cfg.label_sigma, low=0, high=2)
     for task, value in cfg.task_history_noise.items():
         check_number(f"--task-history-noise {task}", value, low=0, high=1)
+    for task, value in cfg.task_context_steps.items():
+        check_number(f"--task-context-steps {task}", value, low=1)
     for value in cfg.weight or []:
         check_number("--weight", value, low=0)
     if cfg.weight and len(cfg.weight) != len(cfg.dataset):

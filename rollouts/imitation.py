@@ -3,7 +3,8 @@
     python -m rollouts.imitation --checkpoint runs/default-finetune2 --dataset data/default/breakout ...
 
 Per task (datasets of one env are merged, as gato-train does), seeded windows of whole timesteps
-from the datasets go through the model in eval mode, with no prompt; the table gives the action
+from the datasets go through the model in eval mode, with no prompt (a task the checkpoint acts on
+with `context_steps` gets windows of that many timesteps, as it was trained); the table gives the action
 tokens' cross-entropy and how often the greedy prediction is the demonstrator's action, beside how
 often a constant policy would be (each action dimension's most common value), and for a Discrete
 action the recall of each action (a rare but vital one shows there). A task whose accuracy
@@ -52,18 +53,21 @@ def constant_accuracy(task: TaskData) -> float:
     return float(np.mean([np.unique(column, return_counts=True)[1].max() / len(column) for column in ids.T]))
 
 
-def imitation(model: Gato, tasks: list[TaskData], batches: int = 4, batch_size: int = 16, seed: int = 0) -> list[Imitation]:
-    """Score `model` on `batches` x `batch_size` windows (of its context length) of each task."""
+def imitation(model: Gato, tasks: list[TaskData], batches: int = 4, batch_size: int = 16, seed: int = 0,
+              context_steps: list[int | None] | None = None) -> list[Imitation]:
+    """Score `model` on `batches` x `batch_size` windows (of its context length, or of a task's
+    `context_steps` timesteps, one per task or None) of each task."""
+    context_steps = context_steps or [None] * len(tasks)
     model.eval()
     scores = []
     with torch.no_grad():
-        for task in tasks:
-            sampler = SequenceSampler([task], None, model.config.context_length, seed, prompt_prob=0.0)
+        for task, steps in zip(tasks, context_steps):
+            sampler = SequenceSampler([task], None, model.config.context_length, seed, prompt_prob=0.0, context_steps=[steps])
             loss = correct = count = 0.0
             labels, hits = [], []
             for _ in range(batches):
                 batch = sampler.sample(batch_size)
-                result = action_loss(model, model(batch.tokens), batch)
+                result = action_loss(model, model(batch.tokens, windows=batch.windows), batch)
                 loss += result.token_loss.sum().item()
                 correct += result.correct.sum().item()
                 count += len(result.token_loss)
@@ -109,12 +113,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
-        model = load_checkpoint(args.checkpoint).model
+        checkpoint = load_checkpoint(args.checkpoint)
+        model = checkpoint.model
         tasks, _ = merge_tasks([load_task(path, model.config) for path in args.dataset], None)
+        steps = [checkpoint.tasks[t.name].context_steps if t.name in checkpoint.tasks else None for t in tasks]
     except (FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(markdown(imitation(model, tasks, args.batches, args.batch_size, args.seed)))
+    print(markdown(imitation(model, tasks, args.batches, args.batch_size, args.seed, steps)))
     return 0
 
 

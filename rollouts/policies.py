@@ -298,6 +298,7 @@ def _gato_factory(spec: PolicySpec, seed: int, temperature: float, flag: str, de
         chosen = chosen_task(task_id, observation_space, action_space)
         return GatoAgent(checkpoint.model, chosen.observation_space, chosen.action_space, num_envs=num_envs,
                          temperature=temperature, seed=seed, prompt=chosen.prompt if prompt else None,
+                         context_steps=chosen.context_steps,
                          text_tokenizer=checkpoint.text_tokenizer, device=device, dtype=dtype)
 
     return factory

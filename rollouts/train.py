@@ -24,7 +24,8 @@ def evaluate_tasks(model: Gato, tasks: dict[str, Task], cfg: TrainConfig, step: 
 
     def factory(task_id, observation_space, action_space, num_envs):
         task = tasks[task_id]
-        return GatoAgent(model, task.observation_space, task.action_space, num_envs=num_envs, prompt=task.prompt)
+        return GatoAgent(model, task.observation_space, task.action_space, num_envs=num_envs, prompt=task.prompt,
+                         context_steps=task.context_steps)
 
     results = evaluate(factory, list(tasks), episodes=cfg.eval_episodes, seed=cfg.seed, progress=False)
     metrics = {}

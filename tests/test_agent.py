@@ -262,3 +262,46 @@ def test_a_regression_model_acts_with_its_head_values(micro_config):
     env = gym.make("Reacher-v5", max_episode_steps=15)  # 13 tokens a step: the episode fits in 256
     actions, _ = run_episode(cached, env, seed=1)
     assert len(np.unique(actions)) > 5 and np.array_equal(actions, run_episode(plain, env, seed=1)[0])
+
+
+@pytest.mark.parametrize("steps", [1, 3])
+def test_an_agent_with_context_steps_acts_on_its_last_whole_timesteps_alone(micro_config, steps):
+    """Each step's logits are those of the model run afresh on the episode's last `steps` timesteps
+    (positions from 0, as training windows are), with the cache and without it."""
+    model = sharp_model(micro_config, seed=3)
+    env = gym.make("Reacher-v5", max_episode_steps=12)  # 10 observation + 1 separator + 2 action tokens a step
+    make = lambda cache: GatoAgent(model, env.observation_space, env.action_space, use_cache=cache, context_steps=steps)
+    agent = make(True)
+    cached, cached_logits = run_episode(agent, env, seed=0)
+    plain, plain_logits = run_episode(make(False), env, seed=0)
+    full, _ = run_episode(GatoAgent(model, env.observation_space, env.action_space), env, seed=0)
+    assert np.array_equal(cached, plain) and not np.array_equal(cached, full)
+    observations, obs = [], env.reset(seed=0)[0]
+    for action in cached:
+        observations.append(obs)
+        obs, *_ = env.step(action)
+    n_obs = agent.timestep.n_obs
+    for t in range(len(cached)):
+        first = max(0, t + 1 - steps)
+        tokens = agent.timestep.episode(np.stack(observations[first : t + 1]), cached[first : t + 1])  # (1, k * 13)
+        hidden = model(tokens, torch.arange(tokens.shape[1])[None])[0]  # (k * 13, D)
+        before = hidden[tokens.shape[1] - agent.step_tokens + n_obs :][:2]  # at the separator and at action dim 0
+        for d, (lo, hi) in enumerate(agent.act_codec.ranges):
+            expected = model.logits(before[d], lo, hi)
+            assert torch.allclose(cached_logits[t][d][0], expected, atol=1e-4, rtol=0)
+            assert torch.allclose(plain_logits[t][d][0], expected, atol=1e-4, rtol=0)
+
+
+def test_context_steps_are_checked(micro_config):
+    model = Gato(micro_config)
+    box = spaces.Box(-1, 1, (2,), np.float32)
+    with pytest.raises(ValueError, match=r"context_steps must be an integer >= 1 \(None: the whole context\), got 0"):
+        GatoAgent(model, box, spaces.Discrete(2), context_steps=0)
+    with pytest.raises(ValueError, match="do not fit in the context of 256: at most 64"):
+        GatoAgent(model, box, spaces.Discrete(2), context_steps=65)  # 4 tokens a step
+    prompt = {"observations": np.zeros((3, 2), np.float32), "actions": np.zeros(2, np.int64)}
+    with pytest.raises(ValueError, match="a prompt has no place: pass prompt=None"):
+        GatoAgent(model, box, spaces.Discrete(2), prompt=prompt, context_steps=2)
+    with pytest.raises(ValueError, match="context_steps=2 recomputes its timesteps at every step"):
+        GatoAgent(model, box, spaces.Discrete(2), context_steps=2, compile=True)
+    assert GatoAgent(model, box, spaces.Discrete(2), context_steps=1).cache is not None  # one timestep: cached, exactly

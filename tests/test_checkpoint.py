@@ -12,7 +12,7 @@ from minari.serialization import serialize_space
 
 from gato_agent import Gato, GatoAgent
 from gato_agent import checkpoint
-from gato_agent.checkpoint import Task, load_checkpoint, save_checkpoint, save_run_checkpoint
+from gato_agent.checkpoint import CheckpointError, Task, load_checkpoint, save_checkpoint, save_run_checkpoint
 
 OBS, ACT = spaces.Box(-1, 1, (3,), np.float32), spaces.Box(-2, 2, (2,), np.float32)
 
@@ -126,6 +126,17 @@ def test_multi_task_checkpoints_choose_by_name_or_spaces(tmp_path, micro_config)
     assert load_checkpoint(tmp_path).tasks["CartPole-v1"].info == {"return": 500.0}
     with pytest.raises(ValueError, match=r"holds several tasks \(CartPole-v1, Pendulum-v1\): pass task= or the env's observation_space"):
         GatoAgent.from_pretrained(tmp_path)
+
+
+def test_a_tasks_context_steps_round_trip_and_a_bad_one_is_named(tmp_path, micro_config):
+    pendulum = gym.make("Pendulum-v1")
+    save_checkpoint(tmp_path, Gato(micro_config), {"Pendulum-v1": Task(pendulum.observation_space, pendulum.action_space, context_steps=3)})
+    assert load_checkpoint(tmp_path).tasks["Pendulum-v1"].context_steps == 3
+    meta = json.loads((tmp_path / "config.json").read_text())
+    meta["tasks"]["Pendulum-v1"]["context_steps"] = "3"
+    (tmp_path / "config.json").write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match="the context_steps of task 'Pendulum-v1' is '3'; it must be an integer >= 1"):
+        load_checkpoint(tmp_path)
 
 
 def test_training_runs_resolve_through_latest(tmp_path, micro_config):

@@ -136,6 +136,22 @@ def test_history_noise_per_task_touches_only_its_task(make_dataset, cartpole, mi
         SequenceSampler(tasks, None, 64, seed=5, history_noise=[0.5])
 
 
+def test_context_steps_pack_windows_of_a_tasks_last_timesteps_without_a_prompt(make_dataset, cartpole, micro_config):
+    path = make_dataset("Pendulum-v1", lambda obs: np.array([np.clip(-2 * obs[2], -2, 2)], np.float32), episodes=2, max_steps=40)
+    tasks = [load_task(path, micro_config), load_task(cartpole, micro_config)]  # 5 and 6 tokens a step
+    batch = SequenceSampler(tasks, None, 64, seed=5, prompt_prob=1.0, context_steps=[None, 2]).sample(16)
+    short = batch.task == 1
+    assert short.any() and (~short).any()
+    assert (batch.windows[~short] == 0).all()  # one window a row
+    for row in batch.windows[short]:  # 64 // 6 = 10 timesteps: five windows of two, then padding
+        assert row.tolist() == sum([[w] * 12 for w in range(5)], []) + [5] * 4
+    assert ((batch.targets[short] >= 0).sum(1) == 10).all()  # no prompt, although every sequence draws one
+    assert batch.to("cpu").windows is not None
+    assert SequenceSampler(tasks[:1], None, 64, seed=5).sample(2).windows is None
+    with pytest.raises(ValueError, match="one context_steps"):
+        SequenceSampler(tasks, None, 64, seed=5, context_steps=[0, 2])
+
+
 def test_sampling_is_seeded_and_resumable(cartpole, micro_config):
     task = load_task(cartpole, micro_config)
     a = SequenceSampler([task], None, 64, seed=0)

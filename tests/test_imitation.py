@@ -44,6 +44,13 @@ def test_a_trained_model_beats_the_baseline_an_untrained_one_does_not(make_datas
     assert sum(trained.support.values()) == trained.tokens and min(trained.recall.values()) > 0.9
 
 
+def test_a_task_with_context_steps_is_scored_on_windows_of_that_many_timesteps(make_dataset, micro_config):
+    task = load_task(make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=16), micro_config)
+    (whole,) = imitation(Gato(micro_config), [task], batches=1, batch_size=4)
+    (short,) = imitation(Gato(micro_config), [task], batches=1, batch_size=4, context_steps=[1])
+    assert short.tokens == 4 * (256 // 6) > whole.tokens  # rows of 42 one-step windows, one action token each
+
+
 def test_cli_prints_a_row_per_task_and_clear_errors(make_dataset, micro_config, tmp_path, capsys):
     cart = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=10)
     more = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=10, seed=3)

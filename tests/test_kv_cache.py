@@ -47,6 +47,17 @@ def test_reset_touches_only_the_given_rows():
     assert torch.equal(cache.slot_pos[[0, 2]], before[[0, 2]])
 
 
+def test_a_rows_floor_hides_older_positions_until_a_reset():
+    cache = make(batch=2)
+    cache.plan(torch.ones(2, 3, dtype=torch.bool))
+    cache.floor[0] = 2
+    _, _, mask = cache.plan(torch.ones(2, 1, dtype=torch.bool))  # position 3 in each row
+    assert cache.slot_pos[0, mask[0, 0, 0]].tolist() == [2, 3]
+    assert cache.slot_pos[1, mask[1, 0, 0]].tolist() == [0, 1, 2, 3]
+    cache.reset([0])
+    assert cache.floor.tolist() == [0, 0]
+
+
 def test_write_puts_keys_at_their_slots():
     cache = make(batch=1)
     _, slots, _ = cache.plan(torch.ones(1, 2, dtype=torch.bool))

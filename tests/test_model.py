@@ -56,6 +56,18 @@ def test_decoder_is_causal(model):
         assert not torch.allclose(model(a)[:, 20:], model(mixed)[:, 20:], atol=1e-3)
 
 
+def test_packed_windows_attend_only_within_themselves(model):
+    """A row that packs three windows gives each window's hidden states of its own pass."""
+    parts = [random_tokens(model.config, n, seed=n) for n in (15, 10, 20)]
+    packed = TokenBatch.cat(parts)
+    windows = torch.tensor([[0] * 15 + [1] * 10 + [2] * 20])  # (1, 45)
+    with torch.no_grad():
+        out = model(packed, windows=windows)
+        alone = torch.cat([model(p) for p in parts], 1)
+        assert torch.allclose(out, alone, atol=1e-5)
+        assert not torch.allclose(model(packed)[:, 15:], alone[:, 15:], atol=1e-3)
+
+
 def test_logits_cover_only_the_asked_range(model):
     hidden = torch.randn(3, model.config.embed_dim)
     full = hidden @ model.tokens.weight.T

@@ -254,6 +254,24 @@ def test_checkpoints_carry_tasks_with_prompts(make_dataset, micro_json, tmp_path
     assert all(0 <= a <= 1 for r in rows for a in r["task_accuracy"].values())
 
 
+def test_a_task_trained_on_its_last_timesteps_acts_on_as_many(make_dataset, micro_json, tmp_path):
+    cart = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
+    pend = make_dataset("Pendulum-v1", pendulum_policy, episodes=2, max_steps=20)
+    train(run_cfg(tmp_path / "run", [cart, pend], micro_json, steps=3, task_context_steps={"Pendulum-v1": 2}))
+    ckpt = load_checkpoint(tmp_path / "run")
+    assert ckpt.tasks["Pendulum-v1"].context_steps == 2 and ckpt.tasks["Pendulum-v1"].prompt is None
+    assert ckpt.tasks["CartPole-v1"].context_steps is None and ckpt.tasks["CartPole-v1"].prompt is not None
+    assert GatoAgent.from_pretrained(tmp_path / "run", task="Pendulum-v1").context_steps == 2
+    assert GatoAgent.from_pretrained(tmp_path / "run", task="CartPole-v1").context_steps is None
+    with pytest.raises(UsageError, match="--task-context-steps names Pong-v5, not a task of these datasets; their tasks: CartPole-v1"):
+        train(run_cfg(tmp_path / "x", [cart], micro_json, task_context_steps={"Pong-v5": 1}))
+    with pytest.raises(UsageError, match="--task-context-steps CartPole-v1 22: 22 timesteps of 6 tokens do not fit in the "
+                                         "context of 128; at most 21"):
+        train(run_cfg(tmp_path / "x", [cart], micro_json, task_context_steps={"CartPole-v1": 22}))
+    with pytest.raises(UsageError, match="--task-context-steps CartPole-v1"):
+        train(run_cfg(tmp_path / "x", [cart], micro_json, task_context_steps={"CartPole-v1": 0}))
+
+
 def test_mismatched_runs_and_inputs_are_clear_errors(make_dataset, micro_json, tmp_path, capsys):
     cart = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=10)
     pend = make_dataset("Pendulum-v1", pendulum_policy, episodes=2, max_steps=10)
