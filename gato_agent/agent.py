@@ -255,8 +255,9 @@ class GatoAgent:
         """Before a step's tokens go in: hide the tokens before its last context_steps timesteps."""
         next_pos = self.cache.next_pos if self.cache is not None else self._next_pos.to(self.device)  # (B,)
         start = next_pos + self._has_pending.long()  # (B,) this step's first observation token
-        self._starts = torch.cat([self._starts[:, 1:], start[:, None]], 1)  # (B, N)
-        self._floor = self._starts[:, 0]  # after a reset 0 until N steps have passed: the whole episode
+        self._starts[:, :-1] = self._starts[:, 1:].clone()  # in place: reset() writes these outside inference mode
+        self._starts[:, -1] = start  # (B, N)
+        self._floor.copy_(self._starts[:, 0])  # after a reset 0 until N steps have passed: the whole episode
         if self.cache is not None:
             self.cache.floor.copy_(self._floor)
 

@@ -98,12 +98,13 @@ class TrainConfig:
     """--history-noise for some tasks only, by task id (e.g. `--task-history-noise ALE/Breakout-v5
     1.0`; in a recipe, {"ALE/Breakout-v5": 1.0}); the others keep --history-noise."""
     task_context_steps: dict[str, int] = field(default_factory=dict)
-    """For some tasks, by task id, the most timesteps a training sequence holds (the current one
-    included), with no prompt; the checkpoint records it and the agent then acts on as many (e.g.
-    `--task-context-steps Meta-World/hammer-v3 1`; in a recipe, {"Meta-World/hammer-v3": 1}). Against
-    the copycat problem through observations: a history of states shows the previous actions, and a
-    model that repeats them need not read the state (experiments/diary.md measures it on Meta-World).
-    The others: as many as the context holds."""
+    """For some tasks, by task id, the most timesteps a training window holds (the current one
+    included), with no prompt; a sequence of such a task packs as many windows as fit, each
+    attending only within itself. The checkpoint records it and the agent then acts on as many
+    (`--task-context-steps Meta-World/hammer-v3 1 Meta-World/reach-v3 1`, all pairs after one flag;
+    in a recipe, {"Meta-World/hammer-v3": 1}). Against the copycat problem through observations: a
+    history of states shows the previous actions, and a model that repeats them need not read the
+    state (experiments/diary.md measures it on Meta-World). The others: as many as the context holds."""
     label_sigma: float = 0.0
     """With > 0, each continuous action token is trained against a Gaussian of this std (on the
     [-1, 1] action scale) over the 1024 bins instead of its one bin (HL-Gauss, Farebrother et al.

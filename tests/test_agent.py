@@ -276,6 +276,7 @@ def test_an_agent_with_context_steps_acts_on_its_last_whole_timesteps_alone(micr
     plain, plain_logits = run_episode(make(False), env, seed=0)
     full, _ = run_episode(GatoAgent(model, env.observation_space, env.action_space), env, seed=0)
     assert np.array_equal(cached, plain) and not np.array_equal(cached, full)
+    assert np.array_equal(run_episode(agent, env, seed=0)[0], cached)  # a second episode starts afresh
     observations, obs = [], env.reset(seed=0)[0]
     for action in cached:
         observations.append(obs)
