@@ -307,14 +307,15 @@ class SequenceSampler:
         return tokens, targets, lo, hi, index, None
 
     def _packed(self, task: TaskData, index: int, steps: int, count: int, rng: np.random.Generator):
-        """`count` windows of at most `steps` timesteps, each from an episode drawn as usual: their
+        """`count` windows of at most `steps` timesteps, each from an episode drawn as usual and
+        starting anywhere in it uniformly (start_prob aside): their
         TokenBatch (1, L), targets, lo, hi and window ids (1, L) (the padding is a window of its own)."""
         segments = []
         for _ in range(count):
             episode = task.episodes[rng.choice(len(task.episodes), p=task.episode_p)]
             k = min(len(episode.ids), steps)
-            at_start = self.start_prob > 0 and rng.random() < self.start_prob
-            t0 = 0 if at_start else int(rng.integers(len(episode.ids) - k + 1))
+            t0 = int(rng.integers(len(episode.ids) - k + 1))  # uniform: a short window holds an episode's
+            # first steps about as often as any others, which start_prob exists to make up for in long ones
             segments.append((episode, t0, t0 + k))
         tokens, targets, lo, hi = task._tokens(segments, self.context_length)
         if self.history_noise[index] > 0:

@@ -93,7 +93,8 @@ class TrainConfig:
     agent's context does at run time; otherwise its start is uniform over the episode. A uniform
     window of 18 steps holds a 1000-step episode's first steps 2% of the time, and the generalist's
     Hopper and Walker2d actions are 5-8x further from their labels in an episode's first 5 steps
-    than after step 20 (experiments/diary.md). 0: the paper's uniform windows."""
+    than after step 20 (experiments/diary.md). 0: the paper's uniform windows. Not for the tasks of
+    --task-context-steps, whose short windows start uniformly."""
     task_history_noise: dict[str, float] = field(default_factory=dict)
     """--history-noise for some tasks only, by task id (e.g. `--task-history-noise ALE/Breakout-v5
     1.0`; in a recipe, {"ALE/Breakout-v5": 1.0}); the others keep --history-noise."""

@@ -147,6 +147,8 @@ def test_context_steps_pack_windows_of_a_tasks_last_timesteps_without_a_prompt(m
         assert row.tolist() == sum([[w] * 12 for w in range(5)], []) + [5] * 4
     assert ((batch.targets[short] >= 0).sum(1) == 10).all()  # no prompt, although every sequence draws one
     assert batch.to("cpu").windows is not None
+    starts = [SequenceSampler(tasks[1:], None, 64, seed=5, start_prob=p, context_steps=[1]).sample(4) for p in (0.0, 1.0)]
+    assert torch.equal(starts[0].tokens.ids, starts[1].tokens.ids)  # short windows start uniformly, start_prob aside
     assert SequenceSampler(tasks[:1], None, 64, seed=5).sample(2).windows is None
     with pytest.raises(ValueError, match="one context_steps"):
         SequenceSampler(tasks, None, 64, seed=5, context_steps=[0, 2])
