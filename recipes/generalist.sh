@@ -762,4 +762,134 @@ collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --lab
     --env ALE/Breakout-v5 --episodes 12 --out data/generalist-r4/breakout-dagger
 collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 4 --max-episode-steps 2000 \
     --env ALE/Pong-v5 --episodes 4 --out data/generalist-r4/pong-dagger
-train recipes/generalist-round4.json --threads 2
+if [ ! -e recipes/weights/generalist-round4/model.safetensors ]; then
+    train recipes/generalist-round4.json --threads 2
+    surgery bf16 runs/generalist-round4/step-0001000 recipes/weights/generalist-round4
+fi
+
+# 15.12 The fifth DAgger round, from 15.11's committed weights (whose Meta-World tasks act on the
+#       current timestep alone, and visit states no earlier round did): the same tasks from seed
+#       12000, into data/generalist-r5; then 1000 steps from those weights on everything
+#       (recipes/generalist-round5.json): each new set at its task's round-4 set's weight, every
+#       older DAgger set halved, the rest as 15.11. Not run yet.
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/assembly-v3 --episodes 8 --out data/generalist-r5/mw-assembly-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/basketball-v3 --episodes 8 --out data/generalist-r5/mw-basketball-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/bin-picking-v3 --episodes 8 --out data/generalist-r5/mw-bin-picking-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/box-close-v3 --episodes 8 --out data/generalist-r5/mw-box-close-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/button-press-topdown-v3 --episodes 8 --out data/generalist-r5/mw-button-press-topdown-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/button-press-topdown-wall-v3 --episodes 8 --out data/generalist-r5/mw-button-press-topdown-wall-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/button-press-v3 --episodes 8 --out data/generalist-r5/mw-button-press-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/button-press-wall-v3 --episodes 8 --out data/generalist-r5/mw-button-press-wall-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/coffee-button-v3 --episodes 8 --out data/generalist-r5/mw-coffee-button-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/coffee-pull-v3 --episodes 8 --out data/generalist-r5/mw-coffee-pull-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/coffee-push-v3 --episodes 8 --out data/generalist-r5/mw-coffee-push-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/dial-turn-v3 --episodes 8 --out data/generalist-r5/mw-dial-turn-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/disassemble-v3 --episodes 8 --out data/generalist-r5/mw-disassemble-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/door-close-v3 --episodes 8 --out data/generalist-r5/mw-door-close-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/door-lock-v3 --episodes 8 --out data/generalist-r5/mw-door-lock-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/door-open-v3 --episodes 8 --out data/generalist-r5/mw-door-open-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/door-unlock-v3 --episodes 8 --out data/generalist-r5/mw-door-unlock-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/hand-insert-v3 --episodes 8 --out data/generalist-r5/mw-hand-insert-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/drawer-close-v3 --episodes 8 --out data/generalist-r5/mw-drawer-close-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/drawer-open-v3 --episodes 8 --out data/generalist-r5/mw-drawer-open-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/faucet-open-v3 --episodes 8 --out data/generalist-r5/mw-faucet-open-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/faucet-close-v3 --episodes 8 --out data/generalist-r5/mw-faucet-close-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/hammer-v3 --episodes 8 --out data/generalist-r5/mw-hammer-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/handle-press-side-v3 --episodes 8 --out data/generalist-r5/mw-handle-press-side-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/handle-press-v3 --episodes 8 --out data/generalist-r5/mw-handle-press-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/handle-pull-side-v3 --episodes 8 --out data/generalist-r5/mw-handle-pull-side-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/handle-pull-v3 --episodes 8 --out data/generalist-r5/mw-handle-pull-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/lever-pull-v3 --episodes 8 --out data/generalist-r5/mw-lever-pull-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/pick-place-wall-v3 --episodes 8 --out data/generalist-r5/mw-pick-place-wall-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/pick-out-of-hole-v3 --episodes 8 --out data/generalist-r5/mw-pick-out-of-hole-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/pick-place-v3 --episodes 8 --out data/generalist-r5/mw-pick-place-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/plate-slide-v3 --episodes 8 --out data/generalist-r5/mw-plate-slide-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/plate-slide-side-v3 --episodes 8 --out data/generalist-r5/mw-plate-slide-side-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/plate-slide-back-v3 --episodes 8 --out data/generalist-r5/mw-plate-slide-back-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/plate-slide-back-side-v3 --episodes 8 --out data/generalist-r5/mw-plate-slide-back-side-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/peg-insert-side-v3 --episodes 8 --out data/generalist-r5/mw-peg-insert-side-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/peg-unplug-side-v3 --episodes 8 --out data/generalist-r5/mw-peg-unplug-side-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/soccer-v3 --episodes 8 --out data/generalist-r5/mw-soccer-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/stick-push-v3 --episodes 8 --out data/generalist-r5/mw-stick-push-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/stick-pull-v3 --episodes 8 --out data/generalist-r5/mw-stick-pull-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/push-v3 --episodes 8 --out data/generalist-r5/mw-push-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/push-wall-v3 --episodes 8 --out data/generalist-r5/mw-push-wall-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/push-back-v3 --episodes 8 --out data/generalist-r5/mw-push-back-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/reach-v3 --episodes 8 --out data/generalist-r5/mw-reach-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/reach-wall-v3 --episodes 8 --out data/generalist-r5/mw-reach-wall-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/shelf-place-v3 --episodes 8 --out data/generalist-r5/mw-shelf-place-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/sweep-into-v3 --episodes 8 --out data/generalist-r5/mw-sweep-into-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/sweep-v3 --episodes 8 --out data/generalist-r5/mw-sweep-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/window-open-v3 --episodes 8 --out data/generalist-r5/mw-window-open-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+    --env Meta-World/window-close-v3 --episodes 8 --out data/generalist-r5/mw-window-close-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 10 \
+    --env InvertedDoublePendulum-v5 --episodes 60 --out data/generalist-r5/inverteddoublependulum-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 10 \
+    --env Hopper-v5 --episodes 60 --out data/generalist-r5/hopper-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 10 \
+    --env Walker2d-v5 --episodes 60 --out data/generalist-r5/walker2d-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 \
+    --env HalfCheetah-v5 --episodes 8 --out data/generalist-r5/halfcheetah-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 10 \
+    --env Ant-v5 --episodes 10 --out data/generalist-r5/ant-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 50 \
+    --env BabyAI-GoToLocal-v0 --episodes 500 --out data/generalist-r5/gotolocal-v0-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 50 \
+    --env BabyAI-GoToObjDoor-v0 --episodes 300 --out data/generalist-r5/gotoobjdoor-v0-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 50 \
+    --env BabyAI-OpenRedDoor-v0 --episodes 300 --out data/generalist-r5/openreddoor-v0-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 12 --max-episode-steps 3000 \
+    --env ALE/Breakout-v5 --episodes 12 --out data/generalist-r5/breakout-dagger
+collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 4 --max-episode-steps 2000 \
+    --env ALE/Pong-v5 --episodes 4 --out data/generalist-r5/pong-dagger
+train recipes/generalist-round5.json --threads 2
