@@ -142,7 +142,6 @@ class GatoAgent:
         self.context_steps = context_steps
         # with context_steps: the position of the first token of each env's last context_steps timesteps
         self._starts = torch.zeros(num_envs, context_steps or 1, dtype=torch.long, device=self.device)  # (B, N)
-        self._floor = torch.zeros(num_envs, dtype=torch.long, device=self.device)  # (B,) the oldest position seen
         self.generator = torch.Generator(device=self.device)
         if seed is not None:
             self.generator.manual_seed(seed)
@@ -256,10 +255,9 @@ class GatoAgent:
         next_pos = self.cache.next_pos if self.cache is not None else self._next_pos.to(self.device)  # (B,)
         start = next_pos + self._has_pending.long()  # (B,) this step's first observation token
         self._starts[:, :-1] = self._starts[:, 1:].clone()  # in place: reset() writes these outside inference mode
-        self._starts[:, -1] = start  # (B, N)
-        self._floor.copy_(self._starts[:, 0])  # after a reset 0 until N steps have passed: the whole episode
-        if self.cache is not None:
-            self.cache.floor.copy_(self._floor)
+        self._starts[:, -1] = start  # (B, N); column 0, the oldest position seen, is 0 after a reset
+        if self.cache is not None:  # until N steps have passed: the whole episode
+            self.cache.floor.copy_(self._starts[:, 0])
 
     def _predict(self, hidden: Tensor, lo: int, hi: int) -> Tensor:
         """hidden (B, D) before an action dim's token -> the chosen id (B,) in [lo, hi): the regression
@@ -299,7 +297,7 @@ class GatoAgent:
             context = context.slice(max(0, length - self.config.context_length), length)
             end = int(self._next_pos[i]) + row.shape[1]
             if self.context_steps is not None:  # the context begins at the floor, its position end - length
-                context = context.slice(max(0, int(self._floor[i]) - (end - context.shape[1])), context.shape[1])
+                context = context.slice(max(0, int(self._starts[i, 0]) - (end - context.shape[1])), context.shape[1])
             positions = torch.arange(end - context.shape[1], end, device=self.device)[None]
             out.append(self.model(context, positions)[:, -1])
             self._history[i] = context

@@ -40,7 +40,6 @@ from gato_agent.batches import MicroBatches, accumulate
 from gato_agent.checkpoint import (LATEST_FILE, Checkpoint, CheckpointError, Task, load_checkpoint, save_run_checkpoint,
                                    step_folders)
 from gato_agent.cli import RunFailed, UsageError, is_disk_full, make_out_dir, run_command
-from gato_agent.config import GatoConfig
 from gato_agent.data import SequenceSampler, TaskData, merge_tasks
 from gato_agent.distributed import Distributed
 from gato_agent.divergence import check_weights, diverged, non_finite_step, non_finite_weights
@@ -57,7 +56,7 @@ from gato_agent.optim import build_optimizer
 from gato_agent.precision import MixedPrecision
 from gato_agent.runlock import LOCK_FILE, FolderLock
 from gato_agent.sources import load_source
-from gato_agent.train_config import TrainConfig, check_numbers
+from gato_agent.train_config import TrainConfig, check_numbers, task_context_steps, task_history_noise
 
 __all__ = ["TrainConfig", "TrainResult", "Evaluator", "train", "main"]
 
@@ -109,7 +108,8 @@ def _train(cfg: TrainConfig, evaluate: Evaluator | None, env: Distributed) -> Tr
 
     model.to(env.device).train()
     sampler = SequenceSampler(tasks, weights, model.config.context_length, cfg.seed, env.rank, cfg.prompt_prob,
-                              _history_noise(cfg, names), cfg.episode_start_prob, _context_steps(cfg, names, tasks, model.config))
+                              task_history_noise(cfg, names), cfg.episode_start_prob,
+                              task_context_steps(cfg, names, [t.step_tokens for t in tasks], model.config.context_length))
     amp = MixedPrecision(cfg.precision, env.device)
     net = env.wrap(model, cfg.strategy)  # before the optimizer: fsdp replaces the parameters by shards
     optimizer = build_optimizer(model, cfg.lr, cfg.weight_decay, env.device)
@@ -363,29 +363,6 @@ def _plot(run: Path, warn: bool) -> None:
     except OSError as e:
         if warn:
             print(f"gato-train: warning: {run / 'loss.png'} not written ({e.strerror or e})", file=sys.stderr)
-
-
-def _history_noise(cfg: TrainConfig, names: list[str]) -> list[float]:
-    """Each task's history noise: --task-history-noise where it names the task, else --history-noise."""
-    unknown = sorted(set(cfg.task_history_noise) - set(names))
-    if unknown:
-        raise UsageError(f"--task-history-noise names {', '.join(unknown)}, not a task of these datasets; "
-                         f"their tasks: {', '.join(names)}")
-    return [cfg.task_history_noise.get(name, cfg.history_noise) for name in names]
-
-
-def _context_steps(cfg: TrainConfig, names: list[str], tasks: list[TaskData], config: GatoConfig) -> list[int | None]:
-    """Each task's --task-context-steps (None where it names none), checked against the tasks and the context."""
-    unknown = sorted(set(cfg.task_context_steps) - set(names))
-    if unknown:
-        raise UsageError(f"--task-context-steps names {', '.join(unknown)}, not a task of these datasets; "
-                         f"their tasks: {', '.join(names)}")
-    for task in tasks:
-        steps = cfg.task_context_steps.get(task.name)
-        if steps is not None and steps * task.step_tokens > config.context_length:
-            raise UsageError(f"--task-context-steps {task.name} {steps}: {steps} timesteps of {task.step_tokens} tokens "
-                             f"do not fit in the context of {config.context_length}; at most {config.context_length // task.step_tokens}")
-    return [cfg.task_context_steps.get(name) for name in names]
 
 
 def _load_matching(model: Gato, init: Gato, verbose: bool) -> None:

@@ -19,7 +19,7 @@ from gato_agent.loggers import LoggerName
 from gato_agent.optim import CosineSchedule
 from gato_agent.precision import PrecisionName
 
-__all__ = ["TrainConfig"]
+__all__ = ["TrainConfig", "task_history_noise", "task_context_steps"]
 
 
 @dataclass
@@ -248,3 +248,29 @@ def check_numbers(cfg: TrainConfig) -> None:
         raise UsageError(f"--weight is given {len(cfg.weight)} times for {len(cfg.dataset)} --dataset: give one per dataset, or none")
     if cfg.weight and not sum(cfg.weight) > 0:
         raise UsageError(f"--weight: at least one dataset needs a weight above 0, got {cfg.weight}")
+
+
+def task_history_noise(cfg: TrainConfig, names: list[str]) -> list[float]:
+    """Each task's history noise, in `names` order: --task-history-noise where it names the task,
+    else --history-noise."""
+    _check_named("--task-history-noise", cfg.task_history_noise, names)
+    return [cfg.task_history_noise.get(name, cfg.history_noise) for name in names]
+
+
+def task_context_steps(cfg: TrainConfig, names: list[str], step_tokens: list[int], context_length: int) -> list[int | None]:
+    """Each task's --task-context-steps in `names` order (None where it names none), checked to fit
+    the context with the task's `step_tokens` tokens a timestep."""
+    _check_named("--task-context-steps", cfg.task_context_steps, names)
+    for name, size in zip(names, step_tokens):
+        steps = cfg.task_context_steps.get(name)
+        if steps is not None and steps * size > context_length:
+            raise UsageError(f"--task-context-steps {name} {steps}: {steps} timesteps of {size} tokens do not fit in the "
+                             f"context of {context_length}; at most {context_length // size}")
+    return [cfg.task_context_steps.get(name) for name in names]
+
+
+def _check_named(flag: str, per_task: dict[str, Any], names: list[str]) -> None:
+    """UsageError when a per-task flag names a task that is not among the run's."""
+    unknown = sorted(set(per_task) - set(names))
+    if unknown:
+        raise UsageError(f"{flag} names {', '.join(unknown)}, not a task of these datasets; their tasks: {', '.join(names)}")
