@@ -905,7 +905,10 @@ fi
 #       each: the round-5 weights score 0.745 and 0.665 there, against the bot's 0.927 and 0.989);
 #       then 1000 steps from those weights on everything (recipes/generalist-round6.json): each
 #       new set at its task's round-5 set's weight (the two new BabyAI sets at their level's
-#       demonstrations' weight), every older DAgger set halved, the rest as 15.12. Not run yet.
+#       demonstrations' weight), every older DAgger set halved, the rest as 15.12 but for Walker2d
+#       on one-step windows too (task_context_steps 1: a small Gato of Walker2d and Ant walks at
+#       0.88 of the demonstrator so, against 0.51 on its history; experiments/diary.md, "Walker2d
+#       on one-step windows"). Not run yet.
 collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
     --env Meta-World/assembly-v3 --episodes 8 --out data/generalist-r6/mw-assembly-dagger
 collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
