@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export OMP_NUM_THREADS=1  # collection: one thread a process (benchmarks/README.md, "Acting")
 
-# The build's verbs (tests/test_build.py reads this script through them: keep to these).
+# The build's verbs (tests/test_build.py reads this script through them, and unrolls its `for` loops: keep to these).
 collect() { "$BIN/gato-collect" --no-progress "$@"; }  # collect ARGS: resumes a dataset it started
 train() {  # train RECIPE [GATO-TRAIN OPTIONS]: the recipe's run, resumed if one was started
   local recipe=$1 out
@@ -48,108 +48,22 @@ collect --seed 0 --policy expert --action-noise 0.1 \
 collect --seed 0 --policy expert --action-noise 0.1 \
     --env BabyAI-GoToLocal-v0 --episodes 10000 --out data/default/gotolocal-v0
 
+# The 50 Meta-World tasks (Meta-World/<task>-v3), in the order their stages collect them.
+MW_TASKS="assembly basketball bin-picking box-close button-press-topdown \
+    button-press-topdown-wall button-press button-press-wall coffee-button coffee-pull \
+    coffee-push dial-turn disassemble door-close door-lock door-open door-unlock hand-insert \
+    drawer-close drawer-open faucet-open faucet-close hammer handle-press-side handle-press \
+    handle-pull-side handle-pull lever-pull pick-place-wall pick-out-of-hole pick-place \
+    plate-slide plate-slide-side plate-slide-back plate-slide-back-side peg-insert-side \
+    peg-unplug-side soccer stick-push stick-pull push push-wall push-back reach reach-wall \
+    shelf-place sweep-into sweep window-open window-close"
+
 # 15.1 Meta-World: 100 scripted-expert episodes a task, 10% noise executed (DART), cut 10 steps after
 #      success (experiments/diary.md, "The 50 Meta-World tasks in one model").
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/assembly-v3 --episodes 100 --out data/mw-cut50/mw-assembly
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/basketball-v3 --episodes 100 --out data/mw-cut50/mw-basketball
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/bin-picking-v3 --episodes 100 --out data/mw-cut50/mw-bin-picking
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/box-close-v3 --episodes 100 --out data/mw-cut50/mw-box-close
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/button-press-topdown-v3 --episodes 100 --out data/mw-cut50/mw-button-press-topdown
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/button-press-topdown-wall-v3 --episodes 100 --out data/mw-cut50/mw-button-press-topdown-wall
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/button-press-v3 --episodes 100 --out data/mw-cut50/mw-button-press
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/button-press-wall-v3 --episodes 100 --out data/mw-cut50/mw-button-press-wall
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/coffee-button-v3 --episodes 100 --out data/mw-cut50/mw-coffee-button
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/coffee-pull-v3 --episodes 100 --out data/mw-cut50/mw-coffee-pull
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/coffee-push-v3 --episodes 100 --out data/mw-cut50/mw-coffee-push
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/dial-turn-v3 --episodes 100 --out data/mw-cut50/mw-dial-turn
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/disassemble-v3 --episodes 100 --out data/mw-cut50/mw-disassemble
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/door-close-v3 --episodes 100 --out data/mw-cut50/mw-door-close
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/door-lock-v3 --episodes 100 --out data/mw-cut50/mw-door-lock
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/door-open-v3 --episodes 100 --out data/mw-cut50/mw-door-open
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/door-unlock-v3 --episodes 100 --out data/mw-cut50/mw-door-unlock
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/hand-insert-v3 --episodes 100 --out data/mw-cut50/mw-hand-insert
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/drawer-close-v3 --episodes 100 --out data/mw-cut50/mw-drawer-close
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/drawer-open-v3 --episodes 100 --out data/mw-cut50/mw-drawer-open
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/faucet-open-v3 --episodes 100 --out data/mw-cut50/mw-faucet-open
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/faucet-close-v3 --episodes 100 --out data/mw-cut50/mw-faucet-close
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/hammer-v3 --episodes 100 --out data/mw-cut50/mw-hammer
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/handle-press-side-v3 --episodes 100 --out data/mw-cut50/mw-handle-press-side
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/handle-press-v3 --episodes 100 --out data/mw-cut50/mw-handle-press
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/handle-pull-side-v3 --episodes 100 --out data/mw-cut50/mw-handle-pull-side
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/handle-pull-v3 --episodes 100 --out data/mw-cut50/mw-handle-pull
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/lever-pull-v3 --episodes 100 --out data/mw-cut50/mw-lever-pull
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/pick-place-wall-v3 --episodes 100 --out data/mw-cut50/mw-pick-place-wall
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/pick-out-of-hole-v3 --episodes 100 --out data/mw-cut50/mw-pick-out-of-hole
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/pick-place-v3 --episodes 100 --out data/mw-cut50/mw-pick-place
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/plate-slide-v3 --episodes 100 --out data/mw-cut50/mw-plate-slide
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/plate-slide-side-v3 --episodes 100 --out data/mw-cut50/mw-plate-slide-side
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/plate-slide-back-v3 --episodes 100 --out data/mw-cut50/mw-plate-slide-back
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/plate-slide-back-side-v3 --episodes 100 --out data/mw-cut50/mw-plate-slide-back-side
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/peg-insert-side-v3 --episodes 100 --out data/mw-cut50/mw-peg-insert-side
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/peg-unplug-side-v3 --episodes 100 --out data/mw-cut50/mw-peg-unplug-side
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/soccer-v3 --episodes 100 --out data/mw-cut50/mw-soccer
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/stick-push-v3 --episodes 100 --out data/mw-cut50/mw-stick-push
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/stick-pull-v3 --episodes 100 --out data/mw-cut50/mw-stick-pull
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/push-v3 --episodes 100 --out data/mw-cut50/mw-push
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/push-wall-v3 --episodes 100 --out data/mw-cut50/mw-push-wall
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/push-back-v3 --episodes 100 --out data/mw-cut50/mw-push-back
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/reach-v3 --episodes 100 --out data/mw-cut50/mw-reach
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/reach-wall-v3 --episodes 100 --out data/mw-cut50/mw-reach-wall
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/shelf-place-v3 --episodes 100 --out data/mw-cut50/mw-shelf-place
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/sweep-into-v3 --episodes 100 --out data/mw-cut50/mw-sweep-into
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/sweep-v3 --episodes 100 --out data/mw-cut50/mw-sweep
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/window-open-v3 --episodes 100 --out data/mw-cut50/mw-window-open
-collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
-    --env Meta-World/window-close-v3 --episodes 100 --out data/mw-cut50/mw-window-close
+for task in $MW_TASKS; do
+    collect --seed 0 --action-noise 0.1 --steps-after-success 10 \
+        --env Meta-World/$task-v3 --episodes 100 --out data/mw-cut50/mw-$task
+done
 
 # 15.2 MuJoCo: four more bodies beside stage 1's five tasks (ARS demonstrators), episodes under 80% of
 #      the demonstrator dropped (Walker2d: 50%, its demonstrator is fragile).
@@ -238,106 +152,10 @@ fi
 #      54% success, against the run's 36 and 48%; experiments/diary.md, "The first DAgger round of
 #      stage 15"), committed in bf16 (recipes/weights/generalist-round1). Each round's DAgger sets
 #      are collected even where its weights are committed: every later round trains on them.
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/assembly-v3 --episodes 8 --out data/generalist-r1/mw-assembly-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/basketball-v3 --episodes 8 --out data/generalist-r1/mw-basketball-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/bin-picking-v3 --episodes 8 --out data/generalist-r1/mw-bin-picking-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/box-close-v3 --episodes 8 --out data/generalist-r1/mw-box-close-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-topdown-v3 --episodes 8 --out data/generalist-r1/mw-button-press-topdown-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-topdown-wall-v3 --episodes 8 --out data/generalist-r1/mw-button-press-topdown-wall-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-v3 --episodes 8 --out data/generalist-r1/mw-button-press-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-wall-v3 --episodes 8 --out data/generalist-r1/mw-button-press-wall-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/coffee-button-v3 --episodes 8 --out data/generalist-r1/mw-coffee-button-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/coffee-pull-v3 --episodes 8 --out data/generalist-r1/mw-coffee-pull-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/coffee-push-v3 --episodes 8 --out data/generalist-r1/mw-coffee-push-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/dial-turn-v3 --episodes 8 --out data/generalist-r1/mw-dial-turn-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/disassemble-v3 --episodes 8 --out data/generalist-r1/mw-disassemble-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-close-v3 --episodes 8 --out data/generalist-r1/mw-door-close-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-lock-v3 --episodes 8 --out data/generalist-r1/mw-door-lock-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-open-v3 --episodes 8 --out data/generalist-r1/mw-door-open-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-unlock-v3 --episodes 8 --out data/generalist-r1/mw-door-unlock-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/hand-insert-v3 --episodes 8 --out data/generalist-r1/mw-hand-insert-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/drawer-close-v3 --episodes 8 --out data/generalist-r1/mw-drawer-close-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/drawer-open-v3 --episodes 8 --out data/generalist-r1/mw-drawer-open-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/faucet-open-v3 --episodes 8 --out data/generalist-r1/mw-faucet-open-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/faucet-close-v3 --episodes 8 --out data/generalist-r1/mw-faucet-close-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/hammer-v3 --episodes 8 --out data/generalist-r1/mw-hammer-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-press-side-v3 --episodes 8 --out data/generalist-r1/mw-handle-press-side-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-press-v3 --episodes 8 --out data/generalist-r1/mw-handle-press-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-pull-side-v3 --episodes 8 --out data/generalist-r1/mw-handle-pull-side-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-pull-v3 --episodes 8 --out data/generalist-r1/mw-handle-pull-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/lever-pull-v3 --episodes 8 --out data/generalist-r1/mw-lever-pull-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/pick-place-wall-v3 --episodes 8 --out data/generalist-r1/mw-pick-place-wall-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/pick-out-of-hole-v3 --episodes 8 --out data/generalist-r1/mw-pick-out-of-hole-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/pick-place-v3 --episodes 8 --out data/generalist-r1/mw-pick-place-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-side-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-side-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-back-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-back-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-back-side-v3 --episodes 8 --out data/generalist-r1/mw-plate-slide-back-side-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/peg-insert-side-v3 --episodes 8 --out data/generalist-r1/mw-peg-insert-side-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/peg-unplug-side-v3 --episodes 8 --out data/generalist-r1/mw-peg-unplug-side-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/soccer-v3 --episodes 8 --out data/generalist-r1/mw-soccer-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/stick-push-v3 --episodes 8 --out data/generalist-r1/mw-stick-push-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/stick-pull-v3 --episodes 8 --out data/generalist-r1/mw-stick-pull-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/push-v3 --episodes 8 --out data/generalist-r1/mw-push-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/push-wall-v3 --episodes 8 --out data/generalist-r1/mw-push-wall-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/push-back-v3 --episodes 8 --out data/generalist-r1/mw-push-back-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/reach-v3 --episodes 8 --out data/generalist-r1/mw-reach-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/reach-wall-v3 --episodes 8 --out data/generalist-r1/mw-reach-wall-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/shelf-place-v3 --episodes 8 --out data/generalist-r1/mw-shelf-place-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/sweep-into-v3 --episodes 8 --out data/generalist-r1/mw-sweep-into-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/sweep-v3 --episodes 8 --out data/generalist-r1/mw-sweep-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/window-open-v3 --episodes 8 --out data/generalist-r1/mw-window-open-dagger
-collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/window-close-v3 --episodes 8 --out data/generalist-r1/mw-window-close-dagger
+for task in $MW_TASKS; do
+    collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 8 --steps-after-success 200 \
+        --env Meta-World/$task-v3 --episodes 8 --out data/generalist-r1/mw-$task-dagger
+done
 collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 10 \
     --env InvertedDoublePendulum-v5 --episodes 60 --out data/generalist-r1/inverteddoublependulum-dagger
 collect --seed 8000 --policy checkpoint:recipes/weights/generalist-base2 --label expert --num-envs 10 \
@@ -375,106 +193,10 @@ fi
 #      weights (a soup, as in 15.8) and committed in bf16 as recipes/weights/generalist-round2:
 #      45 of 74 tasks at half their demonstrator, Hopper 0.05 to 0.71 and Ant 0.34 to 0.79
 #      (experiments/diary.md, "The second DAgger round of stage 15").
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/assembly-v3 --episodes 8 --out data/generalist-r2/mw-assembly-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/basketball-v3 --episodes 8 --out data/generalist-r2/mw-basketball-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/bin-picking-v3 --episodes 8 --out data/generalist-r2/mw-bin-picking-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/box-close-v3 --episodes 8 --out data/generalist-r2/mw-box-close-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-topdown-v3 --episodes 8 --out data/generalist-r2/mw-button-press-topdown-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-topdown-wall-v3 --episodes 8 --out data/generalist-r2/mw-button-press-topdown-wall-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-v3 --episodes 8 --out data/generalist-r2/mw-button-press-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-wall-v3 --episodes 8 --out data/generalist-r2/mw-button-press-wall-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/coffee-button-v3 --episodes 8 --out data/generalist-r2/mw-coffee-button-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/coffee-pull-v3 --episodes 8 --out data/generalist-r2/mw-coffee-pull-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/coffee-push-v3 --episodes 8 --out data/generalist-r2/mw-coffee-push-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/dial-turn-v3 --episodes 8 --out data/generalist-r2/mw-dial-turn-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/disassemble-v3 --episodes 8 --out data/generalist-r2/mw-disassemble-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-close-v3 --episodes 8 --out data/generalist-r2/mw-door-close-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-lock-v3 --episodes 8 --out data/generalist-r2/mw-door-lock-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-open-v3 --episodes 8 --out data/generalist-r2/mw-door-open-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-unlock-v3 --episodes 8 --out data/generalist-r2/mw-door-unlock-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/hand-insert-v3 --episodes 8 --out data/generalist-r2/mw-hand-insert-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/drawer-close-v3 --episodes 8 --out data/generalist-r2/mw-drawer-close-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/drawer-open-v3 --episodes 8 --out data/generalist-r2/mw-drawer-open-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/faucet-open-v3 --episodes 8 --out data/generalist-r2/mw-faucet-open-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/faucet-close-v3 --episodes 8 --out data/generalist-r2/mw-faucet-close-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/hammer-v3 --episodes 8 --out data/generalist-r2/mw-hammer-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-press-side-v3 --episodes 8 --out data/generalist-r2/mw-handle-press-side-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-press-v3 --episodes 8 --out data/generalist-r2/mw-handle-press-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-pull-side-v3 --episodes 8 --out data/generalist-r2/mw-handle-pull-side-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-pull-v3 --episodes 8 --out data/generalist-r2/mw-handle-pull-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/lever-pull-v3 --episodes 8 --out data/generalist-r2/mw-lever-pull-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/pick-place-wall-v3 --episodes 8 --out data/generalist-r2/mw-pick-place-wall-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/pick-out-of-hole-v3 --episodes 8 --out data/generalist-r2/mw-pick-out-of-hole-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/pick-place-v3 --episodes 8 --out data/generalist-r2/mw-pick-place-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-v3 --episodes 8 --out data/generalist-r2/mw-plate-slide-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-side-v3 --episodes 8 --out data/generalist-r2/mw-plate-slide-side-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-back-v3 --episodes 8 --out data/generalist-r2/mw-plate-slide-back-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-back-side-v3 --episodes 8 --out data/generalist-r2/mw-plate-slide-back-side-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/peg-insert-side-v3 --episodes 8 --out data/generalist-r2/mw-peg-insert-side-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/peg-unplug-side-v3 --episodes 8 --out data/generalist-r2/mw-peg-unplug-side-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/soccer-v3 --episodes 8 --out data/generalist-r2/mw-soccer-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/stick-push-v3 --episodes 8 --out data/generalist-r2/mw-stick-push-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/stick-pull-v3 --episodes 8 --out data/generalist-r2/mw-stick-pull-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/push-v3 --episodes 8 --out data/generalist-r2/mw-push-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/push-wall-v3 --episodes 8 --out data/generalist-r2/mw-push-wall-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/push-back-v3 --episodes 8 --out data/generalist-r2/mw-push-back-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/reach-v3 --episodes 8 --out data/generalist-r2/mw-reach-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/reach-wall-v3 --episodes 8 --out data/generalist-r2/mw-reach-wall-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/shelf-place-v3 --episodes 8 --out data/generalist-r2/mw-shelf-place-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/sweep-into-v3 --episodes 8 --out data/generalist-r2/mw-sweep-into-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/sweep-v3 --episodes 8 --out data/generalist-r2/mw-sweep-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/window-open-v3 --episodes 8 --out data/generalist-r2/mw-window-open-dagger
-collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/window-close-v3 --episodes 8 --out data/generalist-r2/mw-window-close-dagger
+for task in $MW_TASKS; do
+    collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 8 --steps-after-success 200 \
+        --env Meta-World/$task-v3 --episodes 8 --out data/generalist-r2/mw-$task-dagger
+done
 collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 10 \
     --env InvertedDoublePendulum-v5 --episodes 60 --out data/generalist-r2/inverteddoublependulum-dagger
 collect --seed 9000 --policy checkpoint:recipes/weights/generalist-round1 --label expert --num-envs 10 \
@@ -505,106 +227,10 @@ fi
 #       still fall in its first steps); then 1000 steps from those weights on everything
 #       (recipes/generalist-round3.json): each new set at its task's round-2 set's weight, every
 #       older DAgger set halved, the rest as 15.9.
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/assembly-v3 --episodes 8 --out data/generalist-r3/mw-assembly-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/basketball-v3 --episodes 8 --out data/generalist-r3/mw-basketball-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/bin-picking-v3 --episodes 8 --out data/generalist-r3/mw-bin-picking-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/box-close-v3 --episodes 8 --out data/generalist-r3/mw-box-close-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-topdown-v3 --episodes 8 --out data/generalist-r3/mw-button-press-topdown-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-topdown-wall-v3 --episodes 8 --out data/generalist-r3/mw-button-press-topdown-wall-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-v3 --episodes 8 --out data/generalist-r3/mw-button-press-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-wall-v3 --episodes 8 --out data/generalist-r3/mw-button-press-wall-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/coffee-button-v3 --episodes 8 --out data/generalist-r3/mw-coffee-button-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/coffee-pull-v3 --episodes 8 --out data/generalist-r3/mw-coffee-pull-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/coffee-push-v3 --episodes 8 --out data/generalist-r3/mw-coffee-push-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/dial-turn-v3 --episodes 8 --out data/generalist-r3/mw-dial-turn-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/disassemble-v3 --episodes 8 --out data/generalist-r3/mw-disassemble-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-close-v3 --episodes 8 --out data/generalist-r3/mw-door-close-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-lock-v3 --episodes 8 --out data/generalist-r3/mw-door-lock-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-open-v3 --episodes 8 --out data/generalist-r3/mw-door-open-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-unlock-v3 --episodes 8 --out data/generalist-r3/mw-door-unlock-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/hand-insert-v3 --episodes 8 --out data/generalist-r3/mw-hand-insert-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/drawer-close-v3 --episodes 8 --out data/generalist-r3/mw-drawer-close-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/drawer-open-v3 --episodes 8 --out data/generalist-r3/mw-drawer-open-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/faucet-open-v3 --episodes 8 --out data/generalist-r3/mw-faucet-open-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/faucet-close-v3 --episodes 8 --out data/generalist-r3/mw-faucet-close-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/hammer-v3 --episodes 8 --out data/generalist-r3/mw-hammer-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-press-side-v3 --episodes 8 --out data/generalist-r3/mw-handle-press-side-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-press-v3 --episodes 8 --out data/generalist-r3/mw-handle-press-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-pull-side-v3 --episodes 8 --out data/generalist-r3/mw-handle-pull-side-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-pull-v3 --episodes 8 --out data/generalist-r3/mw-handle-pull-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/lever-pull-v3 --episodes 8 --out data/generalist-r3/mw-lever-pull-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/pick-place-wall-v3 --episodes 8 --out data/generalist-r3/mw-pick-place-wall-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/pick-out-of-hole-v3 --episodes 8 --out data/generalist-r3/mw-pick-out-of-hole-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/pick-place-v3 --episodes 8 --out data/generalist-r3/mw-pick-place-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-v3 --episodes 8 --out data/generalist-r3/mw-plate-slide-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-side-v3 --episodes 8 --out data/generalist-r3/mw-plate-slide-side-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-back-v3 --episodes 8 --out data/generalist-r3/mw-plate-slide-back-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-back-side-v3 --episodes 8 --out data/generalist-r3/mw-plate-slide-back-side-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/peg-insert-side-v3 --episodes 8 --out data/generalist-r3/mw-peg-insert-side-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/peg-unplug-side-v3 --episodes 8 --out data/generalist-r3/mw-peg-unplug-side-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/soccer-v3 --episodes 8 --out data/generalist-r3/mw-soccer-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/stick-push-v3 --episodes 8 --out data/generalist-r3/mw-stick-push-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/stick-pull-v3 --episodes 8 --out data/generalist-r3/mw-stick-pull-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/push-v3 --episodes 8 --out data/generalist-r3/mw-push-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/push-wall-v3 --episodes 8 --out data/generalist-r3/mw-push-wall-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/push-back-v3 --episodes 8 --out data/generalist-r3/mw-push-back-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/reach-v3 --episodes 8 --out data/generalist-r3/mw-reach-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/reach-wall-v3 --episodes 8 --out data/generalist-r3/mw-reach-wall-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/shelf-place-v3 --episodes 8 --out data/generalist-r3/mw-shelf-place-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/sweep-into-v3 --episodes 8 --out data/generalist-r3/mw-sweep-into-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/sweep-v3 --episodes 8 --out data/generalist-r3/mw-sweep-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/window-open-v3 --episodes 8 --out data/generalist-r3/mw-window-open-dagger
-collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/window-close-v3 --episodes 8 --out data/generalist-r3/mw-window-close-dagger
+for task in $MW_TASKS; do
+    collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 8 --steps-after-success 200 \
+        --env Meta-World/$task-v3 --episodes 8 --out data/generalist-r3/mw-$task-dagger
+done
 collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 10 \
     --env InvertedDoublePendulum-v5 --episodes 60 --out data/generalist-r3/inverteddoublependulum-dagger
 collect --seed 10000 --policy checkpoint:recipes/weights/generalist-round2 --label expert --num-envs 10 \
@@ -642,106 +268,10 @@ fi
 #       trained on one-step windows (task_context_steps 1, packed; the agent then acts on the current
 #       timestep alone: "Meta-World's grasping tasks: the copycat through observations", 82% success
 #       on five grasping tasks in a small Gato against 24% with 42 timesteps of history).
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/assembly-v3 --episodes 8 --out data/generalist-r4/mw-assembly-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/basketball-v3 --episodes 8 --out data/generalist-r4/mw-basketball-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/bin-picking-v3 --episodes 8 --out data/generalist-r4/mw-bin-picking-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/box-close-v3 --episodes 8 --out data/generalist-r4/mw-box-close-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-topdown-v3 --episodes 8 --out data/generalist-r4/mw-button-press-topdown-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-topdown-wall-v3 --episodes 8 --out data/generalist-r4/mw-button-press-topdown-wall-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-v3 --episodes 8 --out data/generalist-r4/mw-button-press-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-wall-v3 --episodes 8 --out data/generalist-r4/mw-button-press-wall-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/coffee-button-v3 --episodes 8 --out data/generalist-r4/mw-coffee-button-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/coffee-pull-v3 --episodes 8 --out data/generalist-r4/mw-coffee-pull-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/coffee-push-v3 --episodes 8 --out data/generalist-r4/mw-coffee-push-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/dial-turn-v3 --episodes 8 --out data/generalist-r4/mw-dial-turn-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/disassemble-v3 --episodes 8 --out data/generalist-r4/mw-disassemble-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-close-v3 --episodes 8 --out data/generalist-r4/mw-door-close-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-lock-v3 --episodes 8 --out data/generalist-r4/mw-door-lock-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-open-v3 --episodes 8 --out data/generalist-r4/mw-door-open-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-unlock-v3 --episodes 8 --out data/generalist-r4/mw-door-unlock-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/hand-insert-v3 --episodes 8 --out data/generalist-r4/mw-hand-insert-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/drawer-close-v3 --episodes 8 --out data/generalist-r4/mw-drawer-close-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/drawer-open-v3 --episodes 8 --out data/generalist-r4/mw-drawer-open-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/faucet-open-v3 --episodes 8 --out data/generalist-r4/mw-faucet-open-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/faucet-close-v3 --episodes 8 --out data/generalist-r4/mw-faucet-close-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/hammer-v3 --episodes 8 --out data/generalist-r4/mw-hammer-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-press-side-v3 --episodes 8 --out data/generalist-r4/mw-handle-press-side-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-press-v3 --episodes 8 --out data/generalist-r4/mw-handle-press-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-pull-side-v3 --episodes 8 --out data/generalist-r4/mw-handle-pull-side-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-pull-v3 --episodes 8 --out data/generalist-r4/mw-handle-pull-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/lever-pull-v3 --episodes 8 --out data/generalist-r4/mw-lever-pull-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/pick-place-wall-v3 --episodes 8 --out data/generalist-r4/mw-pick-place-wall-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/pick-out-of-hole-v3 --episodes 8 --out data/generalist-r4/mw-pick-out-of-hole-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/pick-place-v3 --episodes 8 --out data/generalist-r4/mw-pick-place-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-v3 --episodes 8 --out data/generalist-r4/mw-plate-slide-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-side-v3 --episodes 8 --out data/generalist-r4/mw-plate-slide-side-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-back-v3 --episodes 8 --out data/generalist-r4/mw-plate-slide-back-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-back-side-v3 --episodes 8 --out data/generalist-r4/mw-plate-slide-back-side-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/peg-insert-side-v3 --episodes 8 --out data/generalist-r4/mw-peg-insert-side-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/peg-unplug-side-v3 --episodes 8 --out data/generalist-r4/mw-peg-unplug-side-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/soccer-v3 --episodes 8 --out data/generalist-r4/mw-soccer-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/stick-push-v3 --episodes 8 --out data/generalist-r4/mw-stick-push-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/stick-pull-v3 --episodes 8 --out data/generalist-r4/mw-stick-pull-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/push-v3 --episodes 8 --out data/generalist-r4/mw-push-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/push-wall-v3 --episodes 8 --out data/generalist-r4/mw-push-wall-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/push-back-v3 --episodes 8 --out data/generalist-r4/mw-push-back-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/reach-v3 --episodes 8 --out data/generalist-r4/mw-reach-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/reach-wall-v3 --episodes 8 --out data/generalist-r4/mw-reach-wall-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/shelf-place-v3 --episodes 8 --out data/generalist-r4/mw-shelf-place-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/sweep-into-v3 --episodes 8 --out data/generalist-r4/mw-sweep-into-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/sweep-v3 --episodes 8 --out data/generalist-r4/mw-sweep-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/window-open-v3 --episodes 8 --out data/generalist-r4/mw-window-open-dagger
-collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/window-close-v3 --episodes 8 --out data/generalist-r4/mw-window-close-dagger
+for task in $MW_TASKS; do
+    collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 8 --steps-after-success 200 \
+        --env Meta-World/$task-v3 --episodes 8 --out data/generalist-r4/mw-$task-dagger
+done
 collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 10 \
     --env InvertedDoublePendulum-v5 --episodes 60 --out data/generalist-r4/inverteddoublependulum-dagger
 collect --seed 11000 --policy checkpoint:recipes/weights/generalist-round3 --label expert --num-envs 10 \
@@ -775,106 +305,10 @@ fi
 #       (recipes/weights/generalist-round5): Meta-World mean success 61% to 70%, 50 of 74 tasks at
 #       half their demonstrator against 47 (experiments/diary.md, "The fifth DAgger round of stage
 #       15").
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/assembly-v3 --episodes 8 --out data/generalist-r5/mw-assembly-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/basketball-v3 --episodes 8 --out data/generalist-r5/mw-basketball-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/bin-picking-v3 --episodes 8 --out data/generalist-r5/mw-bin-picking-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/box-close-v3 --episodes 8 --out data/generalist-r5/mw-box-close-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-topdown-v3 --episodes 8 --out data/generalist-r5/mw-button-press-topdown-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-topdown-wall-v3 --episodes 8 --out data/generalist-r5/mw-button-press-topdown-wall-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-v3 --episodes 8 --out data/generalist-r5/mw-button-press-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-wall-v3 --episodes 8 --out data/generalist-r5/mw-button-press-wall-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/coffee-button-v3 --episodes 8 --out data/generalist-r5/mw-coffee-button-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/coffee-pull-v3 --episodes 8 --out data/generalist-r5/mw-coffee-pull-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/coffee-push-v3 --episodes 8 --out data/generalist-r5/mw-coffee-push-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/dial-turn-v3 --episodes 8 --out data/generalist-r5/mw-dial-turn-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/disassemble-v3 --episodes 8 --out data/generalist-r5/mw-disassemble-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-close-v3 --episodes 8 --out data/generalist-r5/mw-door-close-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-lock-v3 --episodes 8 --out data/generalist-r5/mw-door-lock-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-open-v3 --episodes 8 --out data/generalist-r5/mw-door-open-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-unlock-v3 --episodes 8 --out data/generalist-r5/mw-door-unlock-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/hand-insert-v3 --episodes 8 --out data/generalist-r5/mw-hand-insert-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/drawer-close-v3 --episodes 8 --out data/generalist-r5/mw-drawer-close-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/drawer-open-v3 --episodes 8 --out data/generalist-r5/mw-drawer-open-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/faucet-open-v3 --episodes 8 --out data/generalist-r5/mw-faucet-open-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/faucet-close-v3 --episodes 8 --out data/generalist-r5/mw-faucet-close-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/hammer-v3 --episodes 8 --out data/generalist-r5/mw-hammer-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-press-side-v3 --episodes 8 --out data/generalist-r5/mw-handle-press-side-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-press-v3 --episodes 8 --out data/generalist-r5/mw-handle-press-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-pull-side-v3 --episodes 8 --out data/generalist-r5/mw-handle-pull-side-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-pull-v3 --episodes 8 --out data/generalist-r5/mw-handle-pull-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/lever-pull-v3 --episodes 8 --out data/generalist-r5/mw-lever-pull-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/pick-place-wall-v3 --episodes 8 --out data/generalist-r5/mw-pick-place-wall-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/pick-out-of-hole-v3 --episodes 8 --out data/generalist-r5/mw-pick-out-of-hole-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/pick-place-v3 --episodes 8 --out data/generalist-r5/mw-pick-place-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-v3 --episodes 8 --out data/generalist-r5/mw-plate-slide-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-side-v3 --episodes 8 --out data/generalist-r5/mw-plate-slide-side-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-back-v3 --episodes 8 --out data/generalist-r5/mw-plate-slide-back-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-back-side-v3 --episodes 8 --out data/generalist-r5/mw-plate-slide-back-side-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/peg-insert-side-v3 --episodes 8 --out data/generalist-r5/mw-peg-insert-side-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/peg-unplug-side-v3 --episodes 8 --out data/generalist-r5/mw-peg-unplug-side-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/soccer-v3 --episodes 8 --out data/generalist-r5/mw-soccer-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/stick-push-v3 --episodes 8 --out data/generalist-r5/mw-stick-push-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/stick-pull-v3 --episodes 8 --out data/generalist-r5/mw-stick-pull-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/push-v3 --episodes 8 --out data/generalist-r5/mw-push-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/push-wall-v3 --episodes 8 --out data/generalist-r5/mw-push-wall-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/push-back-v3 --episodes 8 --out data/generalist-r5/mw-push-back-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/reach-v3 --episodes 8 --out data/generalist-r5/mw-reach-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/reach-wall-v3 --episodes 8 --out data/generalist-r5/mw-reach-wall-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/shelf-place-v3 --episodes 8 --out data/generalist-r5/mw-shelf-place-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/sweep-into-v3 --episodes 8 --out data/generalist-r5/mw-sweep-into-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/sweep-v3 --episodes 8 --out data/generalist-r5/mw-sweep-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/window-open-v3 --episodes 8 --out data/generalist-r5/mw-window-open-dagger
-collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/window-close-v3 --episodes 8 --out data/generalist-r5/mw-window-close-dagger
+for task in $MW_TASKS; do
+    collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 8 --steps-after-success 200 \
+        --env Meta-World/$task-v3 --episodes 8 --out data/generalist-r5/mw-$task-dagger
+done
 collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 10 \
     --env InvertedDoublePendulum-v5 --episodes 60 --out data/generalist-r5/inverteddoublependulum-dagger
 collect --seed 12000 --policy checkpoint:recipes/weights/generalist-round4 --label expert --num-envs 10 \
@@ -909,106 +343,10 @@ fi
 #       on one-step windows too (task_context_steps 1: a small Gato of Walker2d and Ant walks at
 #       0.88 of the demonstrator so, against 0.51 on its history; experiments/diary.md, "Walker2d
 #       on one-step windows"). Not run yet.
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/assembly-v3 --episodes 8 --out data/generalist-r6/mw-assembly-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/basketball-v3 --episodes 8 --out data/generalist-r6/mw-basketball-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/bin-picking-v3 --episodes 8 --out data/generalist-r6/mw-bin-picking-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/box-close-v3 --episodes 8 --out data/generalist-r6/mw-box-close-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-topdown-v3 --episodes 8 --out data/generalist-r6/mw-button-press-topdown-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-topdown-wall-v3 --episodes 8 --out data/generalist-r6/mw-button-press-topdown-wall-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-v3 --episodes 8 --out data/generalist-r6/mw-button-press-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/button-press-wall-v3 --episodes 8 --out data/generalist-r6/mw-button-press-wall-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/coffee-button-v3 --episodes 8 --out data/generalist-r6/mw-coffee-button-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/coffee-pull-v3 --episodes 8 --out data/generalist-r6/mw-coffee-pull-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/coffee-push-v3 --episodes 8 --out data/generalist-r6/mw-coffee-push-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/dial-turn-v3 --episodes 8 --out data/generalist-r6/mw-dial-turn-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/disassemble-v3 --episodes 8 --out data/generalist-r6/mw-disassemble-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-close-v3 --episodes 8 --out data/generalist-r6/mw-door-close-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-lock-v3 --episodes 8 --out data/generalist-r6/mw-door-lock-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-open-v3 --episodes 8 --out data/generalist-r6/mw-door-open-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/door-unlock-v3 --episodes 8 --out data/generalist-r6/mw-door-unlock-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/hand-insert-v3 --episodes 8 --out data/generalist-r6/mw-hand-insert-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/drawer-close-v3 --episodes 8 --out data/generalist-r6/mw-drawer-close-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/drawer-open-v3 --episodes 8 --out data/generalist-r6/mw-drawer-open-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/faucet-open-v3 --episodes 8 --out data/generalist-r6/mw-faucet-open-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/faucet-close-v3 --episodes 8 --out data/generalist-r6/mw-faucet-close-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/hammer-v3 --episodes 8 --out data/generalist-r6/mw-hammer-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-press-side-v3 --episodes 8 --out data/generalist-r6/mw-handle-press-side-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-press-v3 --episodes 8 --out data/generalist-r6/mw-handle-press-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-pull-side-v3 --episodes 8 --out data/generalist-r6/mw-handle-pull-side-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/handle-pull-v3 --episodes 8 --out data/generalist-r6/mw-handle-pull-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/lever-pull-v3 --episodes 8 --out data/generalist-r6/mw-lever-pull-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/pick-place-wall-v3 --episodes 8 --out data/generalist-r6/mw-pick-place-wall-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/pick-out-of-hole-v3 --episodes 8 --out data/generalist-r6/mw-pick-out-of-hole-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/pick-place-v3 --episodes 8 --out data/generalist-r6/mw-pick-place-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-v3 --episodes 8 --out data/generalist-r6/mw-plate-slide-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-side-v3 --episodes 8 --out data/generalist-r6/mw-plate-slide-side-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-back-v3 --episodes 8 --out data/generalist-r6/mw-plate-slide-back-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/plate-slide-back-side-v3 --episodes 8 --out data/generalist-r6/mw-plate-slide-back-side-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/peg-insert-side-v3 --episodes 8 --out data/generalist-r6/mw-peg-insert-side-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/peg-unplug-side-v3 --episodes 8 --out data/generalist-r6/mw-peg-unplug-side-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/soccer-v3 --episodes 8 --out data/generalist-r6/mw-soccer-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/stick-push-v3 --episodes 8 --out data/generalist-r6/mw-stick-push-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/stick-pull-v3 --episodes 8 --out data/generalist-r6/mw-stick-pull-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/push-v3 --episodes 8 --out data/generalist-r6/mw-push-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/push-wall-v3 --episodes 8 --out data/generalist-r6/mw-push-wall-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/push-back-v3 --episodes 8 --out data/generalist-r6/mw-push-back-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/reach-v3 --episodes 8 --out data/generalist-r6/mw-reach-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/reach-wall-v3 --episodes 8 --out data/generalist-r6/mw-reach-wall-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/shelf-place-v3 --episodes 8 --out data/generalist-r6/mw-shelf-place-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/sweep-into-v3 --episodes 8 --out data/generalist-r6/mw-sweep-into-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/sweep-v3 --episodes 8 --out data/generalist-r6/mw-sweep-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/window-open-v3 --episodes 8 --out data/generalist-r6/mw-window-open-dagger
-collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
-    --env Meta-World/window-close-v3 --episodes 8 --out data/generalist-r6/mw-window-close-dagger
+for task in $MW_TASKS; do
+    collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
+        --env Meta-World/$task-v3 --episodes 8 --out data/generalist-r6/mw-$task-dagger
+done
 collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 10 \
     --env InvertedDoublePendulum-v5 --episodes 60 --out data/generalist-r6/inverteddoublependulum-dagger
 collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 10 \

@@ -8,7 +8,7 @@ provenance.json names the build script, the commit it ran from, the run folder s
 where the dataset is absent) and each evaluation its README table came from (the results.json file
 and, per task, the episodes, seeds, mean and std). `read_build` is the build script's reader, shared
 with tests/test_build.py: its logical lines (continuations joined, functions and comments skipped,
-top-level variables expanded) as `Step`s.
+top-level variables expanded, `for WORD in WORDS; do ... done` loops unrolled) as `Step`s.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ __all__ = ["Step", "read_build", "dataset_commands", "dataset_size", "results_su
 COLLECT = ["gato-collect", "--no-progress"]  # what the build's `collect` verb runs, before its arguments
 _FUNCTION = re.compile(r"^\w+\(\)\s*\{")
 _ONE_LINE = re.compile(r"\}\s*(#.*)?$")  # a function defined on its own line ends so
-_ASSIGN = re.compile(r"^([A-Z_][A-Z0-9_]*)=(\S+)$")
+_ASSIGN = re.compile(r'^([A-Z_][A-Z0-9_]*)=("[^"]*"|\S+)$')
+_FOR = re.compile(r"^for ([a-z_][a-z0-9_]*) in (.+); do$")  # a loop over words, unrolled; not nested
 _ENV_PREFIX = re.compile(r"^[A-Z_][A-Z0-9_]*=\S+\s+")
 _GUARD = re.compile(r"^\[ (?:! )?-e (\S+) \] (?:\|\||&&) ")
 _VAR = re.compile(r"\$\{?([A-Z_][A-Z0-9_]*)\}?")
@@ -68,9 +69,21 @@ def read_build(path: str | Path) -> list[Step]:
     variables: dict[str, str] = {}
     in_function = False
     block = None
+    loop: tuple[str, list[str], list[tuple[int, str]]] | None = None  # (variable, words, body lines)
     for number, line in _logical_lines(Path(path).read_text()):
         if in_function:
             in_function = line != "}"
+            continue
+        if loop is not None:
+            if line != "done":
+                loop[2].append((number, line))
+                continue
+            name, words, body = loop
+            word_var = re.compile(rf"\$\{{?{name}\b\}}?")
+            for word in words:
+                for body_number, body_line in body:
+                    _read_command(path, body_number, word_var.sub(word, body_line), variables, block, steps)
+            loop = None
             continue
         if opened := _BLOCK.match(line):
             block = opened.group(1)
@@ -81,23 +94,41 @@ def read_build(path: str | Path) -> list[Step]:
         if _FUNCTION.match(line):
             in_function = not _ONE_LINE.search(line)
             continue
-        expanded = _VAR.sub(lambda m: variables.get(m.group(1), m.group(0)), line)
-        if assignment := _ASSIGN.match(expanded):
-            variables[assignment.group(1)] = assignment.group(2)
+        if opened := _FOR.match(line):
+            loop = opened.group(1), shlex.split(_expand(opened.group(2), variables)), []
             continue
-        guard = None
-        if match := _GUARD.match(expanded):
-            guard, expanded = match.group(1), expanded[match.end():]
-        expanded = _ENV_PREFIX.sub("", expanded).removesuffix("&").strip()
-        command, _, tee = expanded.partition("| tee ")
-        try:
-            words = shlex.split(command, comments=True)
-        except ValueError as e:
-            raise ValueError(f"{path}:{number}: {e}") from None
-        if words[0].endswith("/python") and words[1:2] == ["-m"]:
-            words = words[2:]
-        steps.append(Step(number, words[0], words[1:], guard, tee.strip() or None, block))
+        _read_command(path, number, line, variables, block, steps)
+    if loop is not None:
+        raise ValueError(f"{path}: a `for {loop[0]} in ...; do` loop has no `done`")
     return steps
+
+
+def _expand(line: str, variables: dict[str, str]) -> str:
+    """`line` with the script's variables ($NAME, ${NAME}) replaced by their values."""
+    return _VAR.sub(lambda m: variables.get(m.group(1), m.group(0)), line)
+
+
+def _read_command(path: str | Path, number: int, line: str, variables: dict[str, str], block: str | None,
+                  steps: list[Step]) -> None:
+    """Read one command line: record a variable it assigns, or append its `Step` to `steps`."""
+    if not line or line.startswith("#"):
+        return
+    expanded = _expand(line, variables)
+    if assignment := _ASSIGN.match(expanded):
+        variables[assignment.group(1)] = assignment.group(2).strip('"')
+        return
+    guard = None
+    if match := _GUARD.match(expanded):
+        guard, expanded = match.group(1), expanded[match.end():]
+    expanded = _ENV_PREFIX.sub("", expanded).removesuffix("&").strip()
+    command, _, tee = expanded.partition("| tee ")
+    try:
+        words = shlex.split(command, comments=True)
+    except ValueError as e:
+        raise ValueError(f"{path}:{number}: {e}") from None
+    if words[0].endswith("/python") and words[1:2] == ["-m"]:
+        words = words[2:]
+    steps.append(Step(number, words[0], words[1:], guard, tee.strip() or None, block))
 
 
 def option(args: list[str], name: str) -> list[str]:

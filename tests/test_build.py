@@ -6,6 +6,8 @@ the build."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -126,3 +128,35 @@ def test_the_reader_joins_lines_expands_variables_and_skips_functions(tmp_path):
     assert read_build(script) == [Step(7, "train", ["r.json", "--stop-after", "5"], guard="runs/a/x"),
                                   Step(9, "rollouts.report", ["runs/a/r.json"], tee="runs/a/t.md"),
                                   Step(11, "train", ["q.json"], block="w/m"), Step(13, "train", ["z.json"])]
+
+
+def test_the_reader_unrolls_loops_over_a_variables_words(tmp_path):
+    script = tmp_path / "build.sh"
+    script.write_text('TASKS="reach \\\n    push"\nOUT=data/r1\nfor task in $TASKS; do\n'
+                      '    collect --env M/$task-v3 \\\n        --out $OUT/mw-${task}-dagger\ndone\ntrain z.json\n')
+    assert read_build(script) == [Step(5, "collect", ["--env", "M/reach-v3", "--out", "data/r1/mw-reach-dagger"]),
+                                  Step(5, "collect", ["--env", "M/push-v3", "--out", "data/r1/mw-push-dagger"]),
+                                  Step(8, "train", ["z.json"])]
+    script.write_text("for task in a b; do\n    collect --out $task\n")
+    with pytest.raises(ValueError, match="has no `done`"):
+        read_build(script)
+
+
+def test_bash_runs_the_collect_commands_the_reader_reads(tmp_path):
+    """Stage 15 run by bash with echoing stand-ins for its programs: the gato-collect commands it runs,
+    loops unrolled, are the reader's, in order."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    for name in ("gato-collect", "gato-train", "python"):
+        (fake / name).write_text(f'#!/bin/sh\necho {name} "$@"\n')
+        (fake / name).chmod(0o755)
+    (tmp_path / "recipes").mkdir()
+    for recipe in (ROOT / "recipes").glob("*.json"):
+        shutil.copy(recipe, tmp_path / "recipes")
+    script = (ROOT / SCRIPTS[1]).read_text()
+    assert "\nBIN=.venv/bin\n" in script
+    (tmp_path / SCRIPTS[1]).write_text(script.replace("\nBIN=.venv/bin\n", f"\nBIN={fake}\n"))
+    ran = subprocess.run(["bash", str(tmp_path / SCRIPTS[1])], capture_output=True, text=True, check=True).stdout
+    collected = [line.split()[1:] for line in ran.splitlines() if line.startswith("gato-collect ")]
+    read = [["--no-progress", *step.args] for step in read_build(ROOT / SCRIPTS[1]) if step.verb == "collect"]
+    assert len(read) > 300 and collected == read
