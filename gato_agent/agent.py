@@ -74,9 +74,10 @@ class GatoAgent:
         context_steps: act on the last this many timesteps only, the current one included, each whole
             (the oldest begins at its first observation token): what a task trained with `gato-train
             --task-context-steps` saw, which its checkpoint task records and `from_pretrained` passes
-            on. None: as many tokens as the model's context holds. It takes no prompt, which would
-            sit outside those timesteps. Above 1, every step recomputes those timesteps (no KV cache,
-            whose keys would come from hidden states that saw older ones), exactly as in training.
+            on. None: as many tokens as the model's context holds. With a prompt (a task trained
+            with `gato-train --window-prompts`), the context is the prompt, then those timesteps,
+            laid right after it at every step. Above 1, every step recomputes those timesteps (no KV
+            cache, whose keys would come from hidden states that saw older ones), exactly as in training.
     """
 
     def __init__(
@@ -104,9 +105,6 @@ class GatoAgent:
         if context_steps is not None and (isinstance(context_steps, bool) or not isinstance(context_steps, Integral)
                                           or context_steps < 1):
             raise ValueError(f"context_steps must be an integer >= 1 (None: the whole context), got {context_steps!r}")
-        if context_steps is not None and prompt is not None:
-            raise ValueError(f"context_steps={context_steps} acts on the episode's last {context_steps} timesteps, where a "
-                             "prompt has no place: pass prompt=None")
         if compile and context_steps is not None and context_steps > 1:
             raise ValueError(f"compile=True compiles the cached decode step, and context_steps={context_steps} recomputes "
                              "its timesteps at every step instead of caching them: pass compile=False")
@@ -147,6 +145,12 @@ class GatoAgent:
             self.generator.manual_seed(seed)
         budget = self.config.context_length // 2 if max_prompt_tokens is None else max_prompt_tokens
         self.prompt = self._prompt_tokens(prompt, budget) if prompt is not None else None
+        # the prompt, then the last context_steps timesteps laid after it anew at every step
+        self._window_prompt = self.prompt is not None and context_steps is not None
+        if self._window_prompt and self.prompt.shape[1] + context_steps * self.step_tokens > self.config.context_length:
+            raise ValueError(f"a prompt of {self.prompt.shape[1]} tokens and context_steps={context_steps} timesteps of "
+                             f"{self.step_tokens} tokens do not fit in the context of {self.config.context_length}: "
+                             "pass a smaller max_prompt_tokens")
         # the longest model call: last action + observation + separator
         chunk = self.timestep.n_obs + 2
         # above one timestep, each step recomputes them: cached keys and values would hold hidden states
@@ -191,9 +195,9 @@ class GatoAgent:
                 self.cache.reset(rows)
             else:
                 self.cache.copy_row(self._prefilled_prompt(), 0, rows)
-        for i in rows:
-            self._history[i] = self.prompt
-            self._next_pos[i] = 0 if self.prompt is None else self.prompt.shape[1]
+        for i in rows:  # recompute mode: the history starts with the prompt (a window prompt is laid before each context)
+            self._history[i] = None if self._window_prompt else self.prompt
+            self._next_pos[i] = 0 if self._history[i] is None else self.prompt.shape[1]
 
     def _env_indices(self, env_ids: Any) -> list[int]:
         """env_ids as a list of ints, or TypeError saying what reset accepts."""
@@ -232,11 +236,16 @@ class GatoAgent:
         new_rows = sorted(self._new_stack)  # their first frame fills their whole stack
         self._new_stack.clear()
         step = self.timestep.step_input(self._pending, ids, self._stacker.push(frames, new_rows))  # (B, n_obs + 2)
-        if self.context_steps is not None:
-            self._hide_older_steps()
         valid = None  # every env feeds its last action: no padding
-        if self._fresh:
-            valid = torch.cat([self._has_pending[:, None], torch.ones_like(step.ids[:, 1:], dtype=torch.bool)], 1)
+        if self._window_prompt and self.cache is not None:  # the prompt, then this step alone (context_steps 1)
+            self.cache.rewind(self.prompt.shape[1])
+            valid = torch.ones_like(step.ids, dtype=torch.bool)
+            valid[:, 0] = False  # no last action: the step begins at its observation, as in training
+        else:
+            if self.context_steps is not None:
+                self._hide_older_steps()
+            if self._fresh:
+                valid = torch.cat([self._has_pending[:, None], torch.ones_like(step.ids[:, 1:], dtype=torch.bool)], 1)
         with torch.autocast(self.device.type, self.autocast_dtype, enabled=self.autocast_dtype is not None):
             hidden = self._run(step, valid)
             chosen, self.last_logits, self.last_values = [], [], []
@@ -298,8 +307,11 @@ class GatoAgent:
             end = int(self._next_pos[i]) + row.shape[1]
             if self.context_steps is not None:  # the context begins at the floor, its position end - length
                 context = context.slice(max(0, int(self._starts[i, 0]) - (end - context.shape[1])), context.shape[1])
-            positions = torch.arange(end - context.shape[1], end, device=self.device)[None]
-            out.append(self.model(context, positions)[:, -1])
+            if self._window_prompt:  # the prompt right before it (rotary positions: only distances count)
+                out.append(self.model(TokenBatch.cat([self.prompt, context]))[:, -1])
+            else:
+                positions = torch.arange(end - context.shape[1], end, device=self.device)[None]
+                out.append(self.model(context, positions)[:, -1])
             self._history[i] = context
             self._next_pos[i] = end
         return torch.cat(out, 0)

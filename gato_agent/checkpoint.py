@@ -4,7 +4,8 @@ config.json holds the GatoConfig, a format version, and the tasks the model was 
 task its observation and action spaces (Minari's space serialization, except that a Box whose bounds
 are the same everywhere has them written once: an Atari frame has 100,800), the file of its prompt
 demonstration (a TokenBatch in safetensors, its images as their uint8 pixels), free-form information (dataset, returns)
-and, for a task trained on its last few timesteps only, their number (`context_steps`).
+and, for a task trained on its last few timesteps only (after its prompt, if it has one), their
+number (`context_steps`).
 When a task observes text, tokenizer.model holds the SentencePiece model its text was tokenized
 with, so that loading never depends on a download or on the package's own copy.
 A training run adds trainer.pt (optimizer, schedule, data order and RNG states) for `--resume`.
@@ -71,8 +72,8 @@ class Task:
     action_space: spaces.Space
     prompt: TokenBatch | None = None  # (1, T) tokens of whole timesteps
     info: dict[str, Any] = field(default_factory=dict)  # JSON-able facts: dataset, demonstrator return, ...
-    context_steps: int | None = None  # the agent acts on the last this many timesteps only (trained so:
-    # gato-train --task-context-steps; such a task has no prompt); None: the model's whole context
+    context_steps: int | None = None  # the agent acts on the last this many timesteps only, after the
+    # prompt if any (trained so: gato-train --task-context-steps, --window-prompts); None: the model's whole context
 
 
 @dataclass
@@ -308,9 +309,9 @@ def load_checkpoint(
             prompt = TokenBatch(*(tensors[f] for f in _PROMPT_FIELDS), tensors.get("vector_mask"), tensors.get("vectors"))
         spaces_of = [_read_space(folder / CONFIG_FILE, name, entry, kind) for kind in ("observation_space", "action_space")]
         steps = entry.get("context_steps")
-        if steps is not None and (type(steps) is not int or steps < 1 or prompt is not None):
+        if steps is not None and (type(steps) is not int or steps < 1):
             raise CheckpointError(f"{folder / CONFIG_FILE}: the context_steps of task {name!r} is {steps!r}; it must be "
-                                  "an integer >= 1 (or absent: the whole context), and such a task has no prompt")
+                                  "an integer >= 1 (or absent: the whole context)")
         tasks[name] = Task(*spaces_of, prompt, entry.get("info", {}), steps)
     state_dict = None
     if trainer_state:

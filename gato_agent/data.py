@@ -23,6 +23,7 @@ from torch import Tensor
 from gato_agent.config import GatoConfig
 from gato_agent.episodes import DEFAULT_CACHE_BYTES, Episode, EpisodeStore
 from gato_agent.minari_episodes import MinariEpisodes, open_minari
+from gato_agent.model import SHARED_WINDOW
 from gato_agent.space_checks import check_actions
 from gato_agent.spaces import ActionCodec, ObservationCodec, slice_time
 from gato_agent.timestep import Timestep
@@ -196,7 +197,8 @@ class Batch:
     hi: Tensor  # (B, L) long; one past the last legal id
     task: Tensor  # (B,) long; each sequence's task, as an index into the sampler's tasks
     windows: Tensor | None = None  # (B, L) long: the window of its row each token is in (a task with
-    # context_steps packs several into a row, each attending only within itself); None: one a row
+    # context_steps packs several into a row, each attending only within itself and to the row's
+    # prompt, window SHARED_WINDOW); None: one a row
 
     def to(self, device: torch.device | str) -> Batch:
         windows = None if self.windows is None else self.windows.to(device)
@@ -221,6 +223,7 @@ class SequenceSampler:
         history_noise: float | list[float] = 0.0,
         start_prob: float = 0.0,
         context_steps: list[int | None] | None = None,
+        window_prompts: bool = False,
     ):
         """history_noise: the chance that each action token a sequence holds as input (the action
         history the model reads) is replaced by a uniformly random legal one; targets keep the labels.
@@ -231,7 +234,10 @@ class SequenceSampler:
         context_steps: per task in `tasks` order, the most timesteps a window of it holds, with no
         prompt (what the agent then acts on: GatoAgent's context_steps); a sequence of such a task
         packs as many windows as fit, each from its own episode and attending only within itself
-        (`Batch.windows`). None: one window of as many timesteps as the context holds."""
+        (`Batch.windows`). None: one window of as many timesteps as the context holds.
+        window_prompts: a sequence of a task with context_steps also begins, with chance
+        prompt_prob, with a demonstration of the task (as the others do [2.3]; at most half the
+        context), which all its windows see."""
         if not tasks:
             raise ValueError("no tasks to sample from")
         weights = [1.0] * len(tasks) if weights is None else list(weights)
@@ -252,6 +258,7 @@ class SequenceSampler:
         if len(steps) != len(tasks) or any(n is not None and n < 1 for n in steps):
             raise ValueError(f"need one context_steps (>= 1, or None) per task ({len(tasks)}); got {context_steps}")
         self.context_steps = steps  # (tasks,)
+        self.window_prompts = window_prompts
         self.seed, self.rank = seed, rank
         self.next = 0  # the index of the next sequence `sample` draws
 
@@ -286,16 +293,14 @@ class SequenceSampler:
         budget = self.context_length // task.step_tokens  # whole timesteps that fit
         limit = self.context_steps[index]
         if limit is not None:
-            tokens, targets, lo, hi, windows = self._packed(task, index, min(budget, limit), max(1, budget // limit), rng)
+            tokens, targets, lo, hi, windows = self._packed(task, index, min(budget, limit), budget, rng)
             return tokens, targets, lo, hi, index, windows
         segments = []
         if rng.random() < self.prompt_prob:  # a demonstration of the same task first [2.3]
-            demo = task.episodes[rng.integers(len(task.episodes))]
-            k = min(len(demo.ids), budget // 2)
-            if k:
-                t0 = len(demo.ids) - k if rng.random() < 0.5 else int(rng.integers(len(demo.ids) - k + 1))
-                segments.append((demo, t0, t0 + k))
-                budget -= k
+            prompt = self._prompt(task, budget // 2, rng)
+            if prompt is not None:
+                segments.append(prompt)
+                budget -= prompt[2] - prompt[1]
         episode = task.episodes[rng.choice(len(task.episodes), p=task.episode_p)]
         k = min(len(episode.ids), budget)
         at_start = self.start_prob > 0 and rng.random() < self.start_prob  # no draw at 0: the paper's stream
@@ -306,11 +311,29 @@ class SequenceSampler:
             _noise_history(tokens.ids, targets, lo, hi, self.history_noise[index], rng)
         return tokens, targets, lo, hi, index, None
 
-    def _packed(self, task: TaskData, index: int, steps: int, count: int, rng: np.random.Generator):
-        """`count` windows of at most `steps` timesteps, each from an episode drawn as usual and
-        starting anywhere in it uniformly (start_prob aside): their
-        TokenBatch (1, L), targets, lo, hi and window ids (1, L) (the padding is a window of its own)."""
+    @staticmethod
+    def _prompt(task: TaskData, steps: int, rng: np.random.Generator) -> tuple[Episode, int, int] | None:
+        """A demonstration's last (or, half the time, any) `steps` timesteps, fewer in a shorter one
+        [2.3]; None for 0 steps."""
+        demo = task.episodes[rng.integers(len(task.episodes))]
+        k = min(len(demo.ids), steps)
+        if not k:
+            return None
+        t0 = len(demo.ids) - k if rng.random() < 0.5 else int(rng.integers(len(demo.ids) - k + 1))
+        return demo, t0, t0 + k
+
+    def _packed(self, task: TaskData, index: int, steps: int, budget: int, rng: np.random.Generator):
+        """Windows of at most `steps` timesteps, as many as fit in `budget` timesteps (after a prompt
+        under window_prompts), each from an episode drawn as usual and starting anywhere in it
+        uniformly (start_prob aside): their TokenBatch (1, L), targets, lo, hi and window ids (1, L)
+        (the prompt's SHARED_WINDOW; the padding is a window of its own)."""
         segments = []
+        if self.window_prompts and min(budget // 2, budget - steps) > 0 and rng.random() < self.prompt_prob:
+            prompt = self._prompt(task, min(budget // 2, budget - steps), rng)
+            segments.append(prompt)
+            budget -= prompt[2] - prompt[1]
+        prompted = len(segments)
+        count = max(1, budget // steps)
         for _ in range(count):
             episode = task.episodes[rng.choice(len(task.episodes), p=task.episode_p)]
             k = min(len(episode.ids), steps)
@@ -321,8 +344,9 @@ class SequenceSampler:
         if self.history_noise[index] > 0:
             _noise_history(tokens.ids, targets, lo, hi, self.history_noise[index], rng)
         sizes = [(t1 - t0) * task.step_tokens for _, t0, t1 in segments]
+        ids = torch.cat([torch.full((prompted,), SHARED_WINDOW), torch.arange(count)])  # (prompted + count,)
         windows = torch.full((1, self.context_length), count, dtype=torch.long)
-        windows[0, : sum(sizes)] = torch.repeat_interleave(torch.arange(count), torch.tensor(sizes))
+        windows[0, : sum(sizes)] = torch.repeat_interleave(ids, torch.tensor(sizes))
         return tokens, targets, lo, hi, windows
 
 

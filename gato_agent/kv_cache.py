@@ -78,6 +78,17 @@ class KVCache(nn.Module):
         if rows is None or len(set(int(r) for r in rows)) == self.batch:
             self.filled = 0
 
+    def rewind(self, length: int) -> None:
+        """Forget every row's tokens at positions >= `length`; each row's next token goes to position
+        `length` again. For rows whose positions never passed the ring (all in slots [0, ring)): the
+        agent keeps a prompt in [0, length) and lays each step after it anew."""
+        if not 0 <= length <= self.ring:
+            raise ValueError(f"cannot rewind to position {length}: the ring holds positions [0, {self.ring}) before it wraps")
+        self.slot_pos.masked_fill_(self.slot_pos >= length, -1)
+        self.next_pos.fill_(length)
+        self.floor.zero_()
+        self.filled = min(self.filled, length)
+
     def reserve(self, tokens: int) -> int:
         """Host-side bookkeeping that must precede every `plan` of a call writing up to `tokens` tokens
         per row; returns the span of slots [0, span) that then holds every row's tokens (the whole ring
@@ -132,8 +143,9 @@ class KVCache(nn.Module):
     def copy_row(self, src: KVCache, src_row: int, rows: Tensor | list[int]) -> None:
         """Copy row `src_row` of another cache of the same geometry into `rows` (e.g. a cached prompt)."""
         rows = torch.as_tensor(rows, dtype=torch.long, device=self.k.device)
-        self.k[:, rows] = src.k[:, src_row : src_row + 1]
-        self.v[:, rows] = src.v[:, src_row : src_row + 1]
+        used = src.filled  # the source's tokens lie in its slots [0, used); the others are never seen
+        self.k[:, rows, :, :used] = src.k[:, src_row : src_row + 1, :, :used]
+        self.v[:, rows, :, :used] = src.v[:, src_row : src_row + 1, :, :used]
         self.slot_pos[rows] = src.slot_pos[src_row]
         self.next_pos[rows] = src.next_pos[src_row]
         self.floor[rows] = src.floor[src_row]

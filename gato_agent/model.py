@@ -19,7 +19,9 @@ from gato_agent.kv_cache import KVCache
 from gato_agent.tokenizer import TokenBatch
 from gato_agent.vectors import build_vector_encoder
 
-__all__ = ["Gato", "num_parameters"]
+__all__ = ["Gato", "SHARED_WINDOW", "num_parameters"]
+
+SHARED_WINDOW = -1  # the window id of a row's prompt, which every window of the row sees (gato_agent.data)
 
 
 def rotary(positions: Tensor, head_dim: int, base: float) -> tuple[Tensor, Tensor]:
@@ -173,8 +175,8 @@ class Gato(nn.Module):
 
         positions: (B, T) absolute positions, default 0..T-1; window: attend only to the last
         `window` tokens (sliding-window attention), default the whole sequence; windows: (B, T) long,
-        a token attends only to the tokens of its own window id (sequences that pack several
-        windows: gato_agent.data), default one window a row.
+        a token attends only to the tokens of its own window id and of SHARED_WINDOW (sequences that
+        pack several windows after one prompt: gato_agent.data), default one window a row.
         """
         b, t = tokens.shape
         if positions is None:
@@ -186,7 +188,8 @@ class Gato(nn.Module):
             if window is not None:
                 mask = mask & (i[None, :] > i[:, None] - window)
             if windows is not None:
-                mask = (mask & (windows[:, :, None] == windows[:, None, :]))[:, None]  # (B, 1, T, T)
+                seen = (windows[:, :, None] == windows[:, None, :]) | (windows[:, None, :] == SHARED_WINDOW)  # (B, T, T)
+                mask = (mask & seen)[:, None]  # (B, 1, T, T)
         rope = rotary(positions, self.config.head_dim, self.config.rope_base)
         x = self.embed(tokens)
         for block in self.blocks:

@@ -109,7 +109,8 @@ def _train(cfg: TrainConfig, evaluate: Evaluator | None, env: Distributed) -> Tr
     model.to(env.device).train()
     sampler = SequenceSampler(tasks, weights, model.config.context_length, cfg.seed, env.rank, cfg.prompt_prob,
                               task_history_noise(cfg, names), cfg.episode_start_prob,
-                              task_context_steps(cfg, names, [t.step_tokens for t in tasks], model.config.context_length))
+                              task_context_steps(cfg, names, [t.step_tokens for t in tasks], model.config.context_length),
+                              cfg.window_prompts)
     amp = MixedPrecision(cfg.precision, env.device)
     net = env.wrap(model, cfg.strategy)  # before the optimizer: fsdp replaces the parameters by shards
     optimizer = build_optimizer(model, cfg.lr, cfg.weight_decay, env.device)
@@ -119,8 +120,8 @@ def _train(cfg: TrainConfig, evaluate: Evaluator | None, env: Distributed) -> Tr
         sampler.load_state_dict(_sampler_state(state, cfg, env.rank))
         torch.set_rng_state(state["torch_rng"][env.rank])
     batches = MicroBatches(sampler, cfg.batch_size, cfg.workers)
-    task_meta = {**inherited, **{t.name: _task_meta(t, model.config.context_length, cfg.task_context_steps.get(t.name))
-                                 for t in tasks}}  # in --init's order
+    task_meta = {**inherited, **{t.name: _task_meta(t, model.config.context_length, cfg.task_context_steps.get(t.name),
+                                                    cfg.window_prompts) for t in tasks}}  # in --init's order
     loggers = []
     if env.main:
         cfg.out.mkdir(parents=True, exist_ok=True)
@@ -380,13 +381,17 @@ def _load_matching(model: Gato, init: Gato, verbose: bool) -> None:
         print(f"gato-train: --init: {len(fresh)} tensors start fresh (new, or their shapes changed): {', '.join(fresh)}", file=sys.stderr)
 
 
-def _task_meta(task: TaskData, context_length: int, context_steps: int | None = None) -> Task:
-    """What a checkpoint keeps of a task: spaces, a prompt of half the context (none where the task
-    acts on its last `context_steps` timesteps), dataset facts."""
+def _task_meta(task: TaskData, context_length: int, context_steps: int | None = None, window_prompts: bool = False) -> Task:
+    """What a checkpoint keeps of a task: spaces, a prompt of at most half the context (where the
+    task acts on its last `context_steps` timesteps: only under `window_prompts`, and short enough to
+    leave them room), dataset facts."""
     returns = task.returns  # (episodes,) known without reading the episodes
     info = {"dataset": task.source, "episodes": len(task.episodes), "steps": task.num_steps,
             "return_mean": float(np.mean(returns)), "return_max": float(max(returns))}
-    prompt = task.prompt(context_length // 2) if context_steps is None else None
+    budget = context_length // 2  # tokens
+    if context_steps is not None:
+        budget = min(budget, context_length - context_steps * task.step_tokens) if window_prompts else 0
+    prompt = task.prompt(budget) if budget >= task.step_tokens else None
     return Task(task.obs_codec.space, task.act_codec.space, prompt, info, context_steps)
 
 

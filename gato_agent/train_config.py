@@ -106,6 +106,13 @@ class TrainConfig:
     in a recipe, {"Meta-World/hammer-v3": 1}). Against the copycat problem through observations: a
     history of states shows the previous actions, and a model that repeats them need not read the
     state (experiments/diary.md measures it on Meta-World). The others: as many as the context holds."""
+    window_prompts: bool = False
+    """The tasks of --task-context-steps are prompted too [2.4]: with --prompt-prob, a sequence of
+    one begins with a demonstration of the task (at most half the context), which all its windows
+    see; the checkpoint keeps the task's prompt, and the agent acts on it and the last
+    context_steps timesteps. For tasks whose states alone do not say which task they are
+    (Meta-World's button-press-topdown and button-press-topdown-wall start from the same states
+    and differ in the gripper). Off: their windows have no prompt."""
     label_sigma: float = 0.0
     """With > 0, each continuous action token is trained against a Gaussian of this std (on the
     [-1, 1] action scale) over the 1024 bins instead of its one bin (HL-Gauss, Farebrother et al.
@@ -242,6 +249,9 @@ def check_numbers(cfg: TrainConfig) -> None:
         check_number(f"--task-history-noise {task}", value, low=0, high=1)
     for task, value in cfg.task_context_steps.items():
         check_number(f"--task-context-steps {task}", value, low=1)
+    if cfg.window_prompts and not cfg.task_context_steps:
+        raise UsageError("--window-prompts prompts the tasks of --task-context-steps, and it names none: "
+                         "name them, or drop --window-prompts (the other tasks are prompted already)")
     for value in cfg.weight or []:
         check_number("--weight", value, low=0)
     if cfg.weight and len(cfg.weight) != len(cfg.dataset):

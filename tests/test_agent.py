@@ -10,6 +10,7 @@ import torch
 from gymnasium import spaces
 
 from gato_agent import Gato, GatoAgent
+from gato_agent.tokenizer import TokenBatch
 
 
 def sharp_model(config, seed=0):
@@ -293,6 +294,44 @@ def test_an_agent_with_context_steps_acts_on_its_last_whole_timesteps_alone(micr
             assert torch.allclose(plain_logits[t][d][0], expected, atol=1e-4, rtol=0)
 
 
+@pytest.mark.parametrize("steps", [1, 3])
+def test_a_prompted_agent_with_context_steps_acts_on_the_prompt_and_its_last_timesteps(micro_config, steps):
+    """Each step's logits are those of the model run afresh on the prompt followed by the episode's
+    last `steps` timesteps (what gato-train --window-prompts trains), with the cache and without it."""
+    model = sharp_model(micro_config, seed=4)
+    env = gym.make("Reacher-v5", max_episode_steps=12)  # 13 tokens a step
+    demo_env = gym.make("Reacher-v5", max_episode_steps=5)
+    obs, _ = demo_env.reset(seed=9)
+    demo_obs, demo_actions = [obs], []
+    for _ in range(5):
+        demo_actions.append(demo_env.action_space.sample())
+        demo_obs.append(demo_env.step(demo_actions[-1])[0])
+    prompt = {"observations": np.stack(demo_obs[:5]), "actions": np.stack(demo_actions)}
+    make = lambda cache, p=prompt: GatoAgent(model, env.observation_space, env.action_space, use_cache=cache,
+                                             context_steps=steps, prompt=p)
+    agent = make(True)
+    cached, cached_logits = run_episode(agent, env, seed=0)
+    plain, plain_logits = run_episode(make(False), env, seed=0)
+    unprompted, _ = run_episode(make(True, None), env, seed=0)
+    assert np.array_equal(cached, plain) and not np.array_equal(cached, unprompted)
+    assert np.array_equal(run_episode(agent, env, seed=0)[0], cached)  # a second episode starts afresh
+    observations, obs = [], env.reset(seed=0)[0]
+    for action in cached:
+        observations.append(obs)
+        obs, *_ = env.step(action)
+    prompt_tokens = agent.timestep.episode(prompt["observations"], prompt["actions"])  # (1, 5 * 13)
+    n_obs = agent.timestep.n_obs
+    for t in range(len(cached)):
+        first = max(0, t + 1 - steps)
+        tokens = TokenBatch.cat([prompt_tokens, agent.timestep.episode(np.stack(observations[first : t + 1]), cached[first : t + 1])])
+        hidden = model(tokens)[0]  # (L, D)
+        before = hidden[tokens.shape[1] - agent.step_tokens + n_obs :][:2]  # at the separator and at action dim 0
+        for d, (lo, hi) in enumerate(agent.act_codec.ranges):
+            expected = model.logits(before[d], lo, hi)
+            assert torch.allclose(cached_logits[t][d][0], expected, atol=1e-4, rtol=0)
+            assert torch.allclose(plain_logits[t][d][0], expected, atol=1e-4, rtol=0)
+
+
 def test_context_steps_are_checked(micro_config):
     model = Gato(micro_config)
     box = spaces.Box(-1, 1, (2,), np.float32)
@@ -300,9 +339,11 @@ def test_context_steps_are_checked(micro_config):
         GatoAgent(model, box, spaces.Discrete(2), context_steps=0)
     with pytest.raises(ValueError, match="do not fit in the context of 256: at most 64"):
         GatoAgent(model, box, spaces.Discrete(2), context_steps=65)  # 4 tokens a step
-    prompt = {"observations": np.zeros((3, 2), np.float32), "actions": np.zeros(2, np.int64)}
-    with pytest.raises(ValueError, match="a prompt has no place: pass prompt=None"):
-        GatoAgent(model, box, spaces.Discrete(2), prompt=prompt, context_steps=2)
+    prompt = {"observations": np.zeros((40, 2), np.float32), "actions": np.zeros(40, np.int64)}  # 160 tokens
+    with pytest.raises(ValueError, match="a prompt of 128 tokens and context_steps=33 timesteps of 4 tokens do not fit "
+                                         "in the context of 256: pass a smaller max_prompt_tokens"):
+        GatoAgent(model, box, spaces.Discrete(2), prompt=prompt, context_steps=33)  # the prompt's default: half the context
+    assert GatoAgent(model, box, spaces.Discrete(2), prompt=prompt, context_steps=32).prompt.shape == (1, 128)
     with pytest.raises(ValueError, match="context_steps=2 recomputes its timesteps at every step"):
         GatoAgent(model, box, spaces.Discrete(2), context_steps=2, compile=True)
     assert GatoAgent(model, box, spaces.Discrete(2), context_steps=1).cache is not None  # one timestep: cached, exactly

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from gato_agent.data import SequenceSampler, load_task, merge_tasks
+from gato_agent.model import SHARED_WINDOW
 
 
 def cartpole_policy(obs):
@@ -152,6 +153,24 @@ def test_context_steps_pack_windows_of_a_tasks_last_timesteps_without_a_prompt(m
     assert SequenceSampler(tasks[:1], None, 64, seed=5).sample(2).windows is None
     with pytest.raises(ValueError, match="one context_steps"):
         SequenceSampler(tasks, None, 64, seed=5, context_steps=[0, 2])
+
+
+def test_window_prompts_put_one_prompt_before_a_tasks_windows(cartpole, micro_config):
+    """With window_prompts, a windowed sequence that draws a prompt begins with at most half the
+    context of one demonstration (window SHARED_WINDOW), then as many windows as fit after it."""
+    task = load_task(cartpole, micro_config)  # 6 tokens a step; 64 // 6 = 10 timesteps a row
+    rows = SequenceSampler([task], None, 64, seed=5, prompt_prob=1.0, context_steps=[2], window_prompts=True).sample(8)
+    for row, targets in zip(rows.windows, rows.targets):
+        prompt = int((row == SHARED_WINDOW).sum()) // 6  # timesteps
+        assert 1 <= prompt <= 5 and row[: prompt * 6].eq(SHARED_WINDOW).all()
+        count = (10 - prompt) // 2
+        assert row[prompt * 6 :].tolist() == sum([[w] * 12 for w in range(count)], []) + [count] * (64 - 6 * prompt - 12 * count)
+        assert (targets >= 0).sum() == prompt + 2 * count  # CartPole: one action token a step, the prompt's too
+    never = SequenceSampler([task], None, 64, seed=5, prompt_prob=0.0, context_steps=[2], window_prompts=True).sample(8)
+    assert not (never.windows == SHARED_WINDOW).any()
+    off = SequenceSampler([task], None, 64, seed=5, prompt_prob=1.0, context_steps=[2]).sample(8)
+    assert torch.equal(off.tokens.ids, SequenceSampler([task], None, 64, seed=5, prompt_prob=0.0, context_steps=[2]).sample(8).tokens.ids)
+    assert not (off.windows == SHARED_WINDOW).any()  # without window_prompts: the windows alone, the same draws
 
 
 def test_sampling_is_seeded_and_resumable(cartpole, micro_config):

@@ -1,5 +1,6 @@
 """The rolling KV cache: explicit slots, distinct positions, bounded memory, independent rows."""
 
+import pytest
 import torch
 
 from gato_agent.kv_cache import KVCache
@@ -87,3 +88,28 @@ def test_filled_restarts_only_when_every_row_does():
     assert cache.filled == 3  # row 1 still holds slots [0, 3)
     cache.reset([0, 1])
     assert cache.filled == 0
+
+
+def test_rewind_forgets_the_tokens_after_a_prefix_in_every_row():
+    cache = make(batch=2)
+    cache.reserve(5)
+    cache.plan(torch.ones(2, 5, dtype=torch.bool))
+    cache.floor[1] = 4
+    cache.rewind(3)
+    assert cache.next_pos.tolist() == [3, 3] and cache.floor.tolist() == [0, 0] and cache.filled == 3
+    positions, _, mask = cache.plan(torch.ones(2, 1, dtype=torch.bool))  # position 3 again, seeing [0, 3]
+    assert positions.tolist() == [[3], [3]]
+    assert all(cache.slot_pos[r, mask[r, 0, 0]].tolist() == [0, 1, 2, 3] for r in range(2))
+    with pytest.raises(ValueError, match=r"cannot rewind to position 12: the ring holds positions \[0, 11\) before it wraps"):
+        cache.rewind(12)
+
+
+def test_copy_row_copies_the_filled_slots_of_its_source():
+    source, cache = make(batch=1), make(batch=2)
+    source.reserve(2)
+    _, slots, _ = source.plan(torch.ones(1, 2, dtype=torch.bool))
+    source.write(0, torch.ones(1, 1, 2, 2), torch.ones(1, 1, 2, 2), slots)
+    cache.k.fill_(7.0)
+    cache.copy_row(source, 0, [1])
+    assert (cache.k[0, 1, 0, :2] == 1).all() and (cache.k[0, 0] == 7).all()
+    assert cache.next_pos.tolist() == [0, 2] and cache.slot_pos[1, :3].tolist() == [0, 1, -1]

@@ -8,7 +8,7 @@ import torch
 
 from gato_agent import Gato, GatoConfig
 from gato_agent.images import tokens_per_image
-from gato_agent.model import num_parameters
+from gato_agent.model import SHARED_WINDOW, num_parameters
 from gato_agent.tokenizer import TokenBatch
 
 
@@ -66,6 +66,21 @@ def test_packed_windows_attend_only_within_themselves(model):
         alone = torch.cat([model(p) for p in parts], 1)
         assert torch.allclose(out, alone, atol=1e-5)
         assert not torch.allclose(model(packed)[:, 15:], alone[:, 15:], atol=1e-3)
+
+
+def test_packed_windows_all_see_the_rows_prompt(model):
+    """Windows packed after a prompt (window SHARED_WINDOW) each give the hidden states of the prompt
+    and that window alone; the prompt sees none of them."""
+    prompt, *parts = [random_tokens(model.config, n, seed=n) for n in (12, 10, 20)]
+    packed = TokenBatch.cat([prompt, *parts])
+    windows = torch.tensor([[SHARED_WINDOW] * 12 + [0] * 10 + [1] * 20])  # (1, 42)
+    with torch.no_grad():
+        out = model(packed, windows=windows)
+        second = torch.cat([torch.arange(12), torch.arange(22, 42)])[None]  # its positions in the row
+        alone = [model(TokenBatch.cat([prompt, parts[0]])), model(TokenBatch.cat([prompt, parts[1]]), second)]
+        assert torch.allclose(out[:, :22], alone[0], atol=1e-5)
+        assert torch.allclose(out[:, 22:], alone[1][:, 12:], atol=1e-5)
+        assert not torch.allclose(out[:, 22:], model(parts[1]), atol=1e-3)  # the prompt is seen
 
 
 def test_logits_cover_only_the_asked_range(model):

@@ -272,6 +272,19 @@ def test_a_task_trained_on_its_last_timesteps_acts_on_as_many(make_dataset, micr
         train(run_cfg(tmp_path / "x", [cart], micro_json, task_context_steps={"CartPole-v1": 0}))
 
 
+def test_window_prompts_give_a_windowed_task_a_prompt_the_agent_acts_on(make_dataset, micro_json, tmp_path):
+    cart = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
+    pend = make_dataset("Pendulum-v1", pendulum_policy, episodes=2, max_steps=20)
+    train(run_cfg(tmp_path / "run", [cart, pend], micro_json, steps=3, task_context_steps={"Pendulum-v1": 2},
+                  window_prompts=True))
+    task = load_checkpoint(tmp_path / "run").tasks["Pendulum-v1"]
+    assert task.context_steps == 2 and task.prompt.shape == (1, 5 * 12)  # the best episode's last 12 of 20 steps: half of 128
+    agent = GatoAgent.from_pretrained(tmp_path / "run", task="Pendulum-v1")
+    assert agent.context_steps == 2 and agent.prompt.shape == (1, 60)
+    with pytest.raises(UsageError, match="--window-prompts prompts the tasks of --task-context-steps, and it names none"):
+        train(run_cfg(tmp_path / "x", [cart], micro_json, window_prompts=True))
+
+
 def test_mismatched_runs_and_inputs_are_clear_errors(make_dataset, micro_json, tmp_path, capsys):
     cart = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=10)
     pend = make_dataset("Pendulum-v1", pendulum_policy, episodes=2, max_steps=10)
