@@ -342,7 +342,9 @@ fi
 #       demonstrations' weight), every older DAgger set halved, the rest as 15.12 but for Walker2d
 #       on one-step windows too (task_context_steps 1: a small Gato of Walker2d and Ant walks at
 #       0.88 of the demonstrator so, against 0.51 on its history; experiments/diary.md, "Walker2d
-#       on one-step windows"). Not run yet.
+#       on one-step windows"), and every windowed task prompted (window_prompts: five pairs of
+#       Meta-World tasks start from the same states, and their demonstrators differ;
+#       experiments/diary.md, "Meta-World's twins"). Not run yet.
 for task in $MW_TASKS; do
     collect --seed 13000 --policy checkpoint:recipes/weights/generalist-round5 --label expert --num-envs 8 --steps-after-success 200 \
         --env Meta-World/$task-v3 --episodes 8 --out data/generalist-r6/mw-$task-dagger
