@@ -265,6 +265,26 @@ def test_a_regression_model_acts_with_its_head_values(micro_config):
     assert len(np.unique(actions)) > 5 and np.array_equal(actions, run_episode(plain, env, seed=1)[0])
 
 
+def assert_logits_of_windows(model, agent, env, actions, logit_sets, steps, prompt=None):
+    """Each step's logits in each of `logit_sets` are those of the model run afresh on the prompt
+    (a TokenBatch, or None) followed by the episode's last `steps` timesteps, positions from 0."""
+    observations, obs = [], env.reset(seed=0)[0]
+    for action in actions:
+        observations.append(obs)
+        obs, *_ = env.step(action)
+    n_obs = agent.timestep.n_obs
+    for t in range(len(actions)):
+        first = max(0, t + 1 - steps)
+        tokens = agent.timestep.episode(np.stack(observations[first : t + 1]), actions[first : t + 1])  # (1, k * 13)
+        tokens = tokens if prompt is None else TokenBatch.cat([prompt, tokens])
+        hidden = model(tokens)[0]  # (L, D)
+        before = hidden[tokens.shape[1] - agent.step_tokens + n_obs :][:2]  # at the separator and at action dim 0
+        for d, (lo, hi) in enumerate(agent.act_codec.ranges):
+            expected = model.logits(before[d], lo, hi)
+            for logits in logit_sets:
+                assert torch.allclose(logits[t][d][0], expected, atol=1e-4, rtol=0)
+
+
 @pytest.mark.parametrize("steps", [1, 3])
 def test_an_agent_with_context_steps_acts_on_its_last_whole_timesteps_alone(micro_config, steps):
     """Each step's logits are those of the model run afresh on the episode's last `steps` timesteps
@@ -278,20 +298,7 @@ def test_an_agent_with_context_steps_acts_on_its_last_whole_timesteps_alone(micr
     full, _ = run_episode(GatoAgent(model, env.observation_space, env.action_space), env, seed=0)
     assert np.array_equal(cached, plain) and not np.array_equal(cached, full)
     assert np.array_equal(run_episode(agent, env, seed=0)[0], cached)  # a second episode starts afresh
-    observations, obs = [], env.reset(seed=0)[0]
-    for action in cached:
-        observations.append(obs)
-        obs, *_ = env.step(action)
-    n_obs = agent.timestep.n_obs
-    for t in range(len(cached)):
-        first = max(0, t + 1 - steps)
-        tokens = agent.timestep.episode(np.stack(observations[first : t + 1]), cached[first : t + 1])  # (1, k * 13)
-        hidden = model(tokens, torch.arange(tokens.shape[1])[None])[0]  # (k * 13, D)
-        before = hidden[tokens.shape[1] - agent.step_tokens + n_obs :][:2]  # at the separator and at action dim 0
-        for d, (lo, hi) in enumerate(agent.act_codec.ranges):
-            expected = model.logits(before[d], lo, hi)
-            assert torch.allclose(cached_logits[t][d][0], expected, atol=1e-4, rtol=0)
-            assert torch.allclose(plain_logits[t][d][0], expected, atol=1e-4, rtol=0)
+    assert_logits_of_windows(model, agent, env, cached, [cached_logits, plain_logits], steps)
 
 
 @pytest.mark.parametrize("steps", [1, 3])
@@ -315,21 +322,8 @@ def test_a_prompted_agent_with_context_steps_acts_on_the_prompt_and_its_last_tim
     unprompted, _ = run_episode(make(True, None), env, seed=0)
     assert np.array_equal(cached, plain) and not np.array_equal(cached, unprompted)
     assert np.array_equal(run_episode(agent, env, seed=0)[0], cached)  # a second episode starts afresh
-    observations, obs = [], env.reset(seed=0)[0]
-    for action in cached:
-        observations.append(obs)
-        obs, *_ = env.step(action)
     prompt_tokens = agent.timestep.episode(prompt["observations"], prompt["actions"])  # (1, 5 * 13)
-    n_obs = agent.timestep.n_obs
-    for t in range(len(cached)):
-        first = max(0, t + 1 - steps)
-        tokens = TokenBatch.cat([prompt_tokens, agent.timestep.episode(np.stack(observations[first : t + 1]), cached[first : t + 1])])
-        hidden = model(tokens)[0]  # (L, D)
-        before = hidden[tokens.shape[1] - agent.step_tokens + n_obs :][:2]  # at the separator and at action dim 0
-        for d, (lo, hi) in enumerate(agent.act_codec.ranges):
-            expected = model.logits(before[d], lo, hi)
-            assert torch.allclose(cached_logits[t][d][0], expected, atol=1e-4, rtol=0)
-            assert torch.allclose(plain_logits[t][d][0], expected, atol=1e-4, rtol=0)
+    assert_logits_of_windows(model, agent, env, cached, [cached_logits, plain_logits], steps, prompt_tokens)
 
 
 def test_context_steps_are_checked(micro_config):
