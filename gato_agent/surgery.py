@@ -1,7 +1,9 @@
 """Weight surgery on checkpoints, for the build in recipes/: `python -m gato_agent.surgery COMMAND ...`.
 
     bf16 SRC DST                  SRC's weights in bf16, with its config, prompts and tokenizer (no
-                                  trainer state), into DST; nothing happens when DST exists
+                                  trainer state), into DST; nothing happens when DST exists.
+                                  --unprompted-windows: without the prompts of the tasks that act
+                                  on their last timesteps (context_steps), which then act on those alone
     export-encoder CKPT FILE      CKPT's image encoder weights (images.*) in bf16 into FILE (safetensors)
     import-encoder CKPT FILE DST  CKPT with FILE's image encoder (any older naming), its tasks and
                                   prompts, into DST
@@ -18,6 +20,7 @@ included. Bad input (a missing folder, a file that does not fit) is one line and
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -28,7 +31,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from gato_agent.atomic import write_atomic
-from gato_agent.checkpoint import TRAINER_FILE, WEIGHTS_FILE, Checkpoint, load_checkpoint, resolve, save_checkpoint_whole
+from gato_agent.checkpoint import CONFIG_FILE, TRAINER_FILE, WEIGHTS_FILE, Checkpoint, load_checkpoint, resolve, save_checkpoint_whole
 from gato_agent.cli import run_command
 from gato_agent.images import PREFIX, trunk_weights, upgrade_state_names
 
@@ -39,13 +42,22 @@ class SurgeryError(ValueError):
     """Weights that do not fit the operation; the message names the file and what was expected."""
 
 
-def to_bf16(src: str | os.PathLike, dst: str | os.PathLike) -> bool:
+def to_bf16(src: str | os.PathLike, dst: str | os.PathLike, window_prompts: bool = True) -> bool:
     """Write `src`'s checkpoint into `dst` with its weights in bf16 (today's names) and every other
-    file but the trainer state as it is; -> False (and nothing written) when `dst` exists."""
+    file but the trainer state as it is; -> False (and nothing written) when `dst` exists.
+    window_prompts=False: without the prompts of the tasks with context_steps (trained with
+    `gato-train --window-prompts`), whose agents then act on their last timesteps alone."""
     dst = Path(dst)
     if dst.exists():
         return False
     folder = resolve(src)
+    meta = json.loads((folder / CONFIG_FILE).read_text())
+    dropped = set()
+    if not window_prompts:
+        for task in meta.get("tasks", {}).values():
+            if task.get("context_steps") is not None and task.get("prompt"):
+                dropped.add(task["prompt"])
+                task["prompt"] = None
     tmp = dst.with_name(f".{dst.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -54,7 +66,9 @@ def to_bf16(src: str | os.PathLike, dst: str | os.PathLike) -> bool:
             if path.name == WEIGHTS_FILE:
                 state = upgrade_state_names(_read(path))
                 save_file({k: v.to(torch.bfloat16) if v.is_floating_point() else v for k, v in state.items()}, tmp / path.name)
-            elif path.name != TRAINER_FILE and path.is_file():
+            elif path.name == CONFIG_FILE:
+                (tmp / path.name).write_text(json.dumps(meta, indent=2) + "\n")
+            elif path.name != TRAINER_FILE and path.name not in dropped and path.is_file():
                 shutil.copy2(path, tmp / path.name)
     except BaseException:  # a full disk, Ctrl-C: no partial folder
         shutil.rmtree(tmp, ignore_errors=True)
@@ -133,6 +147,9 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text)
         for arg in args:
             sub.add_argument(arg.lower(), metavar=arg)
+        if name == "bf16":
+            sub.add_argument("--unprompted-windows", action="store_true",
+                             help="without the prompts of the tasks with context_steps, which then act on their last timesteps alone")
     return parser
 
 
@@ -142,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def body() -> int:
         if args.command == "bf16":
-            wrote = to_bf16(args.src, args.dst)
+            wrote = to_bf16(args.src, args.dst, window_prompts=not args.unprompted_windows)
             print(f"wrote {args.dst}" if wrote else f"{args.dst} exists: kept as it is")
         elif args.command == "export-encoder":
             print(f"wrote {export_encoder(args.ckpt, args.file)} image encoder tensors into {args.file}")

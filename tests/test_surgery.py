@@ -55,6 +55,20 @@ def test_bf16_copies_all_but_the_trainer_state_and_keeps_what_exists(tmp_path, c
     assert (tmp_path / "dst" / "marker").read_text() == "kept" and "kept as it is" in capsys.readouterr().out
 
 
+def test_bf16_unprompted_windows_drops_the_prompts_of_windowed_tasks_alone(tmp_path, micro_config):
+    box, steps = spaces.Box(-1, 1, (3,), np.float32), {"observations": np.zeros((4, 3), np.float32), "actions": np.zeros(3, np.int64)}
+    agent = GatoAgent(Gato(micro_config), box, spaces.Discrete(2), prompt=steps)
+    tasks = {"windowed": Task(box, spaces.Discrete(2), agent.prompt, {}, 1), "whole": Task(box, spaces.Discrete(2), agent.prompt, {})}
+    save_checkpoint(tmp_path / "src", agent.model, tasks)
+    assert main(["bf16", "--unprompted-windows", str(tmp_path / "src"), str(tmp_path / "dst")]) == 0
+    loaded = load_checkpoint(tmp_path / "dst")
+    assert loaded.tasks["windowed"].prompt is None and loaded.tasks["windowed"].context_steps == 1
+    assert loaded.tasks["whole"].prompt is not None
+    assert sorted(p.name for p in (tmp_path / "dst").iterdir()) == ["config.json", "model.safetensors", "prompt-whole.safetensors"]
+    assert GatoAgent.from_pretrained(tmp_path / "dst", task="windowed").prompt is None
+    assert load_checkpoint(tmp_path / "src").tasks["windowed"].prompt is not None  # the source is untouched
+
+
 @pytest.mark.parametrize("old_names", [False, True])
 def test_an_encoder_moves_between_checkpoints_with_their_tasks(tmp_path, cnn_config, old_names):
     donor = write(tmp_path / "donor", cnn_config, 0)
