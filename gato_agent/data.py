@@ -232,7 +232,7 @@ class SequenceSampler:
         (as the agent's context does at run time); otherwise, and with 0 (the paper's), the window's
         start is uniform over the episode.
         context_steps: per task in `tasks` order, the most timesteps a window of it holds, with no
-        prompt (what the agent then acts on: GatoAgent's context_steps); a sequence of such a task
+        prompt of its own (what the agent then acts on: GatoAgent's context_steps); a sequence of such a task
         packs as many windows as fit, each from its own episode and attending only within itself
         (`Batch.windows`). None: one window of as many timesteps as the context holds.
         window_prompts: a sequence of a task with context_steps also begins, with chance

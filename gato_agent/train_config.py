@@ -100,7 +100,7 @@ class TrainConfig:
     1.0`; in a recipe, {"ALE/Breakout-v5": 1.0}); the others keep --history-noise."""
     task_context_steps: dict[str, int] = field(default_factory=dict)
     """For some tasks, by task id, the most timesteps a training window holds (the current one
-    included), with no prompt; a sequence of such a task packs as many windows as fit, each
+    included), with no prompt unless --window-prompts; a sequence of such a task packs as many windows as fit, each
     attending only within itself. The checkpoint records it and the agent then acts on as many
     (`--task-context-steps Meta-World/hammer-v3 1 Meta-World/reach-v3 1`, all pairs after one flag;
     in a recipe, {"Meta-World/hammer-v3": 1}). Against the copycat problem through observations: a
