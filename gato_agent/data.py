@@ -219,13 +219,14 @@ class SequenceSampler:
         context_length: int,
         seed: int,
         rank: int = 0,
-        prompt_prob: float = 0.25,
+        prompt_prob: float | list[float] = 0.25,
         history_noise: float | list[float] = 0.0,
         start_prob: float = 0.0,
         context_steps: list[int | None] | None = None,
-        window_prompts: bool = False,
     ):
-        """history_noise: the chance that each action token a sequence holds as input (the action
+        """prompt_prob: the chance that a sequence begins with a demonstration of its task [2.3]
+        (at most half the context); one for every task, or one per task in `tasks` order.
+        history_noise: the chance that each action token a sequence holds as input (the action
         history the model reads) is replaced by a uniformly random legal one; targets keep the labels.
         One chance for every task, or one per task in `tasks` order.
         start_prob: the chance that a sequence's episode window begins at the episode's first step
@@ -234,10 +235,8 @@ class SequenceSampler:
         context_steps: per task in `tasks` order, the most timesteps a window of it holds, with no
         prompt of its own (what the agent then acts on: GatoAgent's context_steps); a sequence of such a task
         packs as many windows as fit, each from its own episode and attending only within itself
-        (`Batch.windows`). None: one window of as many timesteps as the context holds.
-        window_prompts: a sequence of a task with context_steps also begins, with chance
-        prompt_prob, with a demonstration of the task (as the others do [2.3]; at most half the
-        context), which all its windows see."""
+        (`Batch.windows`); its prompt, when it draws one, is seen by all of them. None: one window of
+        as many timesteps as the context holds."""
         if not tasks:
             raise ValueError("no tasks to sample from")
         weights = [1.0] * len(tasks) if weights is None else list(weights)
@@ -246,11 +245,8 @@ class SequenceSampler:
         self.tasks = tasks
         self.weights = np.asarray(weights, dtype=np.float64) / sum(weights)
         self.context_length = context_length
-        self.prompt_prob = prompt_prob
-        noise = [history_noise] * len(tasks) if isinstance(history_noise, (int, float)) else list(history_noise)
-        if len(noise) != len(tasks) or any(not 0 <= p <= 1 for p in noise):
-            raise ValueError(f"need one history noise in [0, 1] for all tasks or one per task ({len(tasks)}); got {history_noise}")
-        self.history_noise = noise  # (tasks,)
+        self.prompt_prob = _per_task("prompt_prob", prompt_prob, len(tasks))  # (tasks,)
+        self.history_noise = _per_task("history noise", history_noise, len(tasks))  # (tasks,)
         if not 0 <= start_prob <= 1:
             raise ValueError(f"start_prob is a chance in [0, 1]; got {start_prob}")
         self.start_prob = start_prob
@@ -258,7 +254,6 @@ class SequenceSampler:
         if len(steps) != len(tasks) or any(n is not None and n < 1 for n in steps):
             raise ValueError(f"need one context_steps (>= 1, or None) per task ({len(tasks)}); got {context_steps}")
         self.context_steps = steps  # (tasks,)
-        self.window_prompts = window_prompts
         self.seed, self.rank = seed, rank
         self.next = 0  # the index of the next sequence `sample` draws
 
@@ -296,7 +291,7 @@ class SequenceSampler:
             tokens, targets, lo, hi, windows = self._packed(task, index, min(budget, limit), budget, rng)
             return tokens, targets, lo, hi, index, windows
         segments = []
-        if rng.random() < self.prompt_prob:  # a demonstration of the same task first [2.3]
+        if rng.random() < self.prompt_prob[index]:  # a demonstration of the same task first [2.3]
             prompt = self._prompt(task, budget // 2, rng)
             if prompt is not None:
                 segments.append(prompt)
@@ -323,12 +318,13 @@ class SequenceSampler:
         return demo, t0, t0 + k
 
     def _packed(self, task: TaskData, index: int, steps: int, budget: int, rng: np.random.Generator):
-        """Windows of at most `steps` timesteps, as many as fit in `budget` timesteps (after a prompt
-        under window_prompts), each from an episode drawn as usual and starting anywhere in it
+        """Windows of at most `steps` timesteps, as many as fit in `budget` timesteps (after a prompt,
+        drawn with the task's prompt_prob), each from an episode drawn as usual and starting anywhere in it
         uniformly (start_prob aside): their TokenBatch (1, L), targets, lo, hi and window ids (1, L)
         (the prompt's SHARED_WINDOW; the padding is a window of its own)."""
         segments = []
-        if self.window_prompts and min(budget // 2, budget - steps) > 0 and rng.random() < self.prompt_prob:
+        chance = self.prompt_prob[index]  # no draw at 0: a stream without prompts stays as it was
+        if chance > 0 and min(budget // 2, budget - steps) > 0 and rng.random() < chance:
             prompt = self._prompt(task, min(budget // 2, budget - steps), rng)
             segments.append(prompt)
             budget -= prompt[2] - prompt[1]
@@ -348,6 +344,14 @@ class SequenceSampler:
         windows = torch.full((1, self.context_length), count, dtype=torch.long)
         windows[0, : sum(sizes)] = torch.repeat_interleave(ids, torch.tensor(sizes))
         return tokens, targets, lo, hi, windows
+
+
+def _per_task(name: str, chance: float | list[float], count: int) -> list[float]:
+    """One chance in [0, 1] for every task, or one per task, as a list of `count`."""
+    chances = [chance] * count if isinstance(chance, (int, float)) else list(chance)
+    if len(chances) != count or any(not 0 <= p <= 1 for p in chances):
+        raise ValueError(f"need one {name} in [0, 1] for all tasks or one per task ({count}); got {chance}")
+    return chances
 
 
 def _noise_history(ids: Tensor, targets: Tensor, lo: Tensor, hi: Tensor, chance: float, rng: np.random.Generator) -> None:

@@ -56,7 +56,7 @@ from gato_agent.optim import build_optimizer
 from gato_agent.precision import MixedPrecision
 from gato_agent.runlock import LOCK_FILE, FolderLock
 from gato_agent.sources import load_source
-from gato_agent.train_config import TrainConfig, check_numbers, task_context_steps, task_history_noise
+from gato_agent.train_config import TrainConfig, check_numbers, task_context_steps, task_history_noise, task_prompt_prob
 
 __all__ = ["TrainConfig", "TrainResult", "Evaluator", "train", "main"]
 
@@ -107,10 +107,10 @@ def _train(cfg: TrainConfig, evaluate: Evaluator | None, env: Distributed) -> Tr
     end = cfg.steps if cfg.stop_after is None else min(cfg.steps, cfg.stop_after)
 
     model.to(env.device).train()
-    sampler = SequenceSampler(tasks, weights, model.config.context_length, cfg.seed, env.rank, cfg.prompt_prob,
+    prompts = task_prompt_prob(cfg, names)  # (tasks,)
+    sampler = SequenceSampler(tasks, weights, model.config.context_length, cfg.seed, env.rank, prompts,
                               task_history_noise(cfg, names), cfg.episode_start_prob,
-                              task_context_steps(cfg, names, [t.step_tokens for t in tasks], model.config.context_length),
-                              cfg.window_prompts)
+                              task_context_steps(cfg, names, [t.step_tokens for t in tasks], model.config.context_length))
     amp = MixedPrecision(cfg.precision, env.device)
     net = env.wrap(model, cfg.strategy)  # before the optimizer: fsdp replaces the parameters by shards
     optimizer = build_optimizer(model, cfg.lr, cfg.weight_decay, env.device)
@@ -121,7 +121,7 @@ def _train(cfg: TrainConfig, evaluate: Evaluator | None, env: Distributed) -> Tr
         torch.set_rng_state(state["torch_rng"][env.rank])
     batches = MicroBatches(sampler, cfg.batch_size, cfg.workers)
     task_meta = {**inherited, **{t.name: _task_meta(t, model.config.context_length, cfg.task_context_steps.get(t.name),
-                                                    cfg.window_prompts) for t in tasks}}  # in --init's order
+                                                    p > 0) for t, p in zip(tasks, prompts)}}  # in --init's order
     loggers = []
     if env.main:
         cfg.out.mkdir(parents=True, exist_ok=True)
@@ -381,16 +381,16 @@ def _load_matching(model: Gato, init: Gato, verbose: bool) -> None:
         print(f"gato-train: --init: {len(fresh)} tensors start fresh (new, or their shapes changed): {', '.join(fresh)}", file=sys.stderr)
 
 
-def _task_meta(task: TaskData, context_length: int, context_steps: int | None = None, window_prompts: bool = False) -> Task:
+def _task_meta(task: TaskData, context_length: int, context_steps: int | None = None, prompted: bool = False) -> Task:
     """What a checkpoint keeps of a task: spaces, a prompt of at most half the context (where the
-    task acts on its last `context_steps` timesteps: only under `window_prompts`, and short enough to
-    leave them room), dataset facts."""
+    task acts on its last `context_steps` timesteps: only if it was `prompted` in training, and short
+    enough to leave them room), dataset facts."""
     returns = task.returns  # (episodes,) known without reading the episodes
     info = {"dataset": task.source, "episodes": len(task.episodes), "steps": task.num_steps,
             "return_mean": float(np.mean(returns)), "return_max": float(max(returns))}
     budget = context_length // 2  # tokens
     if context_steps is not None:
-        budget = min(budget, context_length - context_steps * task.step_tokens) if window_prompts else 0
+        budget = min(budget, context_length - context_steps * task.step_tokens) if prompted else 0
     prompt = task.prompt(budget) if budget >= task.step_tokens else None
     return Task(task.obs_codec.space, task.act_codec.space, prompt, info, context_steps)
 

@@ -19,7 +19,7 @@ from gato_agent.loggers import LoggerName
 from gato_agent.optim import CosineSchedule
 from gato_agent.precision import PrecisionName
 
-__all__ = ["TrainConfig", "task_history_noise", "task_context_steps"]
+__all__ = ["TrainConfig", "task_history_noise", "task_context_steps", "task_prompt_prob"]
 
 
 @dataclass
@@ -113,6 +113,13 @@ class TrainConfig:
     context_steps timesteps. For tasks whose states alone do not say which task they are
     (Meta-World's button-press-topdown and button-press-topdown-wall start from the same states
     and differ in the gripper). Off: their windows have no prompt."""
+    task_prompt_prob: dict[str, float] = field(default_factory=dict)
+    """--prompt-prob for some tasks only, by task id (`--task-prompt-prob Meta-World/reach-v3 0.5
+    Meta-World/pick-place-v3 0.5`; in a recipe, {"Meta-World/reach-v3": 0.5}). A task of
+    --task-context-steps named here is prompted at its chance with or without --window-prompts, and
+    the checkpoint keeps its prompt: --window-prompts for the few tasks that need one, such as the
+    Meta-World pairs that start from the same states (experiments/mw_twins.py). The others keep
+    --prompt-prob (the windowed ones none, unless --window-prompts)."""
     label_sigma: float = 0.0
     """With > 0, each continuous action token is trained against a Gaussian of this std (on the
     [-1, 1] action scale) over the 1024 bins instead of its one bin (HL-Gauss, Farebrother et al.
@@ -247,6 +254,8 @@ def check_numbers(cfg: TrainConfig) -> None:
     check_number("--label-sigma", cfg.label_sigma, low=0, high=2)
     for task, value in cfg.task_history_noise.items():
         check_number(f"--task-history-noise {task}", value, low=0, high=1)
+    for task, value in cfg.task_prompt_prob.items():
+        check_number(f"--task-prompt-prob {task}", value, low=0, high=1)
     for task, value in cfg.task_context_steps.items():
         check_number(f"--task-context-steps {task}", value, low=1)
     if cfg.window_prompts and not cfg.task_context_steps:
@@ -265,6 +274,14 @@ def task_history_noise(cfg: TrainConfig, names: list[str]) -> list[float]:
     else --history-noise."""
     _check_named("--task-history-noise", cfg.task_history_noise, names)
     return [cfg.task_history_noise.get(name, cfg.history_noise) for name in names]
+
+
+def task_prompt_prob(cfg: TrainConfig, names: list[str]) -> list[float]:
+    """Each task's chance of a prompt, in `names` order: --task-prompt-prob where it names the task,
+    else --prompt-prob, which a task of --task-context-steps takes only under --window-prompts."""
+    _check_named("--task-prompt-prob", cfg.task_prompt_prob, names)
+    default = {name: cfg.prompt_prob if cfg.window_prompts or name not in cfg.task_context_steps else 0.0 for name in names}
+    return [cfg.task_prompt_prob.get(name, default[name]) for name in names]
 
 
 def task_context_steps(cfg: TrainConfig, names: list[str], step_tokens: list[int], context_length: int) -> list[int | None]:

@@ -137,16 +137,16 @@ def test_history_noise_per_task_touches_only_its_task(make_dataset, cartpole, mi
         SequenceSampler(tasks, None, 64, seed=5, history_noise=[0.5])
 
 
-def test_context_steps_pack_windows_of_a_tasks_last_timesteps_without_a_prompt(make_dataset, cartpole, micro_config):
+def test_context_steps_pack_windows_of_a_tasks_last_timesteps(make_dataset, cartpole, micro_config):
     path = make_dataset("Pendulum-v1", lambda obs: np.array([np.clip(-2 * obs[2], -2, 2)], np.float32), episodes=2, max_steps=40)
     tasks = [load_task(path, micro_config), load_task(cartpole, micro_config)]  # 5 and 6 tokens a step
-    batch = SequenceSampler(tasks, None, 64, seed=5, prompt_prob=1.0, context_steps=[None, 2]).sample(16)
+    batch = SequenceSampler(tasks, None, 64, seed=5, prompt_prob=[1.0, 0.0], context_steps=[None, 2]).sample(16)
     short = batch.task == 1
     assert short.any() and (~short).any()
     assert (batch.windows[~short] == 0).all()  # one window a row
     for row in batch.windows[short]:  # 64 // 6 = 10 timesteps: five windows of two, then padding
         assert row.tolist() == sum([[w] * 12 for w in range(5)], []) + [5] * 4
-    assert ((batch.targets[short] >= 0).sum(1) == 10).all()  # no prompt, although every sequence draws one
+    assert ((batch.targets[short] >= 0).sum(1) == 10).all()  # no prompt at its chance 0
     assert batch.to("cpu").windows is not None
     starts = [SequenceSampler(tasks[1:], None, 64, seed=5, start_prob=p, context_steps=[1]).sample(4) for p in (0.0, 1.0)]
     assert torch.equal(starts[0].tokens.ids, starts[1].tokens.ids)  # short windows start uniformly, start_prob aside
@@ -155,22 +155,26 @@ def test_context_steps_pack_windows_of_a_tasks_last_timesteps_without_a_prompt(m
         SequenceSampler(tasks, None, 64, seed=5, context_steps=[0, 2])
 
 
-def test_window_prompts_put_one_prompt_before_a_tasks_windows(cartpole, micro_config):
-    """With window_prompts, a windowed sequence that draws a prompt begins with at most half the
-    context of one demonstration (window SHARED_WINDOW), then as many windows as fit after it."""
+def test_a_windowed_task_drawing_a_prompt_puts_it_before_its_windows(make_dataset, cartpole, micro_config):
+    """A windowed sequence that draws a prompt begins with at most half the context of one
+    demonstration (window SHARED_WINDOW), then as many windows as fit after it; each task draws
+    with its own chance."""
     task = load_task(cartpole, micro_config)  # 6 tokens a step; 64 // 6 = 10 timesteps a row
-    rows = SequenceSampler([task], None, 64, seed=5, prompt_prob=1.0, context_steps=[2], window_prompts=True).sample(8)
+    rows = SequenceSampler([task], None, 64, seed=5, prompt_prob=1.0, context_steps=[2]).sample(8)
     for row, targets in zip(rows.windows, rows.targets):
         prompt = int((row == SHARED_WINDOW).sum()) // 6  # timesteps
         assert 1 <= prompt <= 5 and row[: prompt * 6].eq(SHARED_WINDOW).all()
         count = (10 - prompt) // 2
         assert row[prompt * 6 :].tolist() == sum([[w] * 12 for w in range(count)], []) + [count] * (64 - 6 * prompt - 12 * count)
         assert (targets >= 0).sum() == prompt + 2 * count  # CartPole: one action token a step, the prompt's too
-    never = SequenceSampler([task], None, 64, seed=5, prompt_prob=0.0, context_steps=[2], window_prompts=True).sample(8)
+    never = SequenceSampler([task], None, 64, seed=5, prompt_prob=0.0, context_steps=[2]).sample(8)
     assert not (never.windows == SHARED_WINDOW).any()
-    off = SequenceSampler([task], None, 64, seed=5, prompt_prob=1.0, context_steps=[2]).sample(8)
-    assert torch.equal(off.tokens.ids, SequenceSampler([task], None, 64, seed=5, prompt_prob=0.0, context_steps=[2]).sample(8).tokens.ids)
-    assert not (off.windows == SHARED_WINDOW).any()  # without window_prompts: the windows alone, the same draws
+    path = make_dataset("Pendulum-v1", lambda obs: np.array([np.clip(-2 * obs[2], -2, 2)], np.float32), episodes=2, max_steps=40)
+    both = SequenceSampler([load_task(path, micro_config), task], None, 64, seed=5, prompt_prob=[0.0, 1.0], context_steps=[2, 2]).sample(16)
+    prompted = (both.windows == SHARED_WINDOW).any(1)  # (B,)
+    assert set(both.task.tolist()) == {0, 1} and torch.equal(prompted, both.task == 1)
+    with pytest.raises(ValueError, match="one prompt_prob in"):
+        SequenceSampler([task], None, 64, seed=5, prompt_prob=[0.5, 0.5])
 
 
 def test_sampling_is_seeded_and_resumable(cartpole, micro_config):

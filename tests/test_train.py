@@ -285,6 +285,21 @@ def test_window_prompts_give_a_windowed_task_a_prompt_the_agent_acts_on(make_dat
         train(run_cfg(tmp_path / "x", [cart], micro_json, window_prompts=True))
 
 
+def test_task_prompt_prob_prompts_one_windowed_task_only(make_dataset, micro_json, tmp_path):
+    cart = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
+    pend = make_dataset("Pendulum-v1", pendulum_policy, episodes=2, max_steps=20)
+    windowed = {"CartPole-v1": 2, "Pendulum-v1": 2}
+    train(run_cfg(tmp_path / "run", [cart, pend], micro_json, steps=3, task_context_steps=windowed,
+                  task_prompt_prob={"Pendulum-v1": 1.0}))
+    tasks = load_checkpoint(tmp_path / "run").tasks
+    assert tasks["Pendulum-v1"].prompt is not None and tasks["CartPole-v1"].prompt is None  # no --window-prompts
+    assert GatoAgent.from_pretrained(tmp_path / "run", task="Pendulum-v1").prompt.shape == (1, 60)
+    with pytest.raises(UsageError, match="--task-prompt-prob names Pong-v5, not a task of these datasets"):
+        train(run_cfg(tmp_path / "x", [cart], micro_json, task_prompt_prob={"Pong-v5": 1.0}))
+    with pytest.raises(UsageError, match="--task-prompt-prob CartPole-v1"):
+        train(run_cfg(tmp_path / "x", [cart], micro_json, task_prompt_prob={"CartPole-v1": 1.5}))
+
+
 def test_mismatched_runs_and_inputs_are_clear_errors(make_dataset, micro_json, tmp_path, capsys):
     cart = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=10)
     pend = make_dataset("Pendulum-v1", pendulum_policy, episodes=2, max_steps=10)

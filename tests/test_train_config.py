@@ -1,11 +1,12 @@
 """TrainConfig: recipe files, the model the flags name, the schedule."""
 
+import dataclasses
 import json
 
 import pytest
 
 from gato_agent.config import GatoConfig
-from gato_agent.train_config import TrainConfig
+from gato_agent.train_config import TrainConfig, task_prompt_prob
 
 
 def test_recipe_files_give_defaults_and_reject_unknown_keys(tmp_path):
@@ -38,3 +39,9 @@ def test_a_model_override_of_an_integer_field_must_be_an_integer(value):
     with pytest.raises(ValueError, match=rf"--model-overrides frame_stack {value}: frame_stack takes an integer"):
         TrainConfig(config="tiny", model_overrides={"frame_stack": value}).model_config()
     assert TrainConfig(config="tiny", model_overrides={"frame_stack": "2"}).model_config().frame_stack == 2
+
+
+def test_task_prompt_prob_sets_some_tasks_chance_and_prompts_only_the_windowed_tasks_it_names():
+    cfg = TrainConfig(prompt_prob=0.25, task_context_steps={"b": 1, "c": 1}, task_prompt_prob={"a": 0.0, "c": 0.5})
+    assert task_prompt_prob(cfg, ["a", "b", "c", "d"]) == [0.0, 0.0, 0.5, 0.25]
+    assert task_prompt_prob(dataclasses.replace(cfg, window_prompts=True), ["a", "b", "c", "d"]) == [0.0, 0.25, 0.5, 0.25]
