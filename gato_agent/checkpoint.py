@@ -42,7 +42,7 @@ from gato_agent.config import GatoConfig
 from gato_agent.hub_download import download, hub_repo_id
 from gato_agent.images import from_pixels, to_pixels, upgrade_state_names
 from gato_agent.model import Gato
-from gato_agent.space_checks import describe_space
+from gato_agent.space_checks import describe_space, describe_tasks, list_names
 from gato_agent.spaces import has_text
 from gato_agent.text import TextTokenizer, default_text_tokenizer
 from gato_agent.tokenizer import TokenBatch
@@ -98,7 +98,7 @@ class Checkpoint:
         """
         if task is not None:
             if task not in self.tasks:
-                raise ValueError(f"checkpoint {self.path} has no task {task!r}; its tasks: {', '.join(self.tasks) or 'none'}")
+                raise ValueError(f"checkpoint {self.path} has no task {task!r}; its tasks: {list_names(self.tasks) or 'none'}")
             chosen = self.tasks[task]
             for kind, saved, given in (("observation", chosen.observation_space, observation_space),
                                        ("action", chosen.action_space, action_space)):
@@ -117,7 +117,7 @@ class Checkpoint:
         if len(matches) == 1:
             return next(iter(matches.values()))
         if not matches:
-            saved = "; ".join(f"{name}: {_arrow(t.observation_space, t.action_space)}" for name, t in self.tasks.items())
+            saved = describe_tasks({name: (t.observation_space, t.action_space) for name, t in self.tasks.items()})
             raise ValueError(
                 f"checkpoint {self.path} was saved for other spaces than the env's "
                 f"({_arrow(observation_space, action_space)}); its tasks: {saved}"

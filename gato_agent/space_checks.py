@@ -1,4 +1,4 @@
-"""Checks of recorded actions against an action space, and spaces described in a line.
+"""Checks of recorded actions against an action space, and spaces and task ids described in a line.
 
 gato-train's data loading calls `check_actions` on every episode, so that a label outside the
 dataset's action space (a NaN, an out-of-range index, another shape) is an error naming the
@@ -7,14 +7,16 @@ episode and step instead of a target token that is silently clipped, or masked i
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 
-__all__ = ["check_actions", "describe_space"]
+__all__ = ["check_actions", "describe_space", "describe_tasks", "list_names"]
 
 _MAX_SPACE_CHARS = 160  # a space in a message: longer ones (a Dict of image bounds) are summarized
+_MAX_NAMES = 8  # task ids in a message: more are counted
 
 
 def describe_space(space: spaces.Space) -> str:
@@ -32,6 +34,22 @@ def describe_space(space: spaces.Space) -> str:
     if isinstance(space, spaces.MultiDiscrete):
         return f"MultiDiscrete(nvec {int(space.nvec.min())}..{int(space.nvec.max())}, {space.shape})"
     return text[: _MAX_SPACE_CHARS - 3] + "..."
+
+
+def list_names(names: Iterable[str], rest: str = "") -> str:
+    """Ids for a message: all of them, or the first few, how many more and `rest` (where they are)."""
+    names = list(names)
+    if len(names) <= _MAX_NAMES:
+        return ", ".join(names)
+    return ", ".join(names[:_MAX_NAMES]) + f" and {len(names) - _MAX_NAMES} more" + (f" ({rest})" if rest else "")
+
+
+def describe_tasks(tasks: Mapping[str, tuple[spaces.Space, spaces.Space]]) -> str:
+    """Tasks grouped by their (observation, action) spaces: "obs -> action: A, B; obs2 -> action2: C"."""
+    groups: dict[str, list[str]] = {}
+    for name, (observation, action) in tasks.items():
+        groups.setdefault(f"{describe_space(observation)} -> {describe_space(action)}", []).append(name)
+    return "; ".join(f"{arrow}: {list_names(names)}" for arrow, names in groups.items())
 
 
 def check_actions(actions: Any, space: spaces.Space, steps: int, where: str) -> None:

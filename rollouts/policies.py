@@ -259,6 +259,7 @@ def _gato_factory(spec: PolicySpec, seed: int, temperature: float, flag: str, de
     from gato_agent import GatoAgent
     from gato_agent.checkpoint import load_checkpoint
     from gato_agent.hub_download import hub_repo_id
+    from gato_agent.space_checks import list_names
 
     if spec.target is not None and hub_repo_id(spec.target) is None and not Path(spec.target).is_dir():
         raise PolicyError(f"{flag} {spec}: no checkpoint folder at {spec.target!r} (expected one saved by GatoAgent.save_pretrained)")
@@ -269,7 +270,9 @@ def _gato_factory(spec: PolicySpec, seed: int, temperature: float, flag: str, de
     except (ValueError, ImportError) as exc:  # a damaged checkpoint; a Hub id without gato-agent[hub]
         raise PolicyError(f"{flag} {spec}: {exc}") from None
 
-    known = ", ".join(checkpoint.tasks)
+    # the task ids for an error line: the first few, and where all are listed
+    known = list_names(checkpoint.tasks, "gato-eval --suite default --list prints them" if spec.target is None
+                       else f"all in the config.json of {spec.target}")
     if as_task is not None and as_task not in checkpoint.tasks:
         raise PolicyError(f"--as-task {as_task}: {flag} {spec} has no such task; its tasks: {known or 'none (it takes any env)'}")
     # a model-only checkpoint, or save_pretrained's unnamed task ("default"), plays any env of its spaces

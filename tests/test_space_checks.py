@@ -9,7 +9,7 @@ import pytest
 from gymnasium import spaces
 
 from gato_agent import GatoConfig
-from gato_agent.space_checks import check_actions, describe_space
+from gato_agent.space_checks import check_actions, describe_space, describe_tasks, list_names
 from rollouts.train import main as train_main
 
 MICRO = GatoConfig(num_layers=1, embed_dim=32, num_heads=4, ff_dim=64, context_length=64, text_vocab_size=1024,
@@ -72,3 +72,14 @@ def test_a_long_space_is_described_in_a_short_line():
     grid = spaces.Dict({"image": spaces.Box(np.zeros((7, 7, 3), np.float32), np.arange(147).reshape(7, 7, 3) + 1.0, dtype=np.float32), "direction": spaces.Discrete(4)})
     text = describe_space(grid)
     assert len(text) < 200 and "Box(low 0..0, high 1..147, (7, 7, 3), float32)" in text and "Discrete(4)" in text
+
+
+def test_many_task_ids_are_listed_in_a_short_line_and_grouped_by_their_spaces():
+    names = [f"Meta-World/task{i}-v3" for i in range(50)]
+    assert list_names(names[:3]) == "Meta-World/task0-v3, Meta-World/task1-v3, Meta-World/task2-v3"
+    listed = list_names(names, "all in config.json")
+    assert listed.endswith("Meta-World/task7-v3 and 42 more (all in config.json)") and "task8-" not in listed
+    arm, pendulum = (spaces.Box(-1, 1, (39,)), spaces.Box(-1, 1, (4,))), (spaces.Box(-1, 1, (4,)), spaces.Box(-3, 3, (1,)))
+    text = describe_tasks({**dict.fromkeys(names, arm), "InvertedPendulum-v5": pendulum})
+    assert text.count(" -> ") == 2 and text.count("Meta-World/") == 8 and "and 42 more" in text
+    assert text.endswith(f"{describe_space(pendulum[0])} -> {describe_space(pendulum[1])}: InvertedPendulum-v5")
