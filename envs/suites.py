@@ -3,7 +3,7 @@
 =============  ==========================================================================================
 suite          tasks
 =============  ==========================================================================================
-``default``    the embedded checkpoint's nine: Breakout, Pong, five MuJoCo tasks, two BabyAI levels
+``default``    the embedded checkpoint's 74: five Atari games, nine MuJoCo bodies, ten BabyAI levels, MT50
 ``atari57``    the 57 games of the Atari-57 benchmark (Badia et al. 2020, Agent57) as ``ALE/<Game>-v5``
 ``mujoco``     the 11 standard Gymnasium MuJoCo v5 tasks
 ``metaworld``  the 50 Meta-World tasks (MT50) as ``Meta-World/<task>-v3`` (``gato-agent[metaworld]``)
@@ -64,18 +64,16 @@ BABYAI_SOLVED: tuple[str, ...] = (
 )
 
 SUITES: dict[str, tuple[str, ...]] = {
-    # Two Atari games, five MuJoCo tasks from the easiest (pendulums) to locomotion, and two BabyAI
-    # levels: the tasks of the embedded checkpoint.
+    # The embedded checkpoint's 74 tasks (recipes/generalist.sh, issue 36): five Atari games, nine
+    # MuJoCo bodies, ten BabyAI levels and the 50 Meta-World tasks.
     "default": (
-        "ALE/Breakout-v5",
-        "ALE/Pong-v5",
-        "InvertedPendulum-v5",
-        "InvertedDoublePendulum-v5",
-        "Reacher-v5",
-        "HalfCheetah-v5",
-        "Hopper-v5",
-        "BabyAI-GoToRedBall-v0",
-        "BabyAI-GoToLocal-v0",
+        "ALE/Breakout-v5", "ALE/Pong-v5", "ALE/Boxing-v5", "ALE/Freeway-v5", "ALE/Bowling-v5",
+        "InvertedPendulum-v5", "InvertedDoublePendulum-v5", "Reacher-v5", "Hopper-v5", "HalfCheetah-v5",
+        "Walker2d-v5", "Ant-v5", "Swimmer-v5", "Pusher-v5",
+        "BabyAI-GoToRedBall-v0", "BabyAI-GoToLocal-v0", "BabyAI-GoToRedBallGrey-v0", "BabyAI-GoToRedBallNoDists-v0",
+        "BabyAI-GoToObj-v0", "BabyAI-GoToObjDoor-v0", "BabyAI-GoToRedBlueBall-v0", "BabyAI-GoToDoor-v0",
+        "BabyAI-OpenRedDoor-v0", "BabyAI-OneRoomS8-v0",
+        *metaworld_ids(),
     ),
     "atari57": ATARI57,
     "mujoco": tuple(mujoco_ids()),

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The build of the embedded checkpoint (gato_agent/assets/default): every stage of its lineage, in
-# order, from the demonstrators' datasets to the shipped folder and its provenance.json. Every
-# recipes/*.json is one gato-train stage below or in recipes/generalist.sh (stage 15, the generalist
-# of issue 36 that is to replace these weights; not shipped yet); recipes/weights/ holds the weights
+# order, from the demonstrators' datasets to the shipped folder and its provenance.json. Stages 1-14
+# make the nine-task checkpoint (recipes/weights/atari-trunks); recipes/generalist.sh, stages 15-16,
+# makes the generalist of issue 36 from it and ships it. Every recipes/*.json is one gato-train
+# stage of the two scripts; recipes/weights/ holds the weights
 # of the stages committed so that a fresh machine need not rerun what made them (each is written
 # where it is missing). A rerun resumes or skips what a previous run finished. What each stage scored and why it
 # is there: docs/default-checkpoint.md; the experiments that did not lead here: experiments/.
@@ -237,15 +238,20 @@ wait
 "$BIN/python" -m rollouts.report $RUN/eval-breakout/results.json $RUN/eval-pong/results.json $RUN/eval-rest/results.json \
     $RUN/eval-babyai/results.json $RUN/eval-babyai-sampled/results.json | tee $RUN/table.md
 
-# 14. Ship the weights, config, text tokenizer and prompts (not the optimizer state) inside the
-#     package, with provenance.json: this script, the commit, each dataset's command and size, and
-#     the evaluations above.
+# 14. Keep the weights, config, text tokenizer and prompts (not the optimizer state), with
+#     provenance.json (this script, the commit, each dataset's command and size, and the
+#     evaluations above), as recipes/weights/atari-trunks: the embedded checkpoint until stage 15's
+#     generalist replaced it, and the weights stage 15 starts from.
 ship() {  # ship CKPT DEST
   rm -rf "$2" && mkdir -p "$2"
   cp "$1"/{config.json,model.safetensors,tokenizer.model,prompt-*.safetensors} "$2"/
 }
-ship $CKPT gato_agent/assets/default
-"$BIN/python" -m rollouts.provenance --build recipes/build.sh --checkpoint $CKPT \
-    --out gato_agent/assets/default/provenance.json --results $RUN/eval-breakout/results.json \
+[ -e recipes/weights/atari-trunks/model.safetensors ] || ship $CKPT recipes/weights/atari-trunks
+[ -e recipes/weights/atari-trunks/provenance.json ] || "$BIN/python" -m rollouts.provenance --build recipes/build.sh \
+    --checkpoint $CKPT --out recipes/weights/atari-trunks/provenance.json --results $RUN/eval-breakout/results.json \
     $RUN/eval-pong/results.json $RUN/eval-rest/results.json $RUN/eval-babyai/results.json \
     $RUN/eval-babyai-sampled/results.json
+
+# 15-16. The generalist of issue 36 from these weights, and its shipping into the package
+#        (gato_agent/assets/default).
+bash recipes/generalist.sh

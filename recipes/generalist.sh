@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Stage 15 of the build (recipes/build.sh): the generalist of issue 36, from the weights stage 14
-# ships (`gato`, runs/atari-trunks/step-0000300). Under way and NOT shipped: stage 14 ships
-# runs/atari-trunks until a checkpoint of this stage holds the README's rows. It runs alone on a
-# fresh machine from the shipped weights and the weights it committed: data for 74 tasks from
-# their demonstrators (stages 1 and 4's commands included: they are no-ops after the build) and a
-# DAgger round of the shipped weights; one run from the shipped weights over all of it, committed
+# Stages 15-16 of the build (recipes/build.sh runs this script last): the generalist of issue 36,
+# from the nine-task weights stage 14 keeps (recipes/weights/atari-trunks), and its shipping into
+# the package. It runs alone on a fresh machine from the weights the build committed: data for 74
+# tasks from their demonstrators (stages 1 and 4's commands included: they are no-ops after the
+# build) and a DAgger round of the nine-task weights; one run from them over all of it, committed
 # in bf16 (recipes/weights/generalist-base; remaking it needs stage 12's run) and 2000 steps more
-# (recipes/weights/generalist-base2); DAgger rounds from there. What each part scored:
-# experiments/diary.md, "The generalist rebuilt as one stage of the build". From the repository
-# root, after .ci/setup; a rerun resumes or skips what a previous run finished:
+# (recipes/weights/generalist-base2); DAgger rounds from there, each committed in bf16; stage 16
+# scores the last round and ships it. What each part scored: experiments/diary.md, "The
+# generalist rebuilt as one stage of the build". From the repository root, after .ci/setup; a
+# rerun resumes or skips what a previous run finished:
 #   bash recipes/generalist.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -104,24 +104,24 @@ collect --seed 0 --min-return-fraction 0.8 --action-noise 0.05 \
 collect --seed 0 --min-return-fraction 0.8 --action-noise 0.05 \
     --env ALE/Bowling-v5 --episodes 16 --out data/generalist/bowling
 
-# 15.5 A DAgger round of the weights stage 14 shipped (`gato`), where their own chain needed them: their
+# 15.5 A DAgger round of the nine-task weights of stage 14, where their own chain needed them: their
 #      episodes, labelled by the demonstrator (Atari games capped at 2,000 steps), rolled side by side.
-collect --seed 7000 --policy gato --label expert --num-envs 10 \
+collect --seed 7000 --policy checkpoint:recipes/weights/atari-trunks --label expert --num-envs 10 \
     --env InvertedDoublePendulum-v5 --episodes 30 --out data/generalist/inverteddoublependulum-dagger
-collect --seed 7000 --policy gato --label expert --num-envs 10 \
+collect --seed 7000 --policy checkpoint:recipes/weights/atari-trunks --label expert --num-envs 10 \
     --env Hopper-v5 --episodes 20 --out data/generalist/hopper-dagger
-collect --seed 7000 --policy gato --label expert --num-envs 8 \
+collect --seed 7000 --policy checkpoint:recipes/weights/atari-trunks --label expert --num-envs 8 \
     --env HalfCheetah-v5 --episodes 8 --out data/generalist/halfcheetah-dagger
-collect --seed 7000 --policy gato --label expert --num-envs 50 \
+collect --seed 7000 --policy checkpoint:recipes/weights/atari-trunks --label expert --num-envs 50 \
     --env BabyAI-GoToLocal-v0 --episodes 500 --out data/generalist/gotolocal-v0-dagger
-collect --seed 7000 --policy gato --label expert --max-episode-steps 2000 --num-envs 8 \
+collect --seed 7000 --policy checkpoint:recipes/weights/atari-trunks --label expert --max-episode-steps 2000 --num-envs 8 \
     --env ALE/Breakout-v5 --episodes 8 --out data/generalist/breakout-dagger
-collect --seed 7000 --policy gato --label expert --max-episode-steps 2000 --num-envs 4 \
+collect --seed 7000 --policy checkpoint:recipes/weights/atari-trunks --label expert --max-episode-steps 2000 --num-envs 4 \
     --env ALE/Pong-v5 --episodes 4 --out data/generalist/pong-dagger
 
-# 15.6 One run from the shipped weights over the 74 tasks' 80 datasets, stages 1 and 4's included
+# 15.6 One run from the nine-task weights over the 74 tasks' 80 datasets, stages 1 and 4's included
 #      (recipes/generalist-base.json): Meta-World's 39 floats and Ant's 105 as one token each, every
-#      smaller vector in the paper's layout as the shipped weights read it; the regression head with
+#      smaller vector in the paper's layout as the nine-task weights read it; the regression head with
 #      normalized action errors; the MuJoCo datasets weighted 2.5x. Committed in bf16
 #      (recipes/weights/generalist-base), which the next stages start from.
 if [ ! -e recipes/weights/generalist-base/model.safetensors ]; then
@@ -435,7 +435,8 @@ fi
 #       (button-press-topdown and its -wall, pick-place and reach, button-press and its -wall, push
 #       and its -wall; experiments/mw_twins.py) prompted in every sequence (task_prompt_prob 1.0,
 #       their checkpoint keeping the prompt the agent then acts on) at twice their weight, since a
-#       prompted sequence holds half as many windows; the rest as 15.14. Not run yet.
+#       prompted sequence holds half as many windows; the rest as 15.14. Committed in bf16
+#       (recipes/weights/generalist-round8), which stage 16 ships.
 for task in $MW_TASKS; do
     collect --seed 15000 --policy checkpoint:recipes/weights/generalist-round7 --label expert --num-envs 8 --steps-after-success 200 \
         --env Meta-World/$task-v3 --episodes 8 --out data/generalist-r8/mw-$task-dagger
@@ -464,4 +465,63 @@ collect --seed 15000 --policy checkpoint:recipes/weights/generalist-round7 --lab
     --env BabyAI-GoToRedBall-v0 --episodes 300 --out data/generalist-r8/gotoredball-v0-dagger
 collect --seed 15000 --policy checkpoint:recipes/weights/generalist-round7 --label expert --num-envs 50 \
     --env BabyAI-GoToDoor-v0 --episodes 300 --out data/generalist-r8/gotodoor-v0-dagger
-train recipes/generalist-round8.json --threads 2
+if [ ! -e recipes/weights/generalist-round8/model.safetensors ]; then
+    train recipes/generalist-round8.json --threads 2
+    surgery bf16 runs/generalist-round8/step-0001000 recipes/weights/generalist-round8
+fi
+
+# 16. The last round's committed weights scored as they ship: greedy, prompted where the checkpoint
+#     keeps a prompt (every task but Walker2d and 42 Meta-World tasks, which act on their current
+#     timestep), episode k of a task reset with seed k: 20 episodes a MuJoCo task, 50 a BabyAI
+#     level, 10 an Atari game or a Meta-World task, four processes of one thread; rollouts.report's
+#     table (the README's); the same again from seed 100 on a sample of 20 tasks (every fifth
+#     Meta-World task, the four new MuJoCo bodies and HalfCheetah, three BabyAI levels, two Atari
+#     games); then the weights, config, text tokenizer and prompts shipped in the package with
+#     provenance.json.
+SHIP=recipes/weights/generalist-round8
+RUN=runs/generalist-ship
+evaluate() {  # evaluate OUT GATO-EVAL ARGS: into OUT unless a run there already completed
+  local out=$1
+  shift
+  [ -e "$out/results.json" ] && [ ! -e "$out.partial" ] && return 0
+  mkdir -p "$(dirname "$out")" && rm -rf "$out" && touch "$out.partial"
+  "$BIN/gato-eval" "$@" --no-video --no-progress --out "$out"
+  rm "$out.partial"
+}
+evaluate $RUN/eval-mujoco --checkpoint $SHIP --episodes 20 --num-envs 20 --env InvertedPendulum-v5 \
+    --env InvertedDoublePendulum-v5 --env Reacher-v5 --env Hopper-v5 --env HalfCheetah-v5 --env Walker2d-v5 \
+    --env Ant-v5 --env Swimmer-v5 --env Pusher-v5 &
+evaluate $RUN/eval-babyai --checkpoint $SHIP --episodes 50 --num-envs 50 --env BabyAI-GoToRedBall-v0 \
+    --env BabyAI-GoToLocal-v0 --env BabyAI-GoToRedBallGrey-v0 --env BabyAI-GoToRedBallNoDists-v0 --env BabyAI-GoToObj-v0 \
+    --env BabyAI-GoToObjDoor-v0 --env BabyAI-GoToRedBlueBall-v0 --env BabyAI-GoToDoor-v0 --env BabyAI-OpenRedDoor-v0 \
+    --env BabyAI-OneRoomS8-v0 &
+evaluate $RUN/eval-atari --checkpoint $SHIP --episodes 10 --num-envs 10 --env ALE/Breakout-v5 --env ALE/Pong-v5 \
+    --env ALE/Boxing-v5 --env ALE/Freeway-v5 --env ALE/Bowling-v5 &
+evaluate $RUN/eval-metaworld --checkpoint $SHIP --episodes 10 --num-envs 10 --suite metaworld
+wait
+"$BIN/python" -m rollouts.report $RUN/eval-atari/results.json $RUN/eval-mujoco/results.json \
+    $RUN/eval-babyai/results.json $RUN/eval-metaworld/results.json | tee $RUN/table.md
+evaluate $RUN/seed100-mujoco --checkpoint $SHIP --seed 100 --episodes 20 --num-envs 20 --env HalfCheetah-v5 \
+    --env Walker2d-v5 --env Ant-v5 --env Swimmer-v5 --env Pusher-v5 &
+evaluate $RUN/seed100-babyai --checkpoint $SHIP --seed 100 --episodes 50 --num-envs 50 --env BabyAI-GoToLocal-v0 \
+    --env BabyAI-GoToDoor-v0 --env BabyAI-OpenRedDoor-v0 &
+evaluate $RUN/seed100-atari --checkpoint $SHIP --seed 100 --episodes 10 --num-envs 10 --env ALE/Breakout-v5 \
+    --env ALE/Boxing-v5 &
+evaluate $RUN/seed100-metaworld --checkpoint $SHIP --seed 100 --episodes 10 --num-envs 10 \
+    --env Meta-World/assembly-v3 --env Meta-World/button-press-topdown-wall-v3 --env Meta-World/coffee-push-v3 \
+    --env Meta-World/door-open-v3 --env Meta-World/faucet-open-v3 --env Meta-World/handle-pull-side-v3 \
+    --env Meta-World/pick-place-v3 --env Meta-World/peg-insert-side-v3 --env Meta-World/push-v3 \
+    --env Meta-World/shelf-place-v3
+wait
+"$BIN/python" -m rollouts.report $RUN/seed100-atari/results.json $RUN/seed100-mujoco/results.json \
+    $RUN/seed100-babyai/results.json $RUN/seed100-metaworld/results.json | tee $RUN/table-seed100.md
+ship() {  # ship CKPT DEST: the weights, config, text tokenizer and prompts
+  rm -rf "$2" && mkdir -p "$2"
+  cp "$1"/{config.json,model.safetensors,tokenizer.model,prompt-*.safetensors} "$2"/
+}
+ship $SHIP gato_agent/assets/default
+"$BIN/python" -m rollouts.provenance --build recipes/generalist.sh --checkpoint $SHIP \
+    --out gato_agent/assets/default/provenance.json --results $RUN/eval-atari/results.json \
+    $RUN/eval-mujoco/results.json $RUN/eval-babyai/results.json $RUN/eval-metaworld/results.json \
+    $RUN/seed100-atari/results.json $RUN/seed100-mujoco/results.json $RUN/seed100-babyai/results.json \
+    $RUN/seed100-metaworld/results.json

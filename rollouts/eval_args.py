@@ -30,10 +30,10 @@ class EvalArgs:
     env_kwargs: str | None = None
     """JSON object of keyword arguments for making every task, e.g. '{"reset_noise_scale": 0.2}'."""
     suite: Annotated[list[str], tyro.conf.UseAppendAction] = field(default_factory=list)
-    """Named suite of tasks, repeatable, added after --env ones: 'default' (Breakout, Pong,
-    InvertedPendulum, InvertedDoublePendulum, Reacher, HalfCheetah, Hopper, BabyAI GoToRedBall and
-    GoToLocal), 'atari57' (57 games), 'mujoco' (11 tasks), 'metaworld' (50 tasks), 'babyai' (every
-    level BabyAI's bot solves)."""
+    """Named suite of tasks, repeatable, added after --env ones: 'default' (the embedded checkpoint's
+    74: five Atari games, nine MuJoCo bodies, ten BabyAI levels, the 50 Meta-World tasks), 'atari57'
+    (57 games), 'mujoco' (11 tasks), 'metaworld' (50 tasks), 'babyai' (every level BabyAI's bot
+    solves)."""
     list_only: Annotated[bool, tyro.conf.arg(name="list")] = False
     """Print the task ids of --env and --suite, one a line, and exit (nothing is run)."""
     policy: str = "gato"

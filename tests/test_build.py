@@ -1,4 +1,4 @@
-"""recipes/build.sh and its stage 15, recipes/generalist.sh, read without running them (their stages
+"""recipes/build.sh and its stages 15-16, recipes/generalist.sh, read without running them (their stages
 take days on a CPU): every file a stage reads exists in the repository or is written by an earlier
 stage, every command's arguments pass its CLI's own parser, and every file in recipes/ is used by
 the build."""
@@ -16,7 +16,7 @@ from cli_parse import cli_error
 from rollouts.provenance import Step, option, read_build
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPTS = ("recipes/build.sh", "recipes/generalist.sh")  # stages 1-14, then stage 15
+SCRIPTS = ("recipes/build.sh", "recipes/generalist.sh")  # stages 1-14, then stages 15-16 (build.sh runs it last)
 SURGERY = {"bf16": (1, 1), "export-encoder": (1, 1), "import-encoder": (2, 1), "add-trunk": (2, 1)}  # (reads, writes)
 
 
@@ -54,6 +54,8 @@ def reads_writes(step: Step, script: str = SCRIPTS[0]) -> tuple[list[str], list[
         return [args[0]], [args[1]]
     if step.verb == "rollouts.provenance":
         return option(args, "--build") + option(args, "--results"), option(args, "--out")
+    if step.verb == "bash":  # the next script of the build, read as SCRIPTS' next entry
+        return args, []
     raise AssertionError(f"{script}:{step.line}: tests/test_build.py does not know the verb {step.verb!r}")
 
 
@@ -143,14 +145,15 @@ def test_the_reader_unrolls_loops_over_a_variables_words(tmp_path):
 
 
 def test_bash_runs_the_collect_commands_the_reader_reads(tmp_path):
-    """Stage 15 run by bash with echoing stand-ins for its programs: the gato-collect commands it runs,
-    loops unrolled, are the reader's, in order."""
+    """Stages 15-16 run by bash with echoing stand-ins for its programs: the gato-collect commands it
+    runs, loops unrolled, are the reader's, in order."""
     fake = tmp_path / "bin"
     fake.mkdir()
-    for name in ("gato-collect", "gato-train", "python"):
+    for name in ("gato-collect", "gato-train", "gato-eval", "python"):
         (fake / name).write_text(f'#!/bin/sh\necho {name} "$@"\n')
         (fake / name).chmod(0o755)
     (tmp_path / "recipes").mkdir()
+    (tmp_path / "recipes/weights").symlink_to(ROOT / "recipes/weights")  # stage 16 ships the committed weights
     for recipe in (ROOT / "recipes").glob("*.json"):
         shutil.copy(recipe, tmp_path / "recipes")
     script = (ROOT / SCRIPTS[1]).read_text()

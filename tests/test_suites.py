@@ -9,11 +9,17 @@ from rollouts.eval import main
 
 
 @pytest.mark.parametrize(("name", "count"), [("atari57", 57), ("mujoco", 11), ("metaworld", 50), ("babyai", 89),
-                                             ("default", 9)])
+                                             ("default", 74)])
 def test_list_prints_one_id_a_line(name, count, capsys):
     assert main(["--suite", name, "--list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == len(set(lines)) == count and lines == list(envs.suite(name))
+
+
+def test_the_default_suite_is_the_embedded_checkpoints_tasks():
+    from gato_agent.checkpoint import load_checkpoint
+
+    assert sorted(envs.suite("default")) == sorted(load_checkpoint(None).tasks)
 
 
 def test_suites_combine_in_order_each_task_once(capsys):
