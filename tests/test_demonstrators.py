@@ -57,7 +57,10 @@ def rollout(task_id: str, act, seed: int) -> float:
 def test_every_default_task_has_a_demonstrator_and_a_measured_score():
     assert all(has_demonstrator(task_id) for task_id in envs.suite("default"))
     assert set(envs.suite("default")) <= set(DEMONSTRATOR_SCORES)
-    assert set(envs.suite("default")) <= set(CAPS)  # each is checked against random below
+    # each is checked against random: below, or in its family's module (test_demonstrators_atari,
+    # test_demonstrators_babyai, test_metaworld)
+    elsewhere = {t for t in envs.suite("default") if t.startswith(("Meta-World/", "BabyAI-", "ALE/"))}
+    assert set(envs.suite("default")) - elsewhere <= set(CAPS)
 
 
 @pytest.mark.parametrize("task_id", CAPS)  # the default suite and the linear demonstrators
