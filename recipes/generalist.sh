@@ -436,7 +436,7 @@ fi
 #       and its -wall; experiments/mw_twins.py) prompted in every sequence (task_prompt_prob 1.0,
 #       their checkpoint keeping the prompt the agent then acts on) at twice their weight, since a
 #       prompted sequence holds half as many windows; the rest as 15.14. Committed in bf16
-#       (recipes/weights/generalist-round8), which stage 16 ships.
+#       (recipes/weights/generalist-round8), which stage 15.16 starts from.
 for task in $MW_TASKS; do
     collect --seed 15000 --policy checkpoint:recipes/weights/generalist-round7 --label expert --num-envs 8 --steps-after-success 200 \
         --env Meta-World/$task-v3 --episodes 8 --out data/generalist-r8/mw-$task-dagger
@@ -470,15 +470,81 @@ if [ ! -e recipes/weights/generalist-round8/model.safetensors ]; then
     surgery bf16 runs/generalist-round8/step-0001000 recipes/weights/generalist-round8
 fi
 
+# 15.16 The ninth DAgger round, from 15.15's committed weights: every one of the 74 tasks from seed
+#       16000 (Pong 12 games), into data/generalist-r9; then 600 steps from those weights at half the
+#       learning rate (recipes/generalist-round9.json) on these sets and the demonstrations of
+#       15.0-15.4 but BabyAI's, without rounds 1-8's sets: each task at its round-8 weight, its
+#       demonstrations at their round-8 share of it and the new set at the rest (half each where
+#       round 8 had no DAgger set); HalfCheetah, Walker2d and GoToLocal at 1.5x; only the three pairs
+#       whose states start identical prompted (button-press-topdown and its -wall, pick-place and
+#       reach, button-press and its -wall): push and push-wall lost to theirs. Committed in bf16
+#       (recipes/weights/generalist-round9), which stage 16 ships.
+for task in $MW_TASKS; do
+    collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 10 --steps-after-success 200 \
+        --env Meta-World/$task-v3 --episodes 10 --out data/generalist-r9/mw-$task-dagger
+done
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 10 \
+    --env InvertedPendulum-v5 --episodes 20 --out data/generalist-r9/invertedpendulum-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 10 \
+    --env InvertedDoublePendulum-v5 --episodes 60 --out data/generalist-r9/inverteddoublependulum-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 50 \
+    --env Reacher-v5 --episodes 100 --out data/generalist-r9/reacher-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 10 \
+    --env Hopper-v5 --episodes 60 --out data/generalist-r9/hopper-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 8 \
+    --env HalfCheetah-v5 --episodes 8 --out data/generalist-r9/halfcheetah-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 10 \
+    --env Walker2d-v5 --episodes 60 --out data/generalist-r9/walker2d-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 10 \
+    --env Ant-v5 --episodes 10 --out data/generalist-r9/ant-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 8 \
+    --env Swimmer-v5 --episodes 8 --out data/generalist-r9/swimmer-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 50 \
+    --env Pusher-v5 --episodes 50 --out data/generalist-r9/pusher-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 50 \
+    --env BabyAI-GoToRedBall-v0 --episodes 300 --out data/generalist-r9/gotoredball-v0-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 50 \
+    --env BabyAI-GoToLocal-v0 --episodes 500 --out data/generalist-r9/gotolocal-v0-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 50 \
+    --env BabyAI-GoToRedBallGrey-v0 --episodes 300 --out data/generalist-r9/gotoredballgrey-v0-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 50 \
+    --env BabyAI-GoToRedBallNoDists-v0 --episodes 300 --out data/generalist-r9/gotoredballnodists-v0-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 50 \
+    --env BabyAI-GoToObj-v0 --episodes 300 --out data/generalist-r9/gotoobj-v0-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 50 \
+    --env BabyAI-GoToObjDoor-v0 --episodes 300 --out data/generalist-r9/gotoobjdoor-v0-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 50 \
+    --env BabyAI-GoToRedBlueBall-v0 --episodes 300 --out data/generalist-r9/gotoredblueball-v0-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 50 \
+    --env BabyAI-GoToDoor-v0 --episodes 300 --out data/generalist-r9/gotodoor-v0-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 50 \
+    --env BabyAI-OpenRedDoor-v0 --episodes 300 --out data/generalist-r9/openreddoor-v0-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 50 \
+    --env BabyAI-OneRoomS8-v0 --episodes 300 --out data/generalist-r9/onerooms8-v0-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 12 --max-episode-steps 3000 \
+    --env ALE/Breakout-v5 --episodes 12 --out data/generalist-r9/breakout-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 12 --max-episode-steps 2000 \
+    --env ALE/Pong-v5 --episodes 12 --out data/generalist-r9/pong-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 4 --max-episode-steps 3000 \
+    --env ALE/Boxing-v5 --episodes 4 --out data/generalist-r9/boxing-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 4 --max-episode-steps 3000 \
+    --env ALE/Freeway-v5 --episodes 4 --out data/generalist-r9/freeway-dagger
+collect --seed 16000 --policy checkpoint:recipes/weights/generalist-round8 --label expert --num-envs 4 --max-episode-steps 3000 \
+    --env ALE/Bowling-v5 --episodes 4 --out data/generalist-r9/bowling-dagger
+if [ ! -e recipes/weights/generalist-round9/model.safetensors ]; then
+    train recipes/generalist-round9.json --threads 2
+    surgery bf16 runs/generalist-round9/step-0000600 recipes/weights/generalist-round9
+fi
+
 # 16. The last round's committed weights scored as they ship: greedy, prompted where the checkpoint
-#     keeps a prompt (every task but Walker2d and 42 Meta-World tasks, which act on their current
+#     keeps a prompt (every task but Walker2d and 44 Meta-World tasks, which act on their current
 #     timestep), episode k of a task reset with seed k: 20 episodes a MuJoCo task, 50 a BabyAI
 #     level, 10 an Atari game or a Meta-World task, four processes of one thread; rollouts.report's
 #     table (the README's); the same again from seed 100 on a sample of 20 tasks (every fifth
 #     Meta-World task, the four new MuJoCo bodies and HalfCheetah, three BabyAI levels, two Atari
 #     games); then the weights, config, text tokenizer and prompts shipped in the package with
 #     provenance.json.
-SHIP=recipes/weights/generalist-round8
+SHIP=recipes/weights/generalist-round9
 RUN=runs/generalist-ship
 evaluate() {  # evaluate OUT GATO-EVAL ARGS: into OUT unless a run there already completed
   local out=$1
