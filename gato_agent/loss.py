@@ -7,9 +7,10 @@ With a model whose continuous_actions is "regression" (JAT's head, off by defaul
 action token's loss is instead the squared error of the head's value against the centre of the
 token's bin, on the bins' [-1, 1] scale; its "correct" is whether the value falls in that bin.
 Given ``action_var`` (gato-train --normalize-actions, a departure), that squared error is divided by
-the variance of its task's continuous action values (``action_variance``): a task whose actions
-span little of [-1, 1] (InvertedPendulum's std is 0.08) then weighs as much as one that spans it all,
-where plain squared error lets the wide tasks of a mixture drown its gradient.
+the variance of its task's continuous action values (``action_variance``; a fine-tune keeps the
+variances its --init was trained with): a task whose actions span little of [-1, 1]
+(InvertedPendulum's std is 0.08) then weighs as much as one that spans it all, where plain squared
+error lets the wide tasks of a mixture drown its gradient.
 
 With ``label_sigma`` > 0 (a departure, off by default), a continuous action token's target is not
 its one bin but a Gaussian of that std around the bin's centre, integrated over the bins (HL-Gauss:
@@ -113,13 +114,19 @@ def _regressed(model: Gato, h: Tensor, targets: Tensor, var: Tensor | None = Non
     return error if var is None else error / var, continuous_to_bins(value.detach(), c.continuous_bins) == bins
 
 
-def action_variance(tasks: list[TaskData], config: GatoConfig, max_steps: int = 20_000) -> Tensor:
+def action_variance(tasks: list[TaskData], config: GatoConfig, max_steps: int = 20_000,
+                    known: dict[str, float] | None = None) -> Tensor:
     """(len(tasks),) fp32: each task's variance of its continuous action values on the [-1, 1] bin
     scale (the mean over its action dims of each dim's variance), from the labels of up to about
     `max_steps` timesteps of evenly spaced episodes; at least MIN_ACTION_VAR. A task without
-    continuous actions gets 1."""
+    continuous actions gets 1. A task named in `known` (a fine-tune's --init recorded its variance)
+    keeps that value: a fine-tune on the model's own episodes (a DAgger set of a balanced
+    pendulum) would otherwise divide by their far smaller variance and let that task swamp the rest."""
     out = []
     for task in tasks:
+        if known is not None and task.name in known:
+            out.append(max(MIN_ACTION_VAR, float(known[task.name])))
+            continue
         n_act = task.timestep.n_act
         count = max(1, round(len(task.episodes) * min(1.0, max_steps / max(1, task.num_steps))))
         picks = np.unique(np.linspace(0, len(task.episodes) - 1, count).round().astype(int))

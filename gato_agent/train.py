@@ -34,12 +34,14 @@ from typing import Any
 import numpy as np
 import torch
 import tyro
+from torch import Tensor
 
 from gato_agent.atomic import write_atomic
 from gato_agent.batches import MicroBatches, accumulate
 from gato_agent.checkpoint import (LATEST_FILE, Checkpoint, CheckpointError, Task, load_checkpoint, save_run_checkpoint,
                                    step_folders)
 from gato_agent.cli import RunFailed, UsageError, is_disk_full, make_out_dir, run_command
+from gato_agent.config import GatoConfig
 from gato_agent.data import SequenceSampler, TaskData, merge_tasks
 from gato_agent.distributed import Distributed
 from gato_agent.divergence import check_weights, diverged, non_finite_step, non_finite_weights
@@ -61,6 +63,7 @@ from gato_agent.train_config import TrainConfig, check_numbers, task_context_ste
 __all__ = ["TrainConfig", "TrainResult", "Evaluator", "train", "main"]
 
 RUN_CONFIG = "train_config.json"  # the flags of the run, written when it starts
+ACTION_VARIANCE = "action_variance"  # a task's info key: the variance --normalize-actions divided its errors by
 
 Evaluator = Callable[[Gato, dict[str, Task], TrainConfig, int], dict[str, float]]
 """evaluate(model, tasks, cfg, step) -> scalars to log (e.g. `eval/<task>/return`)."""
@@ -91,7 +94,8 @@ def _train(cfg: TrainConfig, evaluate: Evaluator | None, env: Distributed) -> Tr
     """train's work, while rank 0 holds the run folder's lock."""
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    model, state, inherited = _starting_point(cfg, env)
+    model, state, start_tasks = _starting_point(cfg, env)
+    inherited = start_tasks if cfg.keep_init_tasks else {}
     _freeze(model, cfg.trainable)
     step = 0 if state is None else int(state["step"])
     tasks, weights = merge_tasks([load_source(path, model.config, cfg.executed_actions, cfg.cache_mb * 2**20)
@@ -100,7 +104,9 @@ def _train(cfg: TrainConfig, evaluate: Evaluator | None, env: Distributed) -> Tr
     if cfg.normalize_actions and model.config.continuous_actions != "regression":
         raise UsageError("--normalize-actions divides a regression head's squared errors: the model's continuous_actions is "
                          f"{model.config.continuous_actions!r}; add --model-overrides continuous_actions regression")
-    action_var = action_variance(tasks, model.config).to(env.device) if cfg.normalize_actions else None
+    action_var = _action_variance(cfg, tasks, model.config, start_tasks, state is not None, env.main)
+    variances = dict(zip(names, action_var.tolist())) if action_var is not None else {}
+    action_var = None if action_var is None else action_var.to(env.device)
     if state is not None:
         _check_resume(cfg, state, names, env)
     schedule = cfg.schedule()
@@ -121,7 +127,7 @@ def _train(cfg: TrainConfig, evaluate: Evaluator | None, env: Distributed) -> Tr
         torch.set_rng_state(state["torch_rng"][env.rank])
     batches = MicroBatches(sampler, cfg.batch_size, cfg.workers)
     task_meta = {**inherited, **{t.name: _task_meta(t, model.config.context_length, cfg.task_context_steps.get(t.name),
-                                                    p > 0) for t, p in zip(tasks, prompts)}}  # in --init's order
+                                                    p > 0, variances.get(t.name)) for t, p in zip(tasks, prompts)}}  # in --init's order
     loggers = []
     if env.main:
         cfg.out.mkdir(parents=True, exist_ok=True)
@@ -261,8 +267,8 @@ def _sampler_state(state: dict[str, Any], cfg: TrainConfig, rank: int) -> dict[s
 
 
 def _starting_point(cfg: TrainConfig, env: Distributed) -> tuple[Gato, dict[str, Any] | None, dict[str, Task]]:
-    """The model to train; with --resume, the trainer state it stopped with; and, with
-    --keep-init-tasks, the tasks that the starting checkpoint (--init's, or the run's own) holds."""
+    """The model to train; with --resume, the trainer state it stopped with; and the tasks that the
+    starting checkpoint (the run's own with --resume, else --init's; none without) holds."""
     latest = cfg.out / LATEST_FILE
     if env.main and not cfg.resume and latest.exists():
         raise FileExistsError(f"{cfg.out} already holds a training run: pass --resume to continue it, or another --out")
@@ -272,7 +278,7 @@ def _starting_point(cfg: TrainConfig, env: Distributed) -> tuple[Gato, dict[str,
         if not latest.exists():
             raise FileNotFoundError(f"--resume: {cfg.out} holds no checkpoint ({LATEST_FILE} is missing)")
         ckpt = _resume_point(cfg.out, env)
-        return ckpt.model, ckpt.trainer_state, ckpt.tasks if cfg.keep_init_tasks else {}
+        return ckpt.model, ckpt.trainer_state, ckpt.tasks
     try:
         init = load_checkpoint(cfg.init) if cfg.init is not None else None
     except (CheckpointError, FileNotFoundError) as e:
@@ -282,12 +288,30 @@ def _starting_point(cfg: TrainConfig, env: Distributed) -> tuple[Gato, dict[str,
     model = Gato(config)
     if init is not None:
         _load_matching(model, init.model, env.main)
-    if init is None or not cfg.keep_init_tasks:
+    if init is None:
         return model, None, {}
-    if config.context_length != init.model.config.context_length:
+    if cfg.keep_init_tasks and config.context_length != init.model.config.context_length:
         raise UsageError(f"--keep-init-tasks keeps {cfg.init}'s prompts, cut for its context of "
                          f"{init.model.config.context_length} tokens; train at that context (not {config.context_length})")
     return model, None, init.tasks
+
+
+def _action_variance(cfg: TrainConfig, tasks: list[TaskData], config: GatoConfig, start_tasks: dict[str, Task],
+                     resumed: bool, verbose: bool) -> Tensor | None:
+    """(len(tasks),) the divisors of --normalize-actions (None without it): a task keeps the variance
+    its starting checkpoint recorded (always on --resume, the run's own; from --init unless
+    --no-init-action-variance), the others are measured on their data."""
+    if not cfg.normalize_actions:
+        return None
+    known = {}
+    if resumed or cfg.init_action_variance:
+        known = {name: t.info[ACTION_VARIANCE] for name, t in start_tasks.items() if ACTION_VARIANCE in t.info}
+    kept = sum(t.name in known for t in tasks)
+    if verbose and kept:
+        where = "the run's checkpoint" if resumed else f"--init {cfg.init}"
+        print(f"gato-train: --normalize-actions: {kept} of {len(tasks)} tasks keep the action variances {where} "
+              "recorded; the others are measured on their data", file=sys.stderr)
+    return action_variance(tasks, config, known=known)
 
 
 def _check_fresh_out(out: Path) -> None:
@@ -381,13 +405,17 @@ def _load_matching(model: Gato, init: Gato, verbose: bool) -> None:
         print(f"gato-train: --init: {len(fresh)} tensors start fresh (new, or their shapes changed): {', '.join(fresh)}", file=sys.stderr)
 
 
-def _task_meta(task: TaskData, context_length: int, context_steps: int | None = None, prompted: bool = False) -> Task:
+def _task_meta(task: TaskData, context_length: int, context_steps: int | None = None, prompted: bool = False,
+               action_var: float | None = None) -> Task:
     """What a checkpoint keeps of a task: spaces, a prompt of at most half the context (where the
     task acts on its last `context_steps` timesteps: only if it was `prompted` in training, and short
-    enough to leave them room), dataset facts."""
+    enough to leave them room), dataset facts, and the action variance its errors were divided by
+    (--normalize-actions), which a fine-tune from the checkpoint keeps."""
     returns = task.returns  # (episodes,) known without reading the episodes
     info = {"dataset": task.source, "episodes": len(task.episodes), "steps": task.num_steps,
             "return_mean": float(np.mean(returns)), "return_max": float(max(returns))}
+    if action_var is not None:
+        info[ACTION_VARIANCE] = action_var
     budget = context_length // 2  # tokens
     if context_steps is not None:
         budget = min(budget, context_length - context_steps * task.step_tokens) if prompted else 0

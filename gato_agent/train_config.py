@@ -129,7 +129,15 @@ class TrainConfig:
     """With a "regression" model (continuous_actions): divide each continuous action token's squared
     error by its task's variance of action values, measured on its data (gato_agent.loss), so that a
     task whose actions span little of [-1, 1] (the pendulums) is learnt as precisely as the wide ones
-    of a mixture; metrics.jsonl then logs the divided loss. Off: plain squared error."""
+    of a mixture; metrics.jsonl then logs the divided loss. Off: plain squared error. Each
+    checkpoint records the variances it divided by (its tasks' info "action_variance")."""
+    init_action_variance: bool = True
+    """With --normalize-actions and an --init checkpoint that recorded its tasks' action variances:
+    those tasks keep them, and only the others are measured on this run's data. The labels of the
+    model's own balanced double pendulum (a DAgger set) vary 120x less than its demonstrations'
+    (0.0004 against 0.047), and dividing by that lets one task swamp the gradient
+    (experiments/diary.md, "The ninth DAgger round, shipped"). False: measure every task on this
+    run's data."""
     executed_actions: bool = True
     """Where a dataset records the executed actions beside the labels (gato-collect --label,
     --action-noise), feed the executed ones as the model's history and train on the labels; false:

@@ -119,6 +119,15 @@ def test_action_variance_is_each_tasks_spread_of_continuous_actions(make_dataset
     assert var[1].item() == pytest.approx(MIN_ACTION_VAR) and var[2].item() == 1.0
 
 
+def test_action_variance_keeps_the_known_variances_of_a_fine_tunes_init(make_dataset, micro_config):
+    config = dataclasses.replace(micro_config, continuous_actions="regression")
+    path = make_dataset("Pendulum-v1", lambda obs: np.array([0.3], np.float32), episodes=1, max_steps=10)
+    still, other = (load_task(path, config, name=name) for name in ("still-v0", "other-v0"))
+    var = action_variance([still, other], config, known={"still-v0": 0.25, "absent-v0": 0.5})
+    assert var.tolist() == pytest.approx([0.25, MIN_ACTION_VAR])  # other-v0 is measured on its data
+    assert action_variance([still], config, known={"still-v0": 0.0}).item() == pytest.approx(MIN_ACTION_VAR)
+
+
 def test_action_var_divides_each_continuous_tokens_squared_error_by_its_tasks(make_dataset, micro_config):
     config = dataclasses.replace(micro_config, continuous_actions="regression")
     task = load_task(make_dataset("Pendulum-v1", lambda obs: np.array([0.5], np.float32), episodes=1, max_steps=10), config)

@@ -103,6 +103,23 @@ def test_resume_keeps_the_runs_normalize_actions(make_dataset, micro_json, tmp_p
     assert train(dataclasses.replace(cfg, resume=True, stop_after=None)).step == cfg.steps
 
 
+def test_a_fine_tune_keeps_the_action_variances_its_init_recorded(make_dataset, micro_json, tmp_path):
+    rng = np.random.default_rng(0)
+    wide = make_dataset("Pendulum-v1", lambda obs: rng.uniform(-2, 2, 1).astype(np.float32), episodes=2, max_steps=20)
+    still = make_dataset("Pendulum-v1", lambda obs: np.array([0.3], np.float32), episodes=1, max_steps=10, seed=1)  # a DAgger set's spread
+    regression = dict(model_overrides={"continuous_actions": "regression"}, normalize_actions=True, steps=3)
+    recorded = lambda run: load_checkpoint(run).tasks["Pendulum-v1"].info["action_variance"]  # noqa: E731
+    train(run_cfg(tmp_path / "base", [wide], micro_json, **regression))
+    base = recorded(tmp_path / "base")
+    assert 0.2 < base < 0.45  # uniform on [-1, 1]
+    train(run_cfg(tmp_path / "tune", [still], micro_json, init=tmp_path / "base", stop_after=2, **regression))
+    assert recorded(tmp_path / "tune") == base
+    train(run_cfg(tmp_path / "tune", [still], micro_json, init=tmp_path / "base", resume=True, **regression))
+    assert recorded(tmp_path / "tune") == base
+    train(run_cfg(tmp_path / "fresh", [still], micro_json, init=tmp_path / "base", init_action_variance=False, **regression))
+    assert recorded(tmp_path / "fresh") == pytest.approx(1e-4)  # measured on the constant actions: the floor
+
+
 def test_resume_gives_the_same_next_losses(make_dataset, micro_json, tmp_path):
     path = make_dataset("CartPole-v1", cartpole_policy, episodes=2, max_steps=20)
     train(run_cfg(tmp_path / "straight", [path], micro_json))
