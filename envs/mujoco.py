@@ -12,9 +12,12 @@ wait until the first env built with ``render=True``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import gymnasium as gym
@@ -27,6 +30,7 @@ __all__ = [
     "GL_BACKENDS",
     "is_mujoco_id",
     "mujoco_ids",
+    "mujoco_warnings_as_python",
     "select_gl_backend",
     "FastOffscreenRender",
     "make_mujoco",
@@ -158,7 +162,28 @@ def make_mujoco(
         render_kwargs = {"render_mode": "rgb_array", "width": RENDER_WIDTH, "height": RENDER_HEIGHT}
         if task_id.rpartition("-")[0] in TRACKING_TASKS:
             render_kwargs["camera_name"] = "track"
-    env = gym.make(task_id, max_episode_steps=max_episode_steps, **render_kwargs, **overrides)
+    with mujoco_warnings_as_python():
+        env = gym.make(task_id, max_episode_steps=max_episode_steps, **render_kwargs, **overrides)
     if render:
         env = FastOffscreenRender(env)
     return env, dict(overrides)
+
+
+@contextlib.contextmanager
+def mujoco_warnings_as_python() -> Iterator[None]:
+    """Within the block, MuJoCo's own warnings are Python RuntimeWarnings (shown once a process by
+    Python's default filter), unless the user installed a handler of their own. MuJoCo's default
+    prints each and appends it to MUJOCO_LOG.TXT in the working directory: Gymnasium's
+    half_cheetah.xml sets the compiler attribute settotalmass, which MuJoCo 4 deprecates, so every
+    HalfCheetah env built would write a line into the folder a user runs gato-eval in."""
+    import mujoco
+
+    previous = mujoco.get_mju_user_warning()
+    if previous is not None:
+        yield
+        return
+    mujoco.set_mju_user_warning(lambda message: warnings.warn(f"MuJoCo: {message}", RuntimeWarning, stacklevel=2))
+    try:
+        yield
+    finally:
+        mujoco.set_mju_user_warning(None)

@@ -121,3 +121,21 @@ def test_every_task_renders(name):
         model = env.unwrapped.model
         assert env.unwrapped.mujoco_renderer.camera_id == mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_CAMERA, "track")
     env.close()
+
+
+def test_mujocos_warnings_become_python_warnings_and_no_log_file(tmp_path, monkeypatch):
+    import mujoco
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.warns(RuntimeWarning, match="MuJoCo: compiler attribute 'settotalmass' is deprecated"):
+        env, _ = mj.make_mujoco("HalfCheetah-v5")  # Gymnasium's half_cheetah.xml sets settotalmass
+    env.close()
+    assert not (tmp_path / "MUJOCO_LOG.TXT").exists() and mujoco.get_mju_user_warning() is None
+    heard = []
+    mujoco.set_mju_user_warning(heard.append)  # a user's own handler is kept, and hears them
+    try:
+        mj.make_mujoco("HalfCheetah-v5")[0].close()
+        assert mujoco.get_mju_user_warning() == heard.append
+    finally:
+        mujoco.set_mju_user_warning(None)
+    assert len(heard) == 1 and "settotalmass" in heard[0]

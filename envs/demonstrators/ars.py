@@ -52,6 +52,7 @@ import tyro
 
 from envs.atomic import write_atomic
 from envs.demonstrators.linear import LinearPolicy
+from envs.mujoco import mujoco_warnings_as_python
 
 # Paper V2-t hyperparameters per env: (step_size, directions, top, noise, reward_shift).
 PRESETS: dict[str, tuple[float, int, int, float, float]] = {
@@ -149,7 +150,8 @@ _worker_env: gym.Env | None = None  # the env of a worker process of :class:`Rol
 
 def _init_worker(env_id: str) -> None:
     global _worker_env
-    _worker_env = gym.make(env_id)
+    with mujoco_warnings_as_python():
+        _worker_env = gym.make(env_id)
 
 
 def _rollout_job(job: tuple[LinearPolicy, int, float, bool]) -> tuple[float, int, list | None]:
@@ -195,7 +197,8 @@ def train(cfg: ARSConfig) -> LinearPolicy:
     if cfg.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {cfg.workers}")
 
-    env = gym.make(cfg.env)
+    with mujoco_warnings_as_python():
+        env = gym.make(cfg.env)
     if not isinstance(env.action_space, gym.spaces.Box) or len(env.observation_space.shape) != 1:
         raise ValueError(f"ARS needs a flat Box observation and Box action; {cfg.env} has "
                          f"{env.observation_space} -> {env.action_space}")
