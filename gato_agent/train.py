@@ -31,18 +31,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import tyro
-from torch import Tensor
 
 from gato_agent.atomic import write_atomic
 from gato_agent.batches import MicroBatches, accumulate
 from gato_agent.checkpoint import (LATEST_FILE, Checkpoint, CheckpointError, Task, load_checkpoint, save_run_checkpoint,
                                    step_folders)
 from gato_agent.cli import RunFailed, UsageError, is_disk_full, make_out_dir, run_command
-from gato_agent.config import GatoConfig
-from gato_agent.data import SequenceSampler, TaskData, merge_tasks
+from gato_agent.data import SequenceSampler, merge_tasks
 from gato_agent.distributed import Distributed
 from gato_agent.divergence import check_weights, diverged, non_finite_step, non_finite_weights
 from gato_agent.extras import MissingExtra, require
@@ -50,7 +47,6 @@ from gato_agent.hub import push_to_hub
 from gato_agent.images import PREFIX as IMAGE_WEIGHTS
 from gato_agent.images import replaces_encoder, upgrade_pattern
 from gato_agent.loggers import check_loggers, make_loggers
-from gato_agent.loss import action_variance
 from gato_agent.loss_plot import plot_loss
 from gato_agent.metrics import MetricsLog
 from gato_agent.model import Gato
@@ -58,12 +54,12 @@ from gato_agent.optim import build_optimizer
 from gato_agent.precision import MixedPrecision
 from gato_agent.runlock import LOCK_FILE, FolderLock
 from gato_agent.sources import load_source
+from gato_agent.task_meta import action_divisors, checkpoint_task, recorded_action_variances
 from gato_agent.train_config import TrainConfig, check_numbers, task_context_steps, task_history_noise, task_prompt_prob
 
 __all__ = ["TrainConfig", "TrainResult", "Evaluator", "train", "main"]
 
 RUN_CONFIG = "train_config.json"  # the flags of the run, written when it starts
-ACTION_VARIANCE = "action_variance"  # a task's info key: the variance --normalize-actions divided its errors by
 
 Evaluator = Callable[[Gato, dict[str, Task], TrainConfig, int], dict[str, float]]
 """evaluate(model, tasks, cfg, step) -> scalars to log (e.g. `eval/<task>/return`)."""
@@ -104,7 +100,11 @@ def _train(cfg: TrainConfig, evaluate: Evaluator | None, env: Distributed) -> Tr
     if cfg.normalize_actions and model.config.continuous_actions != "regression":
         raise UsageError("--normalize-actions divides a regression head's squared errors: the model's continuous_actions is "
                          f"{model.config.continuous_actions!r}; add --model-overrides continuous_actions regression")
-    action_var = _action_variance(cfg, tasks, model.config, start_tasks, state is not None, env.main)
+    action_var = None
+    if cfg.normalize_actions:  # a task keeps the variance its starting checkpoint recorded (--resume: always)
+        keep = recorded_action_variances(start_tasks) if state is not None or cfg.init_action_variance else {}
+        source = "the run's checkpoint" if state is not None else f"--init {cfg.init}"
+        action_var = action_divisors(tasks, model.config, keep, source if env.main else None)
     variances = dict(zip(names, action_var.tolist())) if action_var is not None else {}
     action_var = None if action_var is None else action_var.to(env.device)
     if state is not None:
@@ -126,8 +126,9 @@ def _train(cfg: TrainConfig, evaluate: Evaluator | None, env: Distributed) -> Tr
         sampler.load_state_dict(_sampler_state(state, cfg, env.rank))
         torch.set_rng_state(state["torch_rng"][env.rank])
     batches = MicroBatches(sampler, cfg.batch_size, cfg.workers)
-    task_meta = {**inherited, **{t.name: _task_meta(t, model.config.context_length, cfg.task_context_steps.get(t.name),
-                                                    p > 0, variances.get(t.name)) for t, p in zip(tasks, prompts)}}  # in --init's order
+    task_meta = {**inherited, **{t.name: checkpoint_task(t, model.config.context_length, cfg.task_context_steps.get(t.name),
+                                                         p > 0, variances.get(t.name))
+                                 for t, p in zip(tasks, prompts)}}  # in --init's order
     loggers = []
     if env.main:
         cfg.out.mkdir(parents=True, exist_ok=True)
@@ -296,24 +297,6 @@ def _starting_point(cfg: TrainConfig, env: Distributed) -> tuple[Gato, dict[str,
     return model, None, init.tasks
 
 
-def _action_variance(cfg: TrainConfig, tasks: list[TaskData], config: GatoConfig, start_tasks: dict[str, Task],
-                     resumed: bool, verbose: bool) -> Tensor | None:
-    """(len(tasks),) the divisors of --normalize-actions (None without it): a task keeps the variance
-    its starting checkpoint recorded (always on --resume, the run's own; from --init unless
-    --no-init-action-variance), the others are measured on their data."""
-    if not cfg.normalize_actions:
-        return None
-    known = {}
-    if resumed or cfg.init_action_variance:
-        known = {name: t.info[ACTION_VARIANCE] for name, t in start_tasks.items() if ACTION_VARIANCE in t.info}
-    kept = sum(t.name in known for t in tasks)
-    if verbose and kept:
-        where = "the run's checkpoint" if resumed else f"--init {cfg.init}"
-        print(f"gato-train: --normalize-actions: {kept} of {len(tasks)} tasks keep the action variances {where} "
-              "recorded; the others are measured on their data", file=sys.stderr)
-    return action_variance(tasks, config, known=known)
-
-
 def _check_fresh_out(out: Path) -> None:
     """A fresh run goes into an empty --out, or one where a run was started and stopped before its
     first checkpoint (its train_config.json is there, and it starts again); a folder of other files
@@ -403,24 +386,6 @@ def _load_matching(model: Gato, init: Gato, verbose: bool) -> None:
     model.load_state_dict({k: v for k, v in state.items() if k in own and k not in fresh}, strict=not fresh)
     if fresh and verbose:
         print(f"gato-train: --init: {len(fresh)} tensors start fresh (new, or their shapes changed): {', '.join(fresh)}", file=sys.stderr)
-
-
-def _task_meta(task: TaskData, context_length: int, context_steps: int | None = None, prompted: bool = False,
-               action_var: float | None = None) -> Task:
-    """What a checkpoint keeps of a task: spaces, a prompt of at most half the context (where the
-    task acts on its last `context_steps` timesteps: only if it was `prompted` in training, and short
-    enough to leave them room), dataset facts, and the action variance its errors were divided by
-    (--normalize-actions), which a fine-tune from the checkpoint keeps."""
-    returns = task.returns  # (episodes,) known without reading the episodes
-    info = {"dataset": task.source, "episodes": len(task.episodes), "steps": task.num_steps,
-            "return_mean": float(np.mean(returns)), "return_max": float(max(returns))}
-    if action_var is not None:
-        info[ACTION_VARIANCE] = action_var
-    budget = context_length // 2  # tokens
-    if context_steps is not None:
-        budget = min(budget, context_length - context_steps * task.step_tokens) if prompted else 0
-    prompt = task.prompt(budget) if budget >= task.step_tokens else None
-    return Task(task.obs_codec.space, task.act_codec.space, prompt, info, context_steps)
 
 
 def _save(cfg: TrainConfig, env: Distributed, model: Gato, tasks: dict[str, Task], optimizer: torch.optim.Optimizer,
