@@ -543,8 +543,7 @@ fi
 #       process beside a collection): each task at its round-9 weight, Breakout and Pong at 1.5x
 #       (both fell under half in round 9); the demonstrations at their round-9 share of it (a BabyAI
 #       level's at its round-8 share, half where round 8 had no DAgger set) and the rest split 2:1
-#       between the new set and round 9's. Committed in bf16 (recipes/weights/generalist-round10),
-#       which stage 16 ships.
+#       between the new set and round 9's. Committed in bf16 (recipes/weights/generalist-round10).
 for task in $MW_TASKS; do
     collect --seed 17000 --policy checkpoint:recipes/weights/generalist-round9 --label expert --num-envs 10 --steps-after-success 200 \
         --env Meta-World/$task-v3 --episodes 10 --out data/generalist-r10/mw-$task-dagger
@@ -602,6 +601,70 @@ if [ ! -e recipes/weights/generalist-round10/model.safetensors ]; then
     surgery bf16 runs/generalist-round10/step-0000600 recipes/weights/generalist-round10
 fi
 
+# 15.18 The eleventh DAgger round, from 15.17's committed weights: every one of the 74 tasks from seed
+#       18000 (15.17's counts), into data/generalist-r11; then 600 steps from those weights
+#       (recipes/generalist-round11.json): round 10's recipe one round on (the round-11 and round-10
+#       sets split 2:1, the demonstrations at their share). The first fine-tune that keeps the action
+#       variances its init recorded (round 10's), the divisors of --normalize-actions. Committed in
+#       bf16 (recipes/weights/generalist-round11), which stage 16 ships.
+for task in $MW_TASKS; do
+    collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 10 --steps-after-success 200 \
+        --env Meta-World/$task-v3 --episodes 10 --out data/generalist-r11/mw-$task-dagger
+done
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 10 \
+    --env InvertedPendulum-v5 --episodes 20 --out data/generalist-r11/invertedpendulum-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 10 \
+    --env InvertedDoublePendulum-v5 --episodes 60 --out data/generalist-r11/inverteddoublependulum-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 50 \
+    --env Reacher-v5 --episodes 100 --out data/generalist-r11/reacher-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 10 \
+    --env Hopper-v5 --episodes 60 --out data/generalist-r11/hopper-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 8 \
+    --env HalfCheetah-v5 --episodes 8 --out data/generalist-r11/halfcheetah-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 10 \
+    --env Walker2d-v5 --episodes 60 --out data/generalist-r11/walker2d-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 10 \
+    --env Ant-v5 --episodes 10 --out data/generalist-r11/ant-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 8 \
+    --env Swimmer-v5 --episodes 8 --out data/generalist-r11/swimmer-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 50 \
+    --env Pusher-v5 --episodes 50 --out data/generalist-r11/pusher-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 50 \
+    --env BabyAI-GoToRedBall-v0 --episodes 300 --out data/generalist-r11/gotoredball-v0-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 50 \
+    --env BabyAI-GoToLocal-v0 --episodes 500 --out data/generalist-r11/gotolocal-v0-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 50 \
+    --env BabyAI-GoToRedBallGrey-v0 --episodes 300 --out data/generalist-r11/gotoredballgrey-v0-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 50 \
+    --env BabyAI-GoToRedBallNoDists-v0 --episodes 300 --out data/generalist-r11/gotoredballnodists-v0-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 50 \
+    --env BabyAI-GoToObj-v0 --episodes 300 --out data/generalist-r11/gotoobj-v0-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 50 \
+    --env BabyAI-GoToObjDoor-v0 --episodes 300 --out data/generalist-r11/gotoobjdoor-v0-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 50 \
+    --env BabyAI-GoToRedBlueBall-v0 --episodes 300 --out data/generalist-r11/gotoredblueball-v0-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 50 \
+    --env BabyAI-GoToDoor-v0 --episodes 300 --out data/generalist-r11/gotodoor-v0-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 50 \
+    --env BabyAI-OpenRedDoor-v0 --episodes 300 --out data/generalist-r11/openreddoor-v0-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 50 \
+    --env BabyAI-OneRoomS8-v0 --episodes 300 --out data/generalist-r11/onerooms8-v0-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 12 --max-episode-steps 3000 \
+    --env ALE/Breakout-v5 --episodes 24 --out data/generalist-r11/breakout-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 12 --max-episode-steps 2000 \
+    --env ALE/Pong-v5 --episodes 24 --out data/generalist-r11/pong-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 4 --max-episode-steps 3000 \
+    --env ALE/Boxing-v5 --episodes 4 --out data/generalist-r11/boxing-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 4 --max-episode-steps 3000 \
+    --env ALE/Freeway-v5 --episodes 4 --out data/generalist-r11/freeway-dagger
+collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 4 --max-episode-steps 3000 \
+    --env ALE/Bowling-v5 --episodes 4 --out data/generalist-r11/bowling-dagger
+if [ ! -e recipes/weights/generalist-round11/model.safetensors ]; then
+    train recipes/generalist-round11.json --threads 2
+    surgery bf16 runs/generalist-round11/step-0000600 recipes/weights/generalist-round11
+fi
+
+
 # 16. The last round's committed weights scored as they ship: greedy, prompted where the checkpoint
 #     keeps a prompt (every task but Walker2d and 44 Meta-World tasks, which act on their current
 #     timestep), episode k of a task reset with seed k: 20 episodes a MuJoCo task, 50 a BabyAI
@@ -610,7 +673,7 @@ fi
 #     Meta-World task, the four new MuJoCo bodies and HalfCheetah, three BabyAI levels, two Atari
 #     games); then the weights, config, text tokenizer and prompts shipped in the package with
 #     provenance.json.
-SHIP=recipes/weights/generalist-round10
+SHIP=recipes/weights/generalist-round11
 RUN=runs/generalist-ship
 evaluate() {  # evaluate OUT GATO-EVAL ARGS: into OUT unless a run there already completed
   local out=$1
