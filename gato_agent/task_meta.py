@@ -49,6 +49,7 @@ def action_divisors(tasks: list[TaskData], config: GatoConfig, recorded: dict[st
     checkpoint, named), one line on stderr says how many were kept."""
     kept = sum(t.name in recorded for t in tasks)
     if source is not None and kept:
+        others = "; the others are measured on their data" if kept < len(tasks) else ""
         print(f"gato-train: --normalize-actions: {kept} of {len(tasks)} tasks keep the action variances {source} "
-              "recorded; the others are measured on their data", file=sys.stderr)
+              f"recorded{others}", file=sys.stderr)
     return action_variance(tasks, config, known=recorded)

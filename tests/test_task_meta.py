@@ -35,6 +35,8 @@ def test_a_fine_tune_divides_by_the_recorded_variances_and_says_how_many(make_da
                                           "other-v0": checkpoint_task(kept, 128)})
     assert recorded == {"kept-v0": 0.25}
     assert action_divisors([kept, new], config, recorded, "--init base").tolist() == pytest.approx([0.25, MIN_ACTION_VAR])
-    assert "1 of 2 tasks keep the action variances --init base recorded" in capsys.readouterr().err
+    assert "1 of 2 tasks keep the action variances --init base recorded; the others" in capsys.readouterr().err
+    action_divisors([kept], config, recorded, "--init base")
+    assert capsys.readouterr().err.strip().endswith("1 of 1 tasks keep the action variances --init base recorded")
     action_divisors([kept, new], config, recorded, None)
     assert capsys.readouterr().err == ""
