@@ -606,7 +606,7 @@ fi
 #       (recipes/generalist-round11.json): round 10's recipe one round on (the round-11 and round-10
 #       sets split 2:1, the demonstrations at their share). The first fine-tune that keeps the action
 #       variances its init recorded (round 10's), the divisors of --normalize-actions. Committed in
-#       bf16 (recipes/weights/generalist-round11), which stage 16 ships.
+#       bf16 (recipes/weights/generalist-round11).
 for task in $MW_TASKS; do
     collect --seed 18000 --policy checkpoint:recipes/weights/generalist-round10 --label expert --num-envs 10 --steps-after-success 200 \
         --env Meta-World/$task-v3 --episodes 10 --out data/generalist-r11/mw-$task-dagger
@@ -665,6 +665,70 @@ if [ ! -e recipes/weights/generalist-round11/model.safetensors ]; then
 fi
 
 
+# 15.19 The twelfth DAgger round, from 15.18's committed weights: every one of the 74 tasks from seed
+#       19000 (15.17's counts), into data/generalist-r12; then 750 steps from those weights
+#       (recipes/generalist-round12.json): round 11's recipe one round on (the round-12 and round-11
+#       sets split 2:1), with Pong's three sets weighted 8 times, a fifth of the samples (round 11:
+#       3%), and 150 steps more, so that every other task sees as many samples as in round 11
+#       (experiments/diary.md, "Pong's share"). Committed in bf16 (recipes/weights/generalist-round12),
+#       which stage 16 ships.
+for task in $MW_TASKS; do
+    collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 10 --steps-after-success 200 \
+        --env Meta-World/$task-v3 --episodes 10 --out data/generalist-r12/mw-$task-dagger
+done
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 10 \
+    --env InvertedPendulum-v5 --episodes 20 --out data/generalist-r12/invertedpendulum-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 10 \
+    --env InvertedDoublePendulum-v5 --episodes 60 --out data/generalist-r12/inverteddoublependulum-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 50 \
+    --env Reacher-v5 --episodes 100 --out data/generalist-r12/reacher-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 10 \
+    --env Hopper-v5 --episodes 60 --out data/generalist-r12/hopper-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 8 \
+    --env HalfCheetah-v5 --episodes 8 --out data/generalist-r12/halfcheetah-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 10 \
+    --env Walker2d-v5 --episodes 60 --out data/generalist-r12/walker2d-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 10 \
+    --env Ant-v5 --episodes 10 --out data/generalist-r12/ant-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 8 \
+    --env Swimmer-v5 --episodes 8 --out data/generalist-r12/swimmer-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 50 \
+    --env Pusher-v5 --episodes 50 --out data/generalist-r12/pusher-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 50 \
+    --env BabyAI-GoToRedBall-v0 --episodes 300 --out data/generalist-r12/gotoredball-v0-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 50 \
+    --env BabyAI-GoToLocal-v0 --episodes 500 --out data/generalist-r12/gotolocal-v0-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 50 \
+    --env BabyAI-GoToRedBallGrey-v0 --episodes 300 --out data/generalist-r12/gotoredballgrey-v0-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 50 \
+    --env BabyAI-GoToRedBallNoDists-v0 --episodes 300 --out data/generalist-r12/gotoredballnodists-v0-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 50 \
+    --env BabyAI-GoToObj-v0 --episodes 300 --out data/generalist-r12/gotoobj-v0-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 50 \
+    --env BabyAI-GoToObjDoor-v0 --episodes 300 --out data/generalist-r12/gotoobjdoor-v0-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 50 \
+    --env BabyAI-GoToRedBlueBall-v0 --episodes 300 --out data/generalist-r12/gotoredblueball-v0-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 50 \
+    --env BabyAI-GoToDoor-v0 --episodes 300 --out data/generalist-r12/gotodoor-v0-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 50 \
+    --env BabyAI-OpenRedDoor-v0 --episodes 300 --out data/generalist-r12/openreddoor-v0-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 50 \
+    --env BabyAI-OneRoomS8-v0 --episodes 300 --out data/generalist-r12/onerooms8-v0-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 12 --max-episode-steps 3000 \
+    --env ALE/Breakout-v5 --episodes 24 --out data/generalist-r12/breakout-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 12 --max-episode-steps 2000 \
+    --env ALE/Pong-v5 --episodes 24 --out data/generalist-r12/pong-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 4 --max-episode-steps 3000 \
+    --env ALE/Boxing-v5 --episodes 4 --out data/generalist-r12/boxing-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 4 --max-episode-steps 3000 \
+    --env ALE/Freeway-v5 --episodes 4 --out data/generalist-r12/freeway-dagger
+collect --seed 19000 --policy checkpoint:recipes/weights/generalist-round11 --label expert --num-envs 4 --max-episode-steps 3000 \
+    --env ALE/Bowling-v5 --episodes 4 --out data/generalist-r12/bowling-dagger
+if [ ! -e recipes/weights/generalist-round12/model.safetensors ]; then
+    train recipes/generalist-round12.json --threads 2
+    surgery bf16 runs/generalist-round12/step-0000750 recipes/weights/generalist-round12
+fi
+
 # 16. The last round's committed weights scored as they ship: greedy, prompted where the checkpoint
 #     keeps a prompt (every task but Walker2d and 44 Meta-World tasks, which act on their current
 #     timestep), episode k of a task reset with seed k: 20 episodes a MuJoCo task, 50 a BabyAI
@@ -673,7 +737,7 @@ fi
 #     Meta-World task, the four new MuJoCo bodies and HalfCheetah, three BabyAI levels, two Atari
 #     games); then the weights, config, text tokenizer and prompts shipped in the package with
 #     provenance.json.
-SHIP=recipes/weights/generalist-round11
+SHIP=recipes/weights/generalist-round12
 RUN=runs/generalist-ship
 evaluate() {  # evaluate OUT GATO-EVAL ARGS: into OUT unless a run there already completed
   local out=$1
