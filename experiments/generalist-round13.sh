@@ -14,14 +14,7 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export OMP_NUM_THREADS=1  # collection and evaluation: one thread a process
 collect() { "$BIN/gato-collect" --no-progress --seed 20000 --policy checkpoint:recipes/weights/generalist-round12 --label expert "$@"; }
-MW_TASKS="assembly basketball bin-picking box-close button-press-topdown \
-    button-press-topdown-wall button-press button-press-wall coffee-button coffee-pull \
-    coffee-push dial-turn disassemble door-close door-lock door-open door-unlock hand-insert \
-    drawer-close drawer-open faucet-open faucet-close hammer handle-press-side handle-press \
-    handle-pull-side handle-pull lever-pull pick-place-wall pick-out-of-hole pick-place \
-    plate-slide plate-slide-side plate-slide-back plate-slide-back-side peg-insert-side \
-    peg-unplug-side soccer stick-push stick-pull push push-wall push-back reach reach-wall \
-    shelf-place sweep-into sweep window-open window-close"
+eval "$(sed -n '/^MW_TASKS="/,/"$/p' recipes/generalist.sh)"  # the build's 50 Meta-World tasks
 for task in $MW_TASKS; do
     collect --num-envs 10 --steps-after-success 200 \
         --env Meta-World/$task-v3 --episodes 10 --out data/generalist-r13/mw-$task-dagger
