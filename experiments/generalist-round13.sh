@@ -6,7 +6,8 @@
 # (experiments/generalist-round13.json: round 12's recipe one round on, the round-13 and round-12
 # sets split 2:1, Pong's three sets a fifth of the samples, seed 47), in bf16; then scored as stage
 # 16 scores (experiments/generalist-eval.sh), with Pong's 60 games (seeds 0-59); and the mean of
-# rounds 12 and 13's bf16 weights, scored the same way. From the repository root; a rerun resumes
+# rounds 12 and 13's bf16 weights, scored the same way and on stage 16's sample of 20 tasks from
+# seed 100. From the repository root; a rerun resumes
 # or skips what a previous run finished:
 #   bash experiments/generalist-round13.sh
 set -euo pipefail
@@ -61,3 +62,16 @@ SOUP=runs/soup-r12-r13
 "$BIN/python" -m gato_agent.surgery bf16 $SOUP/fp32 $SOUP/bf16
 pong60 $SOUP/bf16 $SOUP
 bash experiments/generalist-eval.sh $SOUP/bf16 $SOUP
+sample100() {  # sample100 FAMILY GATO-EVAL ARGS: stage 16's seed-100 sample of the soup, one family
+  local out=$SOUP/seed100-$1
+  shift
+  [ -e "$out/results.json" ] || "$BIN/gato-eval" --checkpoint $SOUP/bf16 --seed 100 "$@" --no-video --no-progress --out "$out"
+}
+sample100 mujoco --episodes 20 --num-envs 20 --env HalfCheetah-v5 --env Walker2d-v5 --env Ant-v5 --env Swimmer-v5 --env Pusher-v5
+sample100 babyai --episodes 50 --num-envs 50 --env BabyAI-GoToLocal-v0 --env BabyAI-GoToDoor-v0 --env BabyAI-OpenRedDoor-v0
+sample100 atari --episodes 10 --num-envs 10 --env ALE/Breakout-v5 --env ALE/Boxing-v5
+sample100 metaworld --episodes 10 --num-envs 10 --env Meta-World/assembly-v3 --env Meta-World/button-press-topdown-wall-v3 \
+    --env Meta-World/coffee-push-v3 --env Meta-World/door-open-v3 --env Meta-World/faucet-open-v3 \
+    --env Meta-World/handle-pull-side-v3 --env Meta-World/pick-place-v3 --env Meta-World/peg-insert-side-v3 \
+    --env Meta-World/push-v3 --env Meta-World/shelf-place-v3
+"$BIN/python" -m rollouts.report $SOUP/seed100-{atari,mujoco,babyai,metaworld}/results.json | tee $SOUP/table-seed100.md
